@@ -1,0 +1,131 @@
+"""The one entry point adapters call: analyse a history, incrementally.
+
+Each migration is analysed against the catalog its predecessors left; results are memoised
+by a chain hash (this migration's text and everything before it), so an edit to the last
+migration re-reads that migration only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from prisma_down.core.catalog import Catalog, CatalogError, apply
+from prisma_down.core.inverse import Inverse, Risk, invert
+from prisma_down.core.read import Reading, read_statement
+from prisma_down.core.statements import Script, Statement, split
+
+
+@dataclass(frozen=True)
+class Step:
+    """One statement of a script: what it does, and how each of its changes is undone."""
+
+    statement: Statement
+    reading: Reading
+    inverses: tuple[Inverse, ...]
+    problems: tuple[str, ...] = ()  # changes that did not fit the catalog
+
+    @property
+    def risk(self) -> Risk:
+        return max((i.risk for i in self.inverses), key=lambda r: r.rank, default=Risk.EXACT)
+
+
+@dataclass(frozen=True)
+class ScriptAnalysis:
+    """A script replayed over a catalog: its steps and the catalogs around it."""
+
+    script: Script
+    steps: tuple[Step, ...]
+    before: Catalog
+    after: Catalog
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def replay(text: str, dialect: str, before: Catalog) -> ScriptAnalysis:
+    """Read every statement of ``text``, invert each change, and apply it to the catalog."""
+    script = split(text, dialect)
+    cat = before
+    steps: list[Step] = []
+    for st in script.statements:
+        reading = _read(st.text, dialect)
+        inverses: list[Inverse] = []
+        problems: list[str] = []
+        for change in reading.changes:
+            inverses.append(invert(change, cat))
+            try:
+                cat = apply(cat, change)
+            except CatalogError as e:
+                problems.append(str(e))
+        steps.append(Step(st, reading, tuple(inverses), tuple(problems)))
+    return ScriptAnalysis(script, tuple(steps), before, cat)
+
+
+_READ_MEMO: dict[tuple[str, str], Reading] = {}
+
+
+def _read(text: str, dialect: str) -> Reading:
+    key = (dialect, text)
+    hit = _READ_MEMO.get(key)
+    if hit is None:
+        hit = read_statement(text, dialect)
+        if len(_READ_MEMO) > 200_000:
+            _READ_MEMO.clear()
+        _READ_MEMO[key] = hit
+    return hit
+
+
+def down_changes(analysis: ScriptAnalysis) -> list[tuple[Step, Inverse]]:
+    """Inverses in the order down.sql runs them: last statement first, last change first."""
+    out: list[tuple[Step, Inverse]] = []
+    for step in reversed(analysis.steps):
+        for inv in reversed(step.inverses):
+            out.append((step, inv))
+    return out
+
+
+@dataclass
+class Analyzer:
+    """Holds the memo; one per server or CLI run. Not thread-safe: one caller at a time."""
+
+    dialect: str = "postgres"
+    _memo: dict[str, ScriptAnalysis] = field(default_factory=dict)
+
+    def chain(self, texts: list[str]) -> list[str]:
+        """Chain hashes: each one names a migration's text and everything before it."""
+        out, prev = [], self.dialect
+        for t in texts:
+            prev = sha256(prev + "\0" + sha256(t))
+            out.append(prev)
+        return out
+
+    def analyse(self, texts: list[str]) -> list[ScriptAnalysis]:
+        """Analyse the up scripts of a history in order, reusing every unchanged prefix."""
+        cat = Catalog(dialect=self.dialect)
+        out: list[ScriptAnalysis] = []
+        keys = self.chain(texts)
+        for text, key in zip(texts, keys):
+            hit = self._memo.get(key)
+            if hit is None:
+                hit = replay(text, self.dialect, cat)
+                self._memo[key] = hit
+            out.append(hit)
+            cat = hit.after
+        live = set(keys)
+        if len(self._memo) > 4 * max(len(keys), 64):  # forget histories edited away
+            self._memo = {k: v for k, v in self._memo.items() if k in live}
+        return out
+
+    def replay_down(self, up: ScriptAnalysis, down_text: str) -> ScriptAnalysis:
+        """Replay a down script over the catalog the up script left."""
+        key = "down:" + sha256(str(id(up.after))) + sha256(down_text)
+        hit = self._memo.get(key)
+        if hit is None or hit.before is not up.after:
+            hit = replay(down_text, self.dialect, up.after)
+            self._memo[key] = hit
+        return hit
+
+
+__all__ = ["Analyzer", "ScriptAnalysis", "Step", "down_changes", "replay", "sha256"]

@@ -1,0 +1,528 @@
+"""The schema as of one point in a history, and how each change moves it.
+
+A ``Catalog`` is an immutable value: ``apply`` returns a new one sharing everything that
+did not change, so the state before every statement can be kept for free. The rules here
+mirror what the database does implicitly (PostgreSQL drops a column's indexes with it,
+makes primary-key columns NOT NULL, gives SERIAL columns an owned sequence, ...).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+
+from prisma_down.core import changes as ch
+from prisma_down.core.schema import Column, Constraint, Enum, Index, Opaque, QName, Table
+
+
+class CatalogError(Exception):
+    """A change that does not fit the schema the history built (unknown table, ...)."""
+
+
+ObjectKey = tuple[str, QName, "QName | None"]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    tables: Mapping[QName, Table] = field(default_factory=dict)
+    indexes: Mapping[QName, tuple[QName, Index]] = field(default_factory=dict)  # name → (table, index)
+    enums: Mapping[QName, Enum] = field(default_factory=dict)
+    objects: Mapping[ObjectKey, Opaque] = field(default_factory=dict)
+    comments: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    dialect: str = "postgres"
+
+    # -- lookups
+    def table(self, name: QName) -> Table | None:
+        return self.tables.get(name)
+
+    def index(self, name: QName) -> Index | None:
+        hit = self.indexes.get(name)
+        return hit[1] if hit else None
+
+    def table_indexes(self, table: QName) -> list[Index]:
+        return [ix for t, ix in self.indexes.values() if t == table]
+
+    def object(self, kind: str, name: QName, table: QName | None = None) -> Opaque | None:
+        return self.objects.get((kind, name, table))
+
+    def foreign_keys_to(self, table: QName) -> list[tuple[QName, Constraint]]:
+        out = []
+        for t in self.tables.values():
+            for k in t.constraints:
+                if k.kind == "f" and k.ref_table == table and t.name != table:
+                    out.append((t.name, k))
+        return out
+
+    def enum_columns(self, enum: QName) -> list[tuple[QName, Column]]:
+        out = []
+        for t in self.tables.values():
+            for c in t.columns:
+                if type_refers(c.type, enum):
+                    out.append((t.name, c))
+        return out
+
+    def owned_sequences(self, table: QName, column: str | None = None) -> list[Opaque]:
+        return [o for (kind, _, tb), o in self.objects.items()
+                if kind == "sequence" and tb == table
+                and (column is None or o.sql.endswith(f'."{column}"'))]
+
+
+# -- type text helpers
+_ARRAY = re.compile(r"(\s*\[\s*\d*\s*\])+\s*$")
+
+
+def type_base(type_text: str) -> tuple[QName, str]:
+    """The type's name (unquoted, schema split off) and its array suffix."""
+    m = _ARRAY.search(type_text)
+    suffix = m.group(0).strip() if m else ""
+    base = type_text[: m.start()] if m else type_text
+    parts = [p.strip() for p in re.split(r'\.(?=(?:[^"]*"[^"]*")*[^"]*$)', base.strip())]
+    names = [p[1:-1].replace('""', '"') if p.startswith('"') else p.lower() for p in parts]
+    schema = names[-2] if len(names) > 1 else ""
+    return QName("" if schema == "public" else schema, names[-1]), suffix
+
+
+def type_refers(type_text: str, enum: QName) -> bool:
+    return type_base(type_text)[0] == enum
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def qualified(name: QName) -> str:
+    return f"{quote(name.schema)}.{quote(name.name)}" if name.schema else quote(name.name)
+
+
+# -- dependents: what the database drops along with a column or a table
+def column_dependents(cat: Catalog, table: QName, column: str) -> tuple[
+        list[Constraint], list[Index], list[tuple[QName, Constraint]]]:
+    """Constraints and indexes of ``table`` that use ``column``, and foreign keys elsewhere."""
+    t = cat.tables[table]
+    pattern = re.compile(r'(?<![\w"])(?:"' + re.escape(column) + r'"|' +
+                         (re.escape(column) if column.islower() else "(?!)") + r")(?![\w\"])")
+    cons = [k for k in t.constraints
+            if column in k.columns or (k.kind in "cx" and pattern.search(k.tail))]
+    idx = [ix for ix in cat.table_indexes(table)
+           if any(e.column == column or (e.expression and pattern.search(e.expression))
+                  for e in ix.elements)
+           or column in ix.include or (ix.where is not None and pattern.search(ix.where))]
+    dropped = {k.name for k in cons}
+    fks = [(tn, k) for tn, k in cat.foreign_keys_to(table) if column in k.ref_columns]
+    del dropped
+    return cons, idx, fks
+
+
+# -- applying changes
+def _set_table(cat: Catalog, t: Table) -> Catalog:
+    tables = dict(cat.tables)
+    tables[t.name] = t
+    return replace(cat, tables=tables)
+
+
+def _table(cat: Catalog, name: QName) -> Table:
+    t = cat.tables.get(name)
+    if t is None:
+        raise CatalogError(f"table {name} does not exist at this point of the history")
+    return t
+
+
+def _column(t: Table, name: str) -> Column:
+    c = t.column(name)
+    if c is None:
+        raise CatalogError(f'column "{t.name.name}"."{name}" does not exist at this point')
+    return c
+
+
+def _map_columns(t: Table, name: str, f: Callable[[Column], Column]) -> Table:
+    _column(t, name)
+    return replace(t, columns=tuple(f(c) if c.name == name else c for c in t.columns))
+
+
+def serial_sequence(table: QName, column: Column) -> QName:
+    from prisma_down.core.read.postgres import pg_name
+
+    return QName(table.schema, pg_name(table.name, [column.name], "seq"))
+
+
+def serial_default(seq: QName) -> str:
+    return f"nextval('{qualified(seq)}'::regclass)"
+
+
+def _add_column(cat: Catalog, table: QName, col: Column) -> Catalog:
+    """Add ``col`` to ``table``; SERIAL gets its owned sequence and nextval default."""
+    if col.serial and cat.dialect in ("postgres",):
+        seq = serial_sequence(table, col)
+        col = replace(col, default=serial_default(seq), not_null=True)
+        objects = dict(cat.objects)
+        sql = (f"CREATE SEQUENCE {qualified(seq)} AS {col.type} "
+               f"OWNED BY {qualified(table)}.{quote(col.name)}")
+        objects[("sequence", seq, table)] = Opaque("sequence", seq, sql, table)
+        cat = replace(cat, objects=objects)
+    t = _table(cat, table)
+    return _set_table(cat, replace(t, columns=(*t.columns, col)))
+
+
+def _drop_sequences(cat: Catalog, table: QName, column: str | None) -> Catalog:
+    owned = cat.owned_sequences(table, column)
+    if not owned:
+        return cat
+    objects = {k: v for k, v in cat.objects.items() if v not in owned}
+    return replace(cat, objects=objects)
+
+
+def _add_constraint(cat: Catalog, table: QName, k: Constraint) -> Catalog:
+    t = _table(cat, table)
+    if t.constraint(k.name):
+        raise CatalogError(f'constraint "{k.name}" already exists on {table}')
+    cols = t.columns
+    if k.kind == "p":
+        cols = tuple(replace(c, not_null=True) if c.name in k.columns else c for c in cols)
+    return _set_table(cat, replace(t, columns=cols, constraints=(*t.constraints, k)))
+
+
+def _drop_index_named(cat: Catalog, names: set[QName]) -> Catalog:
+    if not names:
+        return cat
+    return replace(cat, indexes={k: v for k, v in cat.indexes.items() if k not in names})
+
+
+def apply(cat: Catalog, change: ch.Change) -> Catalog:
+    """The catalog after ``change``; raises CatalogError when it does not fit."""
+    handler = _APPLY.get(type(change))
+    if handler is None:
+        return cat
+    return handler(cat, change)
+
+
+def _create_table(cat: Catalog, c: ch.CreateTable) -> Catalog:
+    t = c.table
+    if t.name in cat.tables:
+        if c.if_not_exists:
+            return cat
+        raise CatalogError(f"table {t.name} already exists")
+    pk = {n for k in t.constraints if k.kind == "p" for n in k.columns}
+    cols = [replace(col, not_null=True) if col.name in pk else col for col in t.columns]
+    cat = _set_table(cat, replace(t, columns=()))
+    for col in cols:
+        cat = _add_column(cat, t.name, col)
+    return cat
+
+
+def _drop_table(cat: Catalog, c: ch.DropTable) -> Catalog:
+    if c.name not in cat.tables:
+        if c.if_exists:
+            return cat
+        raise CatalogError(f"table {c.name} does not exist")
+    tables = dict(cat.tables)
+    del tables[c.name]
+    for tn, k in cat.foreign_keys_to(c.name):  # only possible with CASCADE
+        other = tables[tn]
+        tables[tn] = replace(other, constraints=tuple(x for x in other.constraints if x is not k))
+    objects = {key: o for key, o in cat.objects.items() if o.table != c.name}
+    indexes = {k: v for k, v in cat.indexes.items() if v[0] != c.name}
+    return replace(cat, tables=tables, objects=objects, indexes=indexes)
+
+
+def _rename_table(cat: Catalog, c: ch.RenameTable) -> Catalog:
+    t = _table(cat, c.old)
+    if c.new in cat.tables:
+        raise CatalogError(f"table {c.new} already exists")
+    tables = {}
+    for name, other in cat.tables.items():
+        if name == c.old:
+            continue
+        if any(k.ref_table == c.old for k in other.constraints):
+            other = replace(other, constraints=tuple(
+                replace(k, ref_table=c.new) if k.ref_table == c.old else k for k in other.constraints))
+        tables[name] = other
+    tables[c.new] = replace(t, name=c.new, constraints=tuple(
+        replace(k, ref_table=c.new) if k.ref_table == c.old else k for k in t.constraints))
+    indexes = {k: ((c.new, replace(ix, table=c.new)) if tb == c.old else (tb, ix))
+               for k, (tb, ix) in cat.indexes.items()}
+    objects = {(kind, n, c.new if tb == c.old else tb): (replace(o, table=c.new) if tb == c.old else o)
+               for (kind, n, tb), o in cat.objects.items()}
+    return replace(cat, tables=tables, indexes=indexes, objects=objects)
+
+
+def _add_col(cat: Catalog, c: ch.AddColumn) -> Catalog:
+    t = _table(cat, c.table)
+    if t.column(c.column.name):
+        if c.if_not_exists:
+            return cat
+        raise CatalogError(f'column "{t.name.name}"."{c.column.name}" already exists')
+    cat = _add_column(cat, c.table, c.column)
+    for k in c.constraints:
+        cat = _add_constraint(cat, c.table, k)
+    return cat
+
+
+def _drop_column(cat: Catalog, c: ch.DropColumn) -> Catalog:
+    t = _table(cat, c.table)
+    if t.column(c.name) is None:
+        if c.if_exists:
+            return cat
+        raise CatalogError(f'column "{t.name.name}"."{c.name}" does not exist')
+    cons, idx, fks = column_dependents(cat, c.table, c.name)
+    cat = _drop_sequences(cat, c.table, c.name)
+    cat = _drop_index_named(cat, {ix.name for ix in idx})
+    tables = dict(cat.tables)
+    tables[c.table] = replace(
+        t, columns=tuple(x for x in t.columns if x.name != c.name),
+        constraints=tuple(k for k in t.constraints if k not in cons))
+    for tn, k in fks:
+        other = tables[tn]
+        tables[tn] = replace(other, constraints=tuple(x for x in other.constraints if x is not k))
+    return replace(cat, tables=tables)
+
+
+def _rename_column(cat: Catalog, c: ch.RenameColumn) -> Catalog:
+    t = _table(cat, c.table)
+    _column(t, c.old)
+    if t.column(c.new):
+        raise CatalogError(f'column "{t.name.name}"."{c.new}" already exists')
+
+    def ren(cols: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(c.new if x == c.old else x for x in cols)
+
+    t = replace(t, columns=tuple(replace(x, name=c.new) if x.name == c.old else x for x in t.columns),
+                constraints=tuple(replace(k, columns=ren(k.columns)) for k in t.constraints))
+    tables = dict(cat.tables)
+    tables[c.table] = t
+    for name, other in cat.tables.items():
+        for k in other.constraints:
+            if k.kind == "f" and k.ref_table == c.table and c.old in k.ref_columns:
+                cur = tables[name]
+                tables[name] = replace(cur, constraints=tuple(
+                    replace(x, ref_columns=ren(x.ref_columns)) if x.name == k.name else x
+                    for x in cur.constraints))
+    indexes = {}
+    for key, (tb, ix) in cat.indexes.items():
+        if tb == c.table:
+            ix = replace(ix, elements=tuple(
+                replace(e, column=c.new) if e.column == c.old else e for e in ix.elements),
+                include=ren(ix.include))
+        indexes[key] = (tb, ix)
+    return replace(cat, tables=tables, indexes=indexes)
+
+
+def _alter_type(cat: Catalog, c: ch.AlterColumnType) -> Catalog:
+    t = _table(cat, c.table)
+    return _set_table(cat, _map_columns(t, c.column, lambda x: replace(
+        x, type=c.type, collate=c.collate, serial=None)))
+
+
+def _set_default(cat: Catalog, c: ch.SetColumnDefault) -> Catalog:
+    t = _table(cat, c.table)
+    return _set_table(cat, _map_columns(t, c.column, lambda x: replace(
+        x, default=c.default, serial=x.serial if c.default == x.default else None)))
+
+
+def _set_not_null(cat: Catalog, c: ch.SetColumnNotNull) -> Catalog:
+    t = _table(cat, c.table)
+    return _set_table(cat, _map_columns(t, c.column, lambda x: replace(x, not_null=c.not_null)))
+
+
+def _set_identity(cat: Catalog, c: ch.SetColumnIdentity) -> Catalog:
+    t = _table(cat, c.table)
+    return _set_table(cat, _map_columns(t, c.column, lambda x: replace(
+        x, identity=c.identity, not_null=True if c.identity else x.not_null)))
+
+
+def _add_cons(cat: Catalog, c: ch.AddConstraint) -> Catalog:
+    return _add_constraint(cat, c.table, c.constraint)
+
+
+def _drop_cons(cat: Catalog, c: ch.DropConstraint) -> Catalog:
+    t = _table(cat, c.table)
+    if t.constraint(c.name) is None:
+        if c.if_exists:
+            return cat
+        raise CatalogError(f'constraint "{c.name}" does not exist on {c.table}')
+    return _set_table(cat, replace(t, constraints=tuple(k for k in t.constraints if k.name != c.name)))
+
+
+def _rename_cons(cat: Catalog, c: ch.RenameConstraint) -> Catalog:
+    t = _table(cat, c.table)
+    if t.constraint(c.old) is None:
+        raise CatalogError(f'constraint "{c.old}" does not exist on {c.table}')
+    return _set_table(cat, replace(t, constraints=tuple(
+        replace(k, name=c.new) if k.name == c.old else k for k in t.constraints)))
+
+
+def _create_index(cat: Catalog, c: ch.CreateIndex) -> Catalog:
+    ix = c.index
+    if ix.name in cat.indexes or _constraint_named(cat, ix.name):
+        if c.if_not_exists:
+            return cat
+        raise CatalogError(f'index "{ix.name}" already exists')
+    _table(cat, ix.table)
+    indexes = dict(cat.indexes)
+    indexes[ix.name] = (ix.table, ix)
+    return replace(cat, indexes=indexes)
+
+
+def _constraint_named(cat: Catalog, name: QName) -> tuple[QName, Constraint] | None:
+    """A primary-key/unique constraint whose backing index is called ``name``."""
+    for t in cat.tables.values():
+        if t.name.schema == name.schema:
+            for k in t.constraints:
+                if k.name == name.name and k.kind in "pux":
+                    return t.name, k
+    return None
+
+
+def _drop_index(cat: Catalog, c: ch.DropIndex) -> Catalog:
+    if c.name not in cat.indexes:
+        if c.if_exists:
+            return cat
+        raise CatalogError(f'index "{c.name}" does not exist')
+    return _drop_index_named(cat, {c.name})
+
+
+def _rename_index(cat: Catalog, c: ch.RenameIndex) -> Catalog:
+    hit = cat.indexes.get(c.old)
+    if hit is None:
+        owner = _constraint_named(cat, c.old)
+        if owner is None:
+            raise CatalogError(f'index "{c.old}" does not exist')
+        return _rename_cons(cat, ch.RenameConstraint(owner[0], c.old.name, c.new.name))
+    indexes = {k: v for k, v in cat.indexes.items() if k != c.old}
+    indexes[c.new] = (hit[0], replace(hit[1], name=c.new))
+    return replace(cat, indexes=indexes)
+
+
+def _enum(cat: Catalog, name: QName) -> Enum:
+    e = cat.enums.get(name)
+    if e is None:
+        raise CatalogError(f'enum "{name}" does not exist at this point')
+    return e
+
+
+def _set_enum(cat: Catalog, e: Enum) -> Catalog:
+    enums = dict(cat.enums)
+    enums[e.name] = e
+    return replace(cat, enums=enums)
+
+
+def _create_enum(cat: Catalog, c: ch.CreateEnum) -> Catalog:
+    if c.enum.name in cat.enums:
+        raise CatalogError(f'type "{c.enum.name}" already exists')
+    return _set_enum(cat, c.enum)
+
+
+def _drop_enum(cat: Catalog, c: ch.DropEnum) -> Catalog:
+    if c.name not in cat.enums:
+        if ("type", c.name, None) in cat.objects:
+            return replace(cat, objects={k: v for k, v in cat.objects.items()
+                                         if k != ("type", c.name, None)})
+        if c.if_exists:
+            return cat
+        raise CatalogError(f'type "{c.name}" does not exist')
+    return replace(cat, enums={k: v for k, v in cat.enums.items() if k != c.name})
+
+
+def _rename_enum(cat: Catalog, c: ch.RenameEnum) -> Catalog:
+    e = _enum(cat, c.old)
+    enums = {k: v for k, v in cat.enums.items() if k != c.old}
+    enums[c.new] = replace(e, name=c.new)
+    tables = dict(cat.tables)
+    for tn, col in cat.enum_columns(c.old):
+        _, suffix = type_base(col.type)
+        new_type = qualified(c.new) + suffix
+        tables[tn] = _map_columns(tables[tn], col.name, lambda x, nt=new_type: replace(x, type=nt))
+    return replace(cat, enums=enums, tables=tables)
+
+
+def _add_enum_value(cat: Catalog, c: ch.AddEnumValue) -> Catalog:
+    e = _enum(cat, c.enum)
+    if c.value in e.values:
+        if c.if_not_exists:
+            return cat
+        raise CatalogError(f"enum {c.enum} already has the value '{c.value}'")
+    values = list(e.values)
+    if c.before is not None and c.before in values:
+        values.insert(values.index(c.before), c.value)
+    elif c.after is not None and c.after in values:
+        values.insert(values.index(c.after) + 1, c.value)
+    else:
+        values.append(c.value)
+    return _set_enum(cat, replace(e, values=tuple(values)))
+
+
+def _rename_enum_value(cat: Catalog, c: ch.RenameEnumValue) -> Catalog:
+    e = _enum(cat, c.enum)
+    if c.old not in e.values:
+        raise CatalogError(f"enum {c.enum} has no value '{c.old}'")
+    return _set_enum(cat, replace(e, values=tuple(c.new if v == c.old else v for v in e.values)))
+
+
+def _drop_enum_value(cat: Catalog, c: ch.DropEnumValue) -> Catalog:
+    e = _enum(cat, c.enum)
+    return _set_enum(cat, replace(e, values=tuple(v for v in e.values if v != c.value)))
+
+
+def _replace_enum(cat: Catalog, c: ch.ReplaceEnum) -> Catalog:
+    return _set_enum(cat, replace(_enum(cat, c.enum), values=c.values))
+
+
+def _create_object(cat: Catalog, c: ch.CreateObject) -> Catalog:
+    o = c.object
+    key = (o.kind, o.name, o.table)
+    if key in cat.objects and not c.or_replace:
+        if c.if_not_exists:
+            return cat
+        raise CatalogError(f'{o.kind} "{o.name}" already exists')
+    objects = dict(cat.objects)
+    objects[key] = o
+    return replace(cat, objects=objects)
+
+
+def _drop_object(cat: Catalog, c: ch.DropObject) -> Catalog:
+    key = (c.kind, c.name, c.table)
+    if key not in cat.objects:
+        if c.kind == "sequence":  # a sequence owned by a column is keyed with its table
+            for k in cat.objects:
+                if k[0] == "sequence" and k[1] == c.name:
+                    key = k
+                    break
+    if key not in cat.objects:
+        if c.if_exists:
+            return cat
+        raise CatalogError(f'{c.kind} "{c.name}" does not exist')
+    return replace(cat, objects={k: v for k, v in cat.objects.items() if k != key})
+
+
+def _rename_object(cat: Catalog, c: ch.RenameObject) -> Catalog:
+    for (kind, name, tb), o in cat.objects.items():
+        if kind == c.kind and name == c.old:
+            objects = {k: v for k, v in cat.objects.items() if k != (kind, name, tb)}
+            objects[(kind, c.new, tb)] = replace(o, name=c.new)
+            return replace(cat, objects=objects)
+    raise CatalogError(f'{c.kind} "{c.old}" does not exist')
+
+
+def _set_comment(cat: Catalog, c: ch.SetComment) -> Catalog:
+    comments = dict(cat.comments)
+    key = (c.target_kind, c.target)
+    if c.text is None:
+        comments.pop(key, None)
+    else:
+        comments[key] = c.text
+    return replace(cat, comments=comments)
+
+
+_APPLY: dict[type, Callable[[Catalog, ch.Change], Catalog]] = {  # type: ignore[dict-item]
+    ch.CreateTable: _create_table, ch.DropTable: _drop_table, ch.RenameTable: _rename_table,
+    ch.AddColumn: _add_col, ch.DropColumn: _drop_column, ch.RenameColumn: _rename_column,
+    ch.AlterColumnType: _alter_type, ch.SetColumnDefault: _set_default,
+    ch.SetColumnNotNull: _set_not_null, ch.SetColumnIdentity: _set_identity,
+    ch.AddConstraint: _add_cons, ch.DropConstraint: _drop_cons, ch.RenameConstraint: _rename_cons,
+    ch.CreateIndex: _create_index, ch.DropIndex: _drop_index, ch.RenameIndex: _rename_index,
+    ch.CreateEnum: _create_enum, ch.DropEnum: _drop_enum, ch.RenameEnum: _rename_enum,
+    ch.AddEnumValue: _add_enum_value, ch.RenameEnumValue: _rename_enum_value,
+    ch.DropEnumValue: _drop_enum_value, ch.ReplaceEnum: _replace_enum,
+    ch.CreateObject: _create_object, ch.DropObject: _drop_object,
+    ch.RenameObject: _rename_object, ch.SetComment: _set_comment,
+}

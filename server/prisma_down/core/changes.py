@@ -1,0 +1,276 @@
+"""Dialect-neutral changes: what a statement does to the schema or the data.
+
+Readers turn statements into changes; the catalog applies them; the inverter answers each
+with the changes that undo it; renderers print changes as SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prisma_down.core.schema import Column, Constraint, Enum, Index, Opaque, QName, Table
+
+
+@dataclass(frozen=True)
+class CreateTable:
+    table: Table
+    if_not_exists: bool = False
+
+
+@dataclass(frozen=True)
+class DropTable:
+    name: QName
+    if_exists: bool = False
+    cascade: bool = False
+
+
+@dataclass(frozen=True)
+class RenameTable:
+    old: QName
+    new: QName
+
+
+@dataclass(frozen=True)
+class AddColumn:
+    table: QName
+    column: Column
+    constraints: tuple[Constraint, ...] = ()
+    if_not_exists: bool = False
+
+
+@dataclass(frozen=True)
+class DropColumn:
+    table: QName
+    name: str
+    if_exists: bool = False
+    cascade: bool = False
+
+
+@dataclass(frozen=True)
+class RenameColumn:
+    table: QName
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class AlterColumnType:
+    table: QName
+    column: str
+    type: str
+    using: str | None = None
+    collate: str | None = None
+
+
+@dataclass(frozen=True)
+class SetColumnDefault:
+    table: QName
+    column: str
+    default: str | None  # None drops the default
+
+
+@dataclass(frozen=True)
+class SetColumnNotNull:
+    table: QName
+    column: str
+    not_null: bool
+
+
+@dataclass(frozen=True)
+class SetColumnIdentity:
+    """ADD GENERATED ... AS IDENTITY (identity set) or DROP IDENTITY (identity None)."""
+
+    table: QName
+    column: str
+    identity: str | None
+    if_exists: bool = False
+
+
+@dataclass(frozen=True)
+class AddConstraint:
+    table: QName
+    constraint: Constraint
+    not_valid: bool = False
+
+
+@dataclass(frozen=True)
+class DropConstraint:
+    table: QName
+    name: str
+    if_exists: bool = False
+    cascade: bool = False
+
+
+@dataclass(frozen=True)
+class RenameConstraint:
+    table: QName
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class CreateIndex:
+    index: Index
+    if_not_exists: bool = False
+    concurrently: bool = False
+
+
+@dataclass(frozen=True)
+class DropIndex:
+    name: QName
+    if_exists: bool = False
+    concurrently: bool = False
+    table: QName | None = None  # MySQL / SQL Server name the table
+
+
+@dataclass(frozen=True)
+class RenameIndex:
+    old: QName
+    new: QName
+    table: QName | None = None
+
+
+@dataclass(frozen=True)
+class CreateEnum:
+    enum: Enum
+
+
+@dataclass(frozen=True)
+class DropEnum:
+    name: QName
+    if_exists: bool = False
+
+
+@dataclass(frozen=True)
+class RenameEnum:
+    old: QName
+    new: QName
+
+
+@dataclass(frozen=True)
+class AddEnumValue:
+    enum: QName
+    value: str
+    before: str | None = None
+    after: str | None = None
+    if_not_exists: bool = False
+
+
+@dataclass(frozen=True)
+class RenameEnumValue:
+    enum: QName
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class DropEnumValue:
+    enum: QName
+    value: str
+
+
+@dataclass(frozen=True)
+class ReplaceEnum:
+    """Recreate an enum with other values the way Prisma does (X_new, cast, rename, drop)."""
+
+    enum: QName
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CreateObject:
+    """CREATE of an object kept opaque (extension, schema, sequence, view, function, ...)."""
+
+    object: Opaque
+    if_not_exists: bool = False
+    or_replace: bool = False
+
+
+@dataclass(frozen=True)
+class DropObject:
+    kind: str
+    name: QName
+    if_exists: bool = False
+    table: QName | None = None  # triggers and policies live on a table
+
+
+@dataclass(frozen=True)
+class RenameObject:
+    kind: str
+    old: QName
+    new: QName
+
+
+@dataclass(frozen=True)
+class SetComment:
+    """COMMENT ON <target_kind> <target> IS <text>; ``text`` None removes it."""
+
+    target_kind: str
+    target: str  # rendered target, e.g. '"User"."email"'
+    text: str | None
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """BEGIN (``begin``) or COMMIT (``commit``)."""
+
+    begin: bool
+
+
+@dataclass(frozen=True)
+class SessionSetting:
+    """SET lock_timeout ... and the like: affects the session, not the schema."""
+
+    sql: str
+
+
+@dataclass(frozen=True)
+class InsertRows:
+    """INSERT of literal rows: ``rows`` hold each value's source text."""
+
+    table: QName
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class DeleteRows:
+    """DELETE of the rows matching key columns; the inverse of InsertRows."""
+
+    table: QName
+    key: tuple[str, ...]
+    values: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class DataChange:
+    """A statement that changes data in a way nothing can undo (UPDATE, DELETE, ...)."""
+
+    what: str
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """A statement the reader does not understand; its effect is unknown."""
+
+    what: str
+
+
+@dataclass(frozen=True)
+class Verbatim:
+    """SQL emitted as is (a definition found earlier in the history, a session setting)."""
+
+    sql: str
+
+
+Change = (
+    CreateTable | DropTable | RenameTable | AddColumn | DropColumn | RenameColumn
+    | AlterColumnType | SetColumnDefault | SetColumnNotNull | SetColumnIdentity
+    | AddConstraint | DropConstraint | RenameConstraint
+    | CreateIndex | DropIndex | RenameIndex
+    | CreateEnum | DropEnum | RenameEnum | AddEnumValue | RenameEnumValue | DropEnumValue
+    | ReplaceEnum
+    | CreateObject | DropObject | RenameObject | SetComment
+    | Transaction | SessionSetting | InsertRows | DeleteRows | DataChange | Unsupported
+    | Verbatim
+)

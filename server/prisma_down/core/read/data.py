@@ -1,0 +1,113 @@
+"""Statements that change data rather than schema: what can be undone and what cannot.
+
+INSERT of literal rows is read token by token (the inverse needs each value's source
+text); everything else is classified from sqlglot's tree.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError
+
+from prisma_down.core import changes as ch
+from prisma_down.core.read.tokens import Cursor, ReadError
+
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+_SQLGLOT = {"postgres": "postgres", "cockroachdb": "postgres", "mysql": "mysql",
+            "sqlite": "sqlite", "tsql": "tsql"}
+
+
+def read(c: Cursor, text: str, dialect: str) -> tuple[ch.Change, ...]:
+    """Changes of a data statement; raises ReadError when it is not valid SQL at all."""
+    head = c.peek()
+    word = head.upper if head is not None and head.kind == "word" else ""
+    if word in ("INSERT", "REPLACE"):
+        rows = _insert_rows(c)
+        if rows is not None:
+            return (rows,)
+    if word == "DO":
+        return (ch.DataChange("a DO block runs code whose effects cannot be undone"),)
+    if word in ("CALL", "EXEC", "EXECUTE"):
+        return (ch.DataChange("a procedure call has effects that cannot be undone"),)
+    if word == "COPY":
+        return (ch.DataChange("COPY loads or exports data; what it loaded is not recorded"),)
+    if word in ("GRANT", "REVOKE"):
+        return (ch.Unsupported(f"{word} changes permissions, which prisma-down does not track"),)
+    try:
+        tree = sqlglot.parse_one(text, read=_SQLGLOT.get(dialect, "postgres"))
+    except (ParseError, Exception) as e:  # sqlglot raises more than ParseError on odd input
+        raise ReadError(f"not valid SQL: {str(e).splitlines()[0][:160]}") from None
+    return (_classify(tree),)
+
+
+def parses(text: str, dialect: str) -> bool:
+    """Whether sqlglot accepts the statement (it is no validator: a loose check)."""
+    try:
+        sqlglot.parse_one(text, read=_SQLGLOT.get(dialect, "postgres"))
+    except Exception:
+        return False
+    return True
+
+
+def _classify(tree: exp.Expr) -> ch.Change:
+    node = tree.this if isinstance(tree, exp.With) else tree
+    if isinstance(node, exp.Update):
+        return ch.DataChange("UPDATE overwrites values; the previous values are not recorded")
+    if isinstance(node, exp.Delete):
+        return ch.DataChange("DELETE removes rows; they cannot be brought back")
+    if isinstance(node, exp.TruncateTable):
+        return ch.DataChange("TRUNCATE removes every row; they cannot be brought back")
+    if isinstance(node, exp.Insert):
+        return ch.DataChange("INSERT of rows computed by a query: which rows it added is not known")
+    if isinstance(node, exp.Merge):
+        return ch.DataChange("MERGE changes rows; the previous values are not recorded")
+    if isinstance(node, exp.Select | exp.Union):
+        calls = [f.sql_name() if not isinstance(f, exp.Anonymous) else str(f.this)
+                 for f in node.find_all(exp.Func)
+                 if isinstance(f, exp.Anonymous) or f.sql_name().lower() in ("setval", "nextval")]
+        if calls:
+            return ch.DataChange(f"SELECT calls {', '.join(sorted(set(calls))[:3])}, "
+                                 "whose effects cannot be undone")
+        return ch.SessionSetting(tree.sql())
+    if isinstance(node, exp.Command):
+        return ch.Unsupported(f"{str(node.this).upper()} statement not understood")
+    return ch.Unsupported(f"{type(node).__name__.upper()} statement not understood")
+
+
+def _insert_rows(c: Cursor) -> ch.InsertRows | None:
+    """``INSERT INTO t (cols) VALUES (...), ...`` with nothing after the rows, else None."""
+    start = c.i
+    try:
+        c.next()
+        c.accept("INTO")
+        table = c.qname()
+        if not c.is_punct("("):
+            return None
+        columns = c.name_list()
+        if not c.accept("VALUES"):
+            return None
+        rows: list[tuple[str, ...]] = []
+        while True:
+            c.expect_punct("(")
+            values = []
+            while True:
+                values.append(c.take_until(lambda _: False))
+                if not c.accept_punct(","):
+                    break
+            c.expect_punct(")")
+            if len(values) != len(columns):
+                return None
+            rows.append(tuple(values))
+            if not c.accept_punct(","):
+                break
+        if not c.at_end():
+            return None  # ON CONFLICT, RETURNING ...: which rows it added is not certain
+        return ch.InsertRows(table, columns, tuple(rows))
+    except ReadError:
+        return None
+    finally:
+        c.i = start

@@ -1,0 +1,209 @@
+"""A cursor over sqlglot's tokens that keeps every token's exact source offsets.
+
+Readers slice the ORIGINAL text between tokens (types, defaults, check bodies) instead of
+re-printing sqlglot's tree: its generator rewrites user SQL (``SERIAL`` → identity column).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.tokens import TokenType
+
+from prisma_down.core.schema import QName
+
+
+class ReadError(Exception):
+    """The statement is not in a shape the reader understands."""
+
+
+_STRINGS = frozenset(
+    {
+        TokenType.STRING, TokenType.BYTE_STRING, TokenType.NATIONAL_STRING,
+        TokenType.HEREDOC_STRING, TokenType.RAW_STRING, TokenType.BIT_STRING,
+        TokenType.HEX_STRING, TokenType.UNICODE_STRING,
+    }
+)
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+_SQLGLOT = {"postgres": "postgres", "cockroachdb": "postgres", "mysql": "mysql",
+            "sqlite": "sqlite", "tsql": "tsql"}
+_DIALECTS: dict[str, Dialect] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class Tok:
+    """``kind``: word, ident (quoted identifier), string, number or punct."""
+
+    kind: str
+    text: str  # a word as written, an identifier's name, a string's source text
+    start: int
+    end: int  # exclusive
+
+    @property
+    def upper(self) -> str:
+        return self.text.upper()
+
+
+def tokenize(text: str, dialect: str) -> list[Tok]:
+    """Tokens of one statement; raises ReadError where sqlglot's tokenizer gives up."""
+    d = _DIALECTS.get(dialect)
+    if d is None:
+        d = _DIALECTS[dialect] = Dialect.get_or_raise(_SQLGLOT.get(dialect, "postgres"))
+    try:
+        raw = d.tokenize(text)
+    except Exception as e:  # sqlglot raises TokenError and, on odd input, others
+        raise ReadError(f"cannot tokenize: {str(e).splitlines()[0][:200]}") from None
+    out: list[Tok] = []
+    for t in raw:
+        start, end = t.start, t.end + 1
+        src = text[start:end]
+        tt = t.token_type
+        if tt == TokenType.IDENTIFIER:
+            out.append(Tok("ident", t.text, start, end))
+        elif tt in _STRINGS:
+            out.append(Tok("string", src, start, end))
+        elif tt == TokenType.NUMBER:
+            out.append(Tok("number", src, start, end))
+        elif _WORD.fullmatch(src):
+            out.append(Tok("word", src, start, end))
+        elif " " in src or "\n" in src or "\t" in src:
+            # sqlglot joins some keywords ("PRIMARY KEY", "DOUBLE PRECISION"): split them back
+            for m in re.finditer(r"\S+", src):
+                out.append(Tok("word", m.group(), start + m.start(), start + m.end()))
+        else:
+            out.append(Tok("punct", src, start, end))
+    return out
+
+
+class Cursor:
+    """Reads tokens front to back; names fold the way the dialect folds them."""
+
+    def __init__(self, text: str, toks: list[Tok], fold: Callable[[str], str],
+                 default_schema: str = "") -> None:
+        self.text = text
+        self.toks = toks
+        self.i = 0
+        self.fold = fold
+        self.default_schema = default_schema
+
+    # -- looking
+    def peek(self, k: int = 0) -> Tok | None:
+        j = self.i + k
+        return self.toks[j] if j < len(self.toks) else None
+
+    def at_end(self) -> bool:
+        return self.i >= len(self.toks)
+
+    def is_word(self, *words: str, k: int = 0) -> bool:
+        for n, w in enumerate(words):
+            t = self.peek(k + n)
+            if t is None or t.kind != "word" or t.upper != w:
+                return False
+        return True
+
+    def is_punct(self, p: str, k: int = 0) -> bool:
+        t = self.peek(k)
+        return t is not None and t.kind == "punct" and t.text == p
+
+    # -- consuming
+    def next(self) -> Tok:
+        t = self.peek()
+        if t is None:
+            raise ReadError("statement ends too early")
+        self.i += 1
+        return t
+
+    def accept(self, *words: str) -> bool:
+        if self.is_word(*words):
+            self.i += len(words)
+            return True
+        return False
+
+    def expect(self, *words: str) -> None:
+        if not self.accept(*words):
+            got = self.peek()
+            raise ReadError(f"expected {' '.join(words)}, found {got.text if got else 'the end'}")
+
+    def accept_punct(self, p: str) -> bool:
+        if self.is_punct(p):
+            self.i += 1
+            return True
+        return False
+
+    def expect_punct(self, p: str) -> None:
+        if not self.accept_punct(p):
+            got = self.peek()
+            raise ReadError(f"expected {p!r}, found {got.text if got else 'the end'}")
+
+    def if_exists(self) -> bool:
+        return self.accept("IF", "EXISTS")
+
+    def if_not_exists(self) -> bool:
+        return self.accept("IF", "NOT", "EXISTS")
+
+    def name(self) -> str:
+        t = self.next()
+        if t.kind == "ident":
+            return t.text
+        if t.kind == "word":
+            return self.fold(t.text)
+        if t.kind == "string":  # MySQL and SQLite accept 'quoted' names in places
+            return t.text[1:-1]
+        raise ReadError(f"expected a name, found {t.text}")
+
+    def qname(self) -> QName:
+        first = self.name()
+        if self.accept_punct("."):
+            second = self.name()
+            if self.accept_punct("."):  # database.schema.name
+                first, second = second, self.name()
+            schema = "" if first == self.default_schema else first
+            return QName(schema, second)
+        return QName("", first)
+
+    def name_list(self) -> tuple[str, ...]:
+        self.expect_punct("(")
+        names = [self.name()]
+        while self.accept_punct(","):
+            names.append(self.name())
+        self.expect_punct(")")
+        return tuple(names)
+
+    def skip_group(self) -> None:
+        """Skip one token, or a whole parenthesised group when at '('."""
+        depth = 0
+        while True:
+            t = self.next()
+            if t.kind == "punct" and t.text in "([":
+                depth += 1
+            elif t.kind == "punct" and t.text in ")]":
+                depth -= 1
+            if depth <= 0:
+                return
+
+    def take_until(self, stop: Callable[[Cursor], bool]) -> str:
+        """Consume tokens at depth 0 until ``stop`` says so or a ',' / ')' closes; the source text."""
+        begin = self.i
+        while not self.at_end():
+            t = self.peek()
+            assert t is not None
+            if t.kind == "punct" and t.text in (",", ")"):
+                break
+            if self.i > begin and stop(self):
+                break
+            self.skip_group()
+        return self.source(begin, self.i)
+
+    def rest(self) -> str:
+        begin = self.i
+        self.i = len(self.toks)
+        return self.source(begin, self.i)
+
+    def source(self, begin: int, end: int) -> str:
+        """Verbatim text from token ``begin`` up to (not including) token ``end``."""
+        if end <= begin:
+            return ""
+        return self.text[self.toks[begin].start : self.toks[end - 1].end]

@@ -1,0 +1,225 @@
+"""Split a SQL script into statements with exact spans and their comments.
+
+A hand-written scanner rather than a parser: it never raises, so half-typed SQL in an
+editor still yields every complete statement before and after the broken one. It knows the
+quoting of every Prisma dialect (dollar quotes, E'' strings, backticks, brackets).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from prisma_down.core.text import LineIndex, Span
+
+
+@dataclass(frozen=True)
+class Comment:
+    span: Span
+    text: str  # including the -- or /* */ markers
+
+    @property
+    def body(self) -> str:
+        t = self.text
+        if t.startswith("--"):
+            return t[2:].strip()
+        if t.startswith("#"):
+            return t[1:].strip()
+        return t[2:-2].strip() if t.endswith("*/") else t[2:].strip()
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement. ``span`` runs from its first character to its ``;`` (inclusive)."""
+
+    index: int
+    span: Span
+    text: str  # the statement without its terminating ``;``
+    comments: tuple[Comment, ...]  # comments before it (since the previous statement)
+    trailing: tuple[Comment, ...] = ()  # comments on the line of its ``;``
+    terminated: bool = True
+
+
+@dataclass(frozen=True)
+class Script:
+    text: str
+    statements: tuple[Statement, ...]
+    comments: tuple[Comment, ...]  # every comment in the file
+    unterminated: Span | None = None  # an open quote or comment running to the end
+
+    @cached_property
+    def lines(self) -> LineIndex:
+        return LineIndex(self.text)
+
+
+_IDENT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
+
+
+def _dollar_tag(text: str, i: int) -> str | None:
+    """The ``$tag$`` opening at ``i``, or None (``$1`` parameters are not tags)."""
+    j = i + 1
+    n = len(text)
+    if j < n and text[j] == "$":
+        return "$$"
+    if j < n and (text[j].isalpha() or text[j] == "_"):
+        while j < n and (text[j].isalnum() or text[j] == "_"):
+            j += 1
+        if j < n and text[j] == "$":
+            return text[i : j + 1]
+    return None
+
+
+def split(text: str, dialect: str = "postgres") -> Script:
+    """Split ``text`` into statements; never raises."""
+    mysql = dialect == "mysql"
+    tsql = dialect == "tsql"
+    postgres = dialect in ("postgres", "cockroachdb")
+    n = len(text)
+    comments: list[Comment] = []
+    statements: list[Statement] = []
+    pending: list[Comment] = []
+    start: int | None = None  # first code character of the current statement
+    last_code_end = 0
+    prev_semicolon_line_end = -1  # comments before this offset trail the previous statement
+    unterminated: Span | None = None
+    i = 0
+
+    def close(end: int, terminated: bool) -> None:
+        nonlocal start, pending
+        assert start is not None
+        body_end = last_code_end
+        statements.append(
+            Statement(
+                index=len(statements),
+                span=Span(start, end),
+                text=text[start:body_end],
+                comments=tuple(pending),
+                terminated=terminated,
+            )
+        )
+        pending = []
+        start = None
+
+    while i < n:
+        c = text[i]
+        if c in " \t\r\n\f\v":
+            i += 1
+            continue
+        nxt = text[i + 1] if i + 1 < n else ""
+        if (c == "-" and nxt == "-") or (c == "#" and mysql):
+            j = text.find("\n", i)
+            j = n if j == -1 else j
+            end = j - 1 if j > i and text[j - 1] == "\r" else j
+            cm = Comment(Span(i, end), text[i:end])
+            comments.append(cm)
+            _attach(cm, start, statements, pending, prev_semicolon_line_end)
+            i = j
+            continue
+        if c == "/" and nxt == "*":
+            depth = 1
+            j = i + 2
+            while j < n and depth:
+                if text.startswith("*/", j):
+                    depth -= 1
+                    j += 2
+                elif postgres and text.startswith("/*", j):
+                    depth += 1
+                    j += 2
+                else:
+                    j += 1
+            if depth:
+                unterminated = unterminated or Span(i, n)
+            cm = Comment(Span(i, j), text[i:j])
+            comments.append(cm)
+            _attach(cm, start, statements, pending, prev_semicolon_line_end)
+            i = j
+            continue
+        if start is None:
+            start = i
+        if c == ";":
+            last_code_end_before = last_code_end
+            last_code_end = last_code_end_before if last_code_end_before > start else start
+            if last_code_end == start:  # an empty statement: a lone ';'
+                start = None
+                i += 1
+                continue
+            close(i + 1, True)
+            eol = text.find("\n", i)
+            prev_semicolon_line_end = n if eol == -1 else eol
+            i += 1
+            continue
+        j = _skip_token(text, i, c, nxt, mysql, tsql, postgres)
+        if j < 0:
+            unterminated = unterminated or Span(i, n)
+            j = n
+        last_code_end = j
+        i = j
+
+    if start is not None:
+        close(last_code_end, False)
+    return Script(text, tuple(statements), tuple(comments), unterminated)
+
+
+def _attach(
+    cm: Comment,
+    start: int | None,
+    statements: list[Statement],
+    pending: list[Comment],
+    prev_line_end: int,
+) -> None:
+    """A comment inside a statement stays with it; one after a ``;`` on the same line trails."""
+    if start is not None:
+        pending.append(cm)  # inside the statement: kept with the statement's comments
+        return
+    if statements and cm.span.start < prev_line_end:
+        last = statements[-1]
+        statements[-1] = Statement(
+            last.index, last.span, last.text, last.comments, (*last.trailing, cm), last.terminated
+        )
+        return
+    pending.append(cm)
+
+
+def _skip_token(text: str, i: int, c: str, nxt: str, mysql: bool, tsql: bool, pg: bool) -> int:
+    """The offset after the token starting at ``i``; -1 when a quote never closes."""
+    n = len(text)
+    if c == "'":
+        escapes = mysql or (pg and i > 0 and text[i - 1] in "eE" and not _ident_before(text, i - 1))
+        return _close_quote(text, i + 1, "'", escapes)
+    if c == '"':
+        return _close_quote(text, i + 1, '"', mysql)
+    if c == "`" and mysql:
+        return _close_quote(text, i + 1, "`", False)
+    if c == "[" and tsql:
+        return _close_quote(text, i + 1, "]", False)
+    if c == "$" and pg and not _ident_before(text, i):
+        tag = _dollar_tag(text, i)
+        if tag:
+            j = text.find(tag, i + len(tag))
+            return -1 if j == -1 else j + len(tag)
+    if c in _IDENT_CHARS:
+        j = i + 1
+        while j < n and text[j] in _IDENT_CHARS:
+            j += 1
+        return j
+    return i + 1
+
+
+def _ident_before(text: str, i: int) -> bool:
+    return i > 0 and text[i - 1] in _IDENT_CHARS
+
+
+def _close_quote(text: str, i: int, q: str, backslash: bool) -> int:
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if backslash and ch == "\\":
+            i += 2
+            continue
+        if ch == q:
+            if i + 1 < n and text[i + 1] == q:
+                i += 2
+                continue
+            return i + 1
+        i += 1
+    return -1
