@@ -10,7 +10,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from prisma_down.core.catalog import Catalog, CatalogError, apply
+from collections.abc import Callable, Iterator
+
+from prisma_down.core.catalog import Catalog, CatalogError, apply, holds
+from prisma_down.core.changes import Change, DropTable, Guarded
 from prisma_down.core.inverse import Inverse, Risk, invert
 from prisma_down.core.read import Reading, read_statement
 from prisma_down.core.statements import Script, Statement, split
@@ -53,14 +56,27 @@ def replay(text: str, dialect: str, before: Catalog) -> ScriptAnalysis:
         reading = _read(st.text, dialect)
         inverses: list[Inverse] = []
         problems: list[str] = []
-        for change in reading.changes:
+        for change in flatten(reading.changes, lambda: cat):
             inverses.append(invert(change, cat))
             try:
                 cat = apply(cat, change)
             except CatalogError as e:
                 problems.append(str(e))
         steps.append(Step(st, reading, tuple(inverses), tuple(problems)))
+    temporary = [t.name for t in cat.tables.values() if t.prefix == "TEMPORARY"]
+    for name in temporary:  # gone when the session that applied the migration ends
+        cat = apply(cat, DropTable(name))
     return ScriptAnalysis(script, tuple(steps), before, cat)
+
+
+def flatten(changes: tuple[Change, ...], catalog: Callable[[], Catalog]) -> Iterator[Change]:
+    """Changes in order, each Guarded one decided against the catalog as it stands then."""
+    for change in changes:
+        if isinstance(change, Guarded):
+            if holds(change.guard, catalog()):
+                yield from flatten(change.changes, catalog)
+        else:
+            yield change
 
 
 _READ_MEMO: dict[tuple[str, str], Reading] = {}

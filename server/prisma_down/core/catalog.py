@@ -331,7 +331,22 @@ def _set_identity(cat: Catalog, c: ch.SetColumnIdentity) -> Catalog:
 
 
 def _add_cons(cat: Catalog, c: ch.AddConstraint) -> Catalog:
-    return _add_constraint(cat, c.table, c.constraint)
+    k = c.constraint
+    backing = using_index(cat, c.table, k)
+    if backing is not None:  # ADD CONSTRAINT ... USING INDEX: the index becomes the constraint
+        k = replace(k, columns=tuple(e.column or "" for e in backing.elements), tail="")
+        cat = _drop_index_named(cat, {backing.name})
+    return _add_constraint(cat, c.table, k)
+
+
+def using_index(cat: Catalog, table: QName, k: Constraint) -> Index | None:
+    """The index an ``ADD CONSTRAINT ... USING INDEX x`` takes over, if that is what ``k`` is."""
+    if k.columns or not k.tail.startswith("USING INDEX "):
+        return None
+    ix = cat.index(QName(table.schema, k.tail[len("USING INDEX "):]))
+    if ix is None:
+        raise CatalogError(f'index "{k.tail[12:]}" does not exist')
+    return ix
 
 
 def _drop_cons(cat: Catalog, c: ch.DropConstraint) -> Catalog:
@@ -526,3 +541,23 @@ _APPLY: dict[type, Callable[[Catalog, ch.Change], Catalog]] = {  # type: ignore[
     ch.CreateObject: _create_object, ch.DropObject: _drop_object,
     ch.RenameObject: _rename_object, ch.SetComment: _set_comment,
 }
+
+
+def holds(guard: ch.Guard, cat: Catalog) -> bool:
+    """Whether an ``IF [NOT] EXISTS`` guard over the system catalogs is true in ``cat``."""
+    names = guard.names
+    found: bool
+    if guard.kind == "table":
+        found = any(t.name.name == names[0] for t in cat.tables.values())
+    elif guard.kind == "column":
+        found = any(t.name.name == names[0] and t.column(names[1]) for t in cat.tables.values())
+    elif guard.kind == "constraint":
+        found = any(t.constraint(names[0]) for t in cat.tables.values())
+    elif guard.kind == "type":
+        found = any(e.name == names[0] for e in cat.enums) or any(
+            k[0] == "type" and k[1].name == names[0] for k in cat.objects)
+    elif guard.kind == "index":
+        found = any(n.name == names[0] for n in cat.indexes)
+    else:
+        found = any(k[0] == "extension" and k[1].name == names[0] for k in cat.objects)
+    return found != guard.negated

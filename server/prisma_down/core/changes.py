@@ -257,6 +257,27 @@ class Unsupported:
 
 
 @dataclass(frozen=True)
+class Guard:
+    """``IF [NOT] EXISTS (SELECT ... FROM information_schema / pg_catalog ...)``, as names.
+
+    ``kind``: table, column, constraint, type, index or extension; ``names`` the literals
+    the query compares with (table first where it names one).
+    """
+
+    kind: str
+    names: tuple[str, ...]
+    negated: bool
+
+
+@dataclass(frozen=True)
+class Guarded:
+    """Changes that run only when ``guard`` holds; the replay decides with the catalog."""
+
+    guard: Guard
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True)
 class Verbatim:
     """SQL emitted as is (a definition found earlier in the history, a session setting)."""
 
@@ -272,5 +293,5 @@ Change = (
     | ReplaceEnum
     | CreateObject | DropObject | RenameObject | SetComment
     | Transaction | SessionSetting | InsertRows | DeleteRows | DataChange | Unsupported
-    | Verbatim
+    | Verbatim | Guarded
 )

@@ -12,7 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from prisma_down.core import changes as ch
-from prisma_down.core.catalog import Catalog, column_dependents, qualified, quote, type_base
+from prisma_down.core.catalog import (
+    Catalog,
+    CatalogError,
+    column_dependents,
+    using_index,
+    qualified,
+    quote,
+    type_base,
+)
 from prisma_down.core.schema import Column, Enum, Opaque, QName
 
 
@@ -37,10 +45,28 @@ NOTHING = Inverse(())
 
 
 def invert(change: ch.Change, cat: Catalog) -> Inverse:
+    if _on_temporary_table(change, cat):
+        return NOTHING  # temporary tables vanish with the session that applied the migration
     handler = _INVERT.get(type(change))
     if handler is None:
         return Inverse((), Risk.IRREVERSIBLE, f"no inverse known for {type(change).__name__}")
     return handler(change, cat)
+
+
+def _on_temporary_table(change: ch.Change, cat: Catalog) -> bool:
+    if isinstance(change, ch.CreateTable):
+        return change.table.prefix == "TEMPORARY"
+    name = getattr(change, "table", None)
+    if isinstance(change, ch.CreateIndex):
+        name = change.index.table
+    elif isinstance(change, ch.DropTable):
+        name = change.name
+    elif isinstance(change, ch.DropIndex) and change.name in cat.indexes:
+        name = cat.indexes[change.name][0]
+    if not isinstance(name, QName):
+        return False
+    t = cat.tables.get(name)
+    return t is not None and t.prefix == "TEMPORARY"
 
 
 def _exact(*changes: ch.Change, note: str = "") -> Inverse:
@@ -197,8 +223,16 @@ def _set_identity(c: ch.SetColumnIdentity, cat: Catalog) -> Inverse:
 def _add_constraint(c: ch.AddConstraint, cat: Catalog) -> Inverse:
     out: list[ch.Change] = [ch.DropConstraint(c.table, c.constraint.name)]
     t = cat.tables.get(c.table)
+    columns = c.constraint.columns
+    try:
+        backing = using_index(cat, c.table, c.constraint)
+    except CatalogError as e:
+        return _never(str(e))
+    if backing is not None:
+        out.append(ch.CreateIndex(backing))
+        columns = tuple(e.column or "" for e in backing.elements)
     if c.constraint.kind == "p" and t is not None:
-        for name in c.constraint.columns:
+        for name in columns:
             col = t.column(name)
             if col is not None and not col.not_null:
                 out.append(ch.SetColumnNotNull(c.table, name, False))
@@ -310,6 +344,9 @@ def _create_object(c: ch.CreateObject, cat: Catalog) -> Inverse:
     o = c.object
     prev = cat.object(o.kind, o.name, o.table)
     if prev is not None:
+        if c.or_replace and o.kind in ("view", "materialized view"):
+            # CREATE OR REPLACE VIEW cannot drop or rename columns: drop it and re-create it
+            return _exact(ch.DropObject(o.kind, o.name), ch.CreateObject(prev))
         if c.or_replace:
             return _exact(ch.CreateObject(prev, or_replace=True))
         if c.if_not_exists:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from prisma_down.core import changes as ch
-from prisma_down.core.read import data, postgres
+from prisma_down.core.read import data, do_block, postgres
 from prisma_down.core.read.tokens import ReadError
 
 
@@ -20,6 +20,10 @@ SUPPORTED = ("postgres",)
 
 def read_statement(text: str, dialect: str) -> Reading:
     """Never raises: an unreadable statement becomes an Unsupported change with a problem."""
+    if dialect in ("postgres", "cockroachdb") and text[:2].upper() == "DO":
+        block = do_block.read(text, dialect, _read_inner)
+        if block is not None:
+            return Reading(block)
     try:
         try:
             return Reading(postgres.read(text, dialect))
@@ -32,3 +36,7 @@ def read_statement(text: str, dialect: str) -> Reading:
         return Reading((ch.Unsupported(what),), None if data.parses(text, dialect) else str(e))
     except Exception as e:  # a reader bug must not take the editor down with it
         return Reading((ch.Unsupported(f"statement not understood ({type(e).__name__})"),), str(e))
+
+
+def _read_inner(text: str, dialect: str) -> tuple[ch.Change, ...]:
+    return read_statement(text, dialect).changes

@@ -86,9 +86,7 @@ def _create(c: Cursor, text: str) -> tuple[ch.Change, ...]:
     temp = c.accept("TEMP") or c.accept("TEMPORARY") or c.accept("LOCAL", "TEMP")
     unlogged = c.accept("UNLOGGED")
     if c.accept("TABLE"):
-        if temp:
-            return (ch.SessionSetting(text),)  # a temporary table leaves no schema behind
-        return (_create_table(c, "UNLOGGED" if unlogged else ""),)
+        return (_create_table(c, "TEMPORARY" if temp else "UNLOGGED" if unlogged else ""),)
     if c.accept("TYPE"):
         name = c.qname()
         if c.accept("AS", "ENUM"):
@@ -150,8 +148,14 @@ def _string(t: Tok) -> str:
 def _create_table(c: Cursor, prefix: str) -> ch.Change:
     ine = c.if_not_exists()
     name = c.qname()
+    while c.accept("ON", "COMMIT") or c.is_word("WITH"):
+        c.skip_group()
+        if c.is_punct("("):
+            c.skip_group()
+        elif c.accept("DELETE") or c.accept("PRESERVE"):
+            c.accept("ROWS")
     if c.accept("AS") or c.is_word("PARTITION", "OF") or c.is_word("OF"):
-        return ch.CreateTable(Table(name, (), (), c.rest()), ine)  # columns unknown
+        return ch.CreateTable(Table(name, (), (), c.rest(), prefix), ine)  # columns unknown
     c.expect_punct("(")
     columns: list[Column] = []
     constraints: list[Constraint] = []
@@ -246,9 +250,15 @@ def _table_constraint(c: Cursor, table: str) -> Constraint:
     if c.accept("CONSTRAINT"):
         name = c.name()
     if c.accept("PRIMARY", "KEY"):
+        if c.accept("USING", "INDEX"):  # the index becomes the constraint (its columns: catalog's)
+            index = c.name()
+            return Constraint(name or pg_name(table, [], "pkey"), "p", (), tail=f"USING INDEX {index}")
         cols = c.name_list()
         return Constraint(name or pg_name(table, [], "pkey"), "p", cols, tail=c.take_until(_never))
     if c.accept("UNIQUE"):
+        if c.accept("USING", "INDEX"):
+            index = c.name()
+            return Constraint(name or pg_name(table, [], "key"), "u", (), tail=f"USING INDEX {index}")
         pre = ""
         if c.is_word("NULLS"):
             pre = c.take_until(lambda x: x.is_punct("("))

@@ -1,0 +1,88 @@
+"""Prove down.sql files on a real database: up, snapshot, down, compare, up again, compare.
+
+One database per history: each migration is checked in turn on top of the state its
+predecessors left, as ``prisma migrate deploy`` would have built it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from prisma_down.verify.snapshot import diff, snapshot
+
+Apply = Callable[[Any, str], "str | None"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What happened to one migration. ``status`` is one of:
+
+    ``restored`` down.sql gave back the schema before the migration and up re-applied the same;
+    ``mismatch`` down.sql ran but left a different schema (``differences`` name each);
+    ``down-failed`` down.sql raised an error; ``reapply-failed`` / ``reapply-mismatch`` up did
+    not re-apply cleanly after down; ``up-failed`` migration.sql itself failed on this server
+    (nothing about down.sql can be said).
+    """
+
+    name: str
+    status: str
+    differences: tuple[str, ...] = ()
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "restored"
+
+
+@dataclass
+class Tally:
+    verdicts: list[Verdict] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for v in self.verdicts if v.status == status)
+
+    @property
+    def checked(self) -> int:
+        return sum(1 for v in self.verdicts if v.status != "up-failed")
+
+
+def verify_history(
+    conn: Any,
+    migrations: Iterable[tuple[str, str, str]],
+    apply: Apply,
+) -> list[Verdict]:
+    """Check ``(name, up_sql, down_sql)`` in order on ``conn``, an empty database."""
+    out: list[Verdict] = []
+    for name, up, down in migrations:
+        before = snapshot(conn)
+        err = apply(conn, up)
+        if err is not None:
+            out.append(Verdict(name, "up-failed", error=err))
+            continue
+        after = snapshot(conn)
+        err = apply(conn, down)
+        if err is not None:
+            out.append(Verdict(name, "down-failed", error=err))
+            _back_to(conn, after, apply)
+            continue
+        restored = snapshot(conn)
+        differences = tuple(diff(before, restored))
+        err = apply(conn, up)
+        if err is not None:
+            out.append(Verdict(name, "reapply-failed", differences, err))
+            _back_to(conn, after, apply)
+            continue
+        again = snapshot(conn)
+        if differences:
+            out.append(Verdict(name, "mismatch", differences))
+            continue
+        redo = tuple(diff(after, again))
+        out.append(Verdict(name, "reapply-mismatch", redo) if redo else Verdict(name, "restored"))
+    return out
+
+
+def _back_to(conn: Any, state: object, apply: Apply) -> None:
+    """After a failure the database is wherever the script stopped; later checks go on from there."""
+    del conn, state, apply

@@ -1,0 +1,57 @@
+"""Real PostgreSQL for the verify tests: one private server per session, a database per test.
+
+Without PostgreSQL the tests skip locally, but fail in CI (env ``CI`` set): a CI run that
+silently skipped every database test would prove nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from prisma_down.verify.postgres import PostgresServer, PostgresUnavailable
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"PostgreSQL is required in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        _unavailable("psycopg is not installed: pip install 'prisma-down[verify]'")
+    server = PostgresServer()
+    try:
+        server.start()
+    except PostgresUnavailable as error:
+        _unavailable(str(error))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_db(pg_server: PostgresServer) -> Iterator[str]:
+    """The name of a fresh, empty database, dropped after the test."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    pg_server.create_database(name)
+    try:
+        yield name
+    finally:
+        pg_server.drop_database(name)
+
+
+@pytest.fixture
+def pg_conn(pg_server: PostgresServer, pg_db: str) -> Iterator[Any]:
+    """An autocommit connection to ``pg_db``."""
+    with pg_server.connect(pg_db) as conn:
+        yield conn
