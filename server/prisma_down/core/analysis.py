@@ -8,9 +8,8 @@ migration re-reads that migration only.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
 from prisma_down.core.catalog import Catalog, CatalogError, apply, holds
 from prisma_down.core.changes import Change, DropTable, Guarded
@@ -56,7 +55,7 @@ def replay(text: str, dialect: str, before: Catalog) -> ScriptAnalysis:
         reading = _read(st.text, dialect)
         inverses: list[Inverse] = []
         problems: list[str] = []
-        for change in flatten(reading.changes, lambda: cat):
+        for change in flatten(reading.changes, lambda: cat):  # noqa: B023 (read as it goes)
             inverses.append(invert(change, cat))
             try:
                 cat = apply(cat, change)
@@ -122,7 +121,7 @@ class Analyzer:
         cat = Catalog(dialect=self.dialect)
         out: list[ScriptAnalysis] = []
         keys = self.chain(texts)
-        for text, key in zip(texts, keys):
+        for text, key in zip(texts, keys, strict=True):
             hit = self._memo.get(key)
             if hit is None:
                 hit = replay(text, self.dialect, cat)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from prisma_down.core import changes as ch
 from prisma_down.core.schema import Column, Constraint, Enum, Index, Opaque, QName, Table
@@ -26,7 +27,9 @@ ObjectKey = tuple[str, QName, "QName | None"]
 @dataclass(frozen=True)
 class Catalog:
     tables: Mapping[QName, Table] = field(default_factory=dict)
-    indexes: Mapping[QName, tuple[QName, Index]] = field(default_factory=dict)  # name → (table, index)
+    indexes: Mapping[QName, tuple[QName, Index]] = field(
+        default_factory=dict
+    )  # name → (table, index)
     enums: Mapping[QName, Enum] = field(default_factory=dict)
     objects: Mapping[ObjectKey, Opaque] = field(default_factory=dict)
     comments: Mapping[tuple[str, str], str] = field(default_factory=dict)
@@ -63,9 +66,13 @@ class Catalog:
         return out
 
     def owned_sequences(self, table: QName, column: str | None = None) -> list[Opaque]:
-        return [o for (kind, _, tb), o in self.objects.items()
-                if kind == "sequence" and tb == table
-                and (column is None or o.sql.endswith(f'."{column}"'))]
+        return [
+            o
+            for (kind, _, tb), o in self.objects.items()
+            if kind == "sequence"
+            and tb == table
+            and (column is None or o.sql.endswith(f'."{column}"'))
+        ]
 
 
 # -- type text helpers
@@ -96,18 +103,33 @@ def qualified(name: QName) -> str:
 
 
 # -- dependents: what the database drops along with a column or a table
-def column_dependents(cat: Catalog, table: QName, column: str) -> tuple[
-        list[Constraint], list[Index], list[tuple[QName, Constraint]]]:
+def column_dependents(
+    cat: Catalog, table: QName, column: str
+) -> tuple[list[Constraint], list[Index], list[tuple[QName, Constraint]]]:
     """Constraints and indexes of ``table`` that use ``column``, and foreign keys elsewhere."""
     t = cat.tables[table]
-    pattern = re.compile(r'(?<![\w"])(?:"' + re.escape(column) + r'"|' +
-                         (re.escape(column) if column.islower() else "(?!)") + r")(?![\w\"])")
-    cons = [k for k in t.constraints
-            if column in k.columns or (k.kind in "cx" and pattern.search(k.tail))]
-    idx = [ix for ix in cat.table_indexes(table)
-           if any(e.column == column or (e.expression and pattern.search(e.expression))
-                  for e in ix.elements)
-           or column in ix.include or (ix.where is not None and pattern.search(ix.where))]
+    pattern = re.compile(
+        r'(?<![\w"])(?:"'
+        + re.escape(column)
+        + r'"|'
+        + (re.escape(column) if column.islower() else "(?!)")
+        + r")(?![\w\"])"
+    )
+    cons = [
+        k
+        for k in t.constraints
+        if column in k.columns or (k.kind in "cx" and pattern.search(k.tail))
+    ]
+    idx = [
+        ix
+        for ix in cat.table_indexes(table)
+        if any(
+            e.column == column or (e.expression and pattern.search(e.expression))
+            for e in ix.elements
+        )
+        or column in ix.include
+        or (ix.where is not None and pattern.search(ix.where))
+    ]
     dropped = {k.name for k in cons}
     fks = [(tn, k) for tn, k in cat.foreign_keys_to(table) if column in k.ref_columns]
     del dropped
@@ -156,8 +178,10 @@ def _add_column(cat: Catalog, table: QName, col: Column) -> Catalog:
         seq = serial_sequence(table, col)
         col = replace(col, default=serial_default(seq), not_null=True)
         objects = dict(cat.objects)
-        sql = (f"CREATE SEQUENCE {qualified(seq)} AS {col.type} "
-               f"OWNED BY {qualified(table)}.{quote(col.name)}")
+        sql = (
+            f"CREATE SEQUENCE {qualified(seq)} AS {col.type} "
+            f"OWNED BY {qualified(table)}.{quote(col.name)}"
+        )
         objects[("sequence", seq, table)] = Opaque("sequence", seq, sql, table)
         cat = replace(cat, objects=objects)
     t = _table(cat, table)
@@ -234,15 +258,29 @@ def _rename_table(cat: Catalog, c: ch.RenameTable) -> Catalog:
         if name == c.old:
             continue
         if any(k.ref_table == c.old for k in other.constraints):
-            other = replace(other, constraints=tuple(
-                replace(k, ref_table=c.new) if k.ref_table == c.old else k for k in other.constraints))
+            other = replace(
+                other,
+                constraints=tuple(
+                    replace(k, ref_table=c.new) if k.ref_table == c.old else k
+                    for k in other.constraints
+                ),
+            )
         tables[name] = other
-    tables[c.new] = replace(t, name=c.new, constraints=tuple(
-        replace(k, ref_table=c.new) if k.ref_table == c.old else k for k in t.constraints))
-    indexes = {k: ((c.new, replace(ix, table=c.new)) if tb == c.old else (tb, ix))
-               for k, (tb, ix) in cat.indexes.items()}
-    objects = {(kind, n, c.new if tb == c.old else tb): (replace(o, table=c.new) if tb == c.old else o)
-               for (kind, n, tb), o in cat.objects.items()}
+    tables[c.new] = replace(
+        t,
+        name=c.new,
+        constraints=tuple(
+            replace(k, ref_table=c.new) if k.ref_table == c.old else k for k in t.constraints
+        ),
+    )
+    indexes = {
+        k: ((c.new, replace(ix, table=c.new)) if tb == c.old else (tb, ix))
+        for k, (tb, ix) in cat.indexes.items()
+    }
+    objects = {
+        (kind, n, c.new if tb == c.old else tb): (replace(o, table=c.new) if tb == c.old else o)
+        for (kind, n, tb), o in cat.objects.items()
+    }
     return replace(cat, tables=tables, indexes=indexes, objects=objects)
 
 
@@ -269,8 +307,10 @@ def _drop_column(cat: Catalog, c: ch.DropColumn) -> Catalog:
     cat = _drop_index_named(cat, {ix.name for ix in idx})
     tables = dict(cat.tables)
     tables[c.table] = replace(
-        t, columns=tuple(x for x in t.columns if x.name != c.name),
-        constraints=tuple(k for k in t.constraints if k not in cons))
+        t,
+        columns=tuple(x for x in t.columns if x.name != c.name),
+        constraints=tuple(k for k in t.constraints if k not in cons),
+    )
     for tn, k in fks:
         other = tables[tn]
         tables[tn] = replace(other, constraints=tuple(x for x in other.constraints if x is not k))
@@ -286,37 +326,60 @@ def _rename_column(cat: Catalog, c: ch.RenameColumn) -> Catalog:
     def ren(cols: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(c.new if x == c.old else x for x in cols)
 
-    t = replace(t, columns=tuple(replace(x, name=c.new) if x.name == c.old else x for x in t.columns),
-                constraints=tuple(replace(k, columns=ren(k.columns)) for k in t.constraints))
+    t = replace(
+        t,
+        columns=tuple(replace(x, name=c.new) if x.name == c.old else x for x in t.columns),
+        constraints=tuple(replace(k, columns=ren(k.columns)) for k in t.constraints),
+    )
     tables = dict(cat.tables)
     tables[c.table] = t
     for name, other in cat.tables.items():
         for k in other.constraints:
             if k.kind == "f" and k.ref_table == c.table and c.old in k.ref_columns:
                 cur = tables[name]
-                tables[name] = replace(cur, constraints=tuple(
-                    replace(x, ref_columns=ren(x.ref_columns)) if x.name == k.name else x
-                    for x in cur.constraints))
+                tables[name] = replace(
+                    cur,
+                    constraints=tuple(
+                        replace(x, ref_columns=ren(x.ref_columns)) if x.name == k.name else x
+                        for x in cur.constraints
+                    ),
+                )
     indexes = {}
     for key, (tb, ix) in cat.indexes.items():
         if tb == c.table:
-            ix = replace(ix, elements=tuple(
-                replace(e, column=c.new) if e.column == c.old else e for e in ix.elements),
-                include=ren(ix.include))
+            ix = replace(
+                ix,
+                elements=tuple(
+                    replace(e, column=c.new) if e.column == c.old else e for e in ix.elements
+                ),
+                include=ren(ix.include),
+            )
         indexes[key] = (tb, ix)
     return replace(cat, tables=tables, indexes=indexes)
 
 
 def _alter_type(cat: Catalog, c: ch.AlterColumnType) -> Catalog:
     t = _table(cat, c.table)
-    return _set_table(cat, _map_columns(t, c.column, lambda x: replace(
-        x, type=c.type, collate=c.collate, serial=None)))
+    return _set_table(
+        cat,
+        _map_columns(
+            t, c.column, lambda x: replace(x, type=c.type, collate=c.collate, serial=None)
+        ),
+    )
 
 
 def _set_default(cat: Catalog, c: ch.SetColumnDefault) -> Catalog:
     t = _table(cat, c.table)
-    return _set_table(cat, _map_columns(t, c.column, lambda x: replace(
-        x, default=c.default, serial=x.serial if c.default == x.default else None)))
+    return _set_table(
+        cat,
+        _map_columns(
+            t,
+            c.column,
+            lambda x: replace(
+                x, default=c.default, serial=x.serial if c.default == x.default else None
+            ),
+        ),
+    )
 
 
 def _set_not_null(cat: Catalog, c: ch.SetColumnNotNull) -> Catalog:
@@ -326,8 +389,14 @@ def _set_not_null(cat: Catalog, c: ch.SetColumnNotNull) -> Catalog:
 
 def _set_identity(cat: Catalog, c: ch.SetColumnIdentity) -> Catalog:
     t = _table(cat, c.table)
-    return _set_table(cat, _map_columns(t, c.column, lambda x: replace(
-        x, identity=c.identity, not_null=True if c.identity else x.not_null)))
+    return _set_table(
+        cat,
+        _map_columns(
+            t,
+            c.column,
+            lambda x: replace(x, identity=c.identity, not_null=True if c.identity else x.not_null),
+        ),
+    )
 
 
 def _add_cons(cat: Catalog, c: ch.AddConstraint) -> Catalog:
@@ -343,7 +412,7 @@ def using_index(cat: Catalog, table: QName, k: Constraint) -> Index | None:
     """The index an ``ADD CONSTRAINT ... USING INDEX x`` takes over, if that is what ``k`` is."""
     if k.columns or not k.tail.startswith("USING INDEX "):
         return None
-    ix = cat.index(QName(table.schema, k.tail[len("USING INDEX "):]))
+    ix = cat.index(QName(table.schema, k.tail[len("USING INDEX ") :]))
     if ix is None:
         raise CatalogError(f'index "{k.tail[12:]}" does not exist')
     return ix
@@ -355,15 +424,24 @@ def _drop_cons(cat: Catalog, c: ch.DropConstraint) -> Catalog:
         if c.if_exists:
             return cat
         raise CatalogError(f'constraint "{c.name}" does not exist on {c.table}')
-    return _set_table(cat, replace(t, constraints=tuple(k for k in t.constraints if k.name != c.name)))
+    return _set_table(
+        cat, replace(t, constraints=tuple(k for k in t.constraints if k.name != c.name))
+    )
 
 
 def _rename_cons(cat: Catalog, c: ch.RenameConstraint) -> Catalog:
     t = _table(cat, c.table)
     if t.constraint(c.old) is None:
         raise CatalogError(f'constraint "{c.old}" does not exist on {c.table}')
-    return _set_table(cat, replace(t, constraints=tuple(
-        replace(k, name=c.new) if k.name == c.old else k for k in t.constraints)))
+    return _set_table(
+        cat,
+        replace(
+            t,
+            constraints=tuple(
+                replace(k, name=c.new) if k.name == c.old else k for k in t.constraints
+            ),
+        ),
+    )
 
 
 def _create_index(cat: Catalog, c: ch.CreateIndex) -> Catalog:
@@ -430,12 +508,17 @@ def _create_enum(cat: Catalog, c: ch.CreateEnum) -> Catalog:
 def _drop_enum(cat: Catalog, c: ch.DropEnum) -> Catalog:
     if c.name not in cat.enums:
         if ("type", c.name, None) in cat.objects:
-            return replace(cat, objects={k: v for k, v in cat.objects.items()
-                                         if k != ("type", c.name, None)})
+            return replace(
+                cat, objects={k: v for k, v in cat.objects.items() if k != ("type", c.name, None)}
+            )
         if c.if_exists:
             return cat
         raise CatalogError(f'type "{c.name}" does not exist')
     return replace(cat, enums={k: v for k, v in cat.enums.items() if k != c.name})
+
+
+def _with_type(type_text: str) -> Callable[[Column], Column]:
+    return lambda col: replace(col, type=type_text)
 
 
 def _rename_enum(cat: Catalog, c: ch.RenameEnum) -> Catalog:
@@ -446,7 +529,7 @@ def _rename_enum(cat: Catalog, c: ch.RenameEnum) -> Catalog:
     for tn, col in cat.enum_columns(c.old):
         _, suffix = type_base(col.type)
         new_type = qualified(c.new) + suffix
-        tables[tn] = _map_columns(tables[tn], col.name, lambda x, nt=new_type: replace(x, type=nt))
+        tables[tn] = _map_columns(tables[tn], col.name, _with_type(new_type))
     return replace(cat, enums=enums, tables=tables)
 
 
@@ -496,12 +579,8 @@ def _create_object(cat: Catalog, c: ch.CreateObject) -> Catalog:
 
 def _drop_object(cat: Catalog, c: ch.DropObject) -> Catalog:
     key = (c.kind, c.name, c.table)
-    if key not in cat.objects:
-        if c.kind == "sequence":  # a sequence owned by a column is keyed with its table
-            for k in cat.objects:
-                if k[0] == "sequence" and k[1] == c.name:
-                    key = k
-                    break
+    if key not in cat.objects and c.kind == "sequence":  # an owned one is keyed with its table
+        key = next((k for k in cat.objects if k[0] == "sequence" and k[1] == c.name), key)
     if key not in cat.objects:
         if c.if_exists:
             return cat
@@ -528,18 +607,34 @@ def _set_comment(cat: Catalog, c: ch.SetComment) -> Catalog:
     return replace(cat, comments=comments)
 
 
-_APPLY: dict[type, Callable[[Catalog, ch.Change], Catalog]] = {  # type: ignore[dict-item]
-    ch.CreateTable: _create_table, ch.DropTable: _drop_table, ch.RenameTable: _rename_table,
-    ch.AddColumn: _add_col, ch.DropColumn: _drop_column, ch.RenameColumn: _rename_column,
-    ch.AlterColumnType: _alter_type, ch.SetColumnDefault: _set_default,
-    ch.SetColumnNotNull: _set_not_null, ch.SetColumnIdentity: _set_identity,
-    ch.AddConstraint: _add_cons, ch.DropConstraint: _drop_cons, ch.RenameConstraint: _rename_cons,
-    ch.CreateIndex: _create_index, ch.DropIndex: _drop_index, ch.RenameIndex: _rename_index,
-    ch.CreateEnum: _create_enum, ch.DropEnum: _drop_enum, ch.RenameEnum: _rename_enum,
-    ch.AddEnumValue: _add_enum_value, ch.RenameEnumValue: _rename_enum_value,
-    ch.DropEnumValue: _drop_enum_value, ch.ReplaceEnum: _replace_enum,
-    ch.CreateObject: _create_object, ch.DropObject: _drop_object,
-    ch.RenameObject: _rename_object, ch.SetComment: _set_comment,
+_APPLY: dict[type[Any], Callable[[Catalog, Any], Catalog]] = {
+    ch.CreateTable: _create_table,
+    ch.DropTable: _drop_table,
+    ch.RenameTable: _rename_table,
+    ch.AddColumn: _add_col,
+    ch.DropColumn: _drop_column,
+    ch.RenameColumn: _rename_column,
+    ch.AlterColumnType: _alter_type,
+    ch.SetColumnDefault: _set_default,
+    ch.SetColumnNotNull: _set_not_null,
+    ch.SetColumnIdentity: _set_identity,
+    ch.AddConstraint: _add_cons,
+    ch.DropConstraint: _drop_cons,
+    ch.RenameConstraint: _rename_cons,
+    ch.CreateIndex: _create_index,
+    ch.DropIndex: _drop_index,
+    ch.RenameIndex: _rename_index,
+    ch.CreateEnum: _create_enum,
+    ch.DropEnum: _drop_enum,
+    ch.RenameEnum: _rename_enum,
+    ch.AddEnumValue: _add_enum_value,
+    ch.RenameEnumValue: _rename_enum_value,
+    ch.DropEnumValue: _drop_enum_value,
+    ch.ReplaceEnum: _replace_enum,
+    ch.CreateObject: _create_object,
+    ch.DropObject: _drop_object,
+    ch.RenameObject: _rename_object,
+    ch.SetComment: _set_comment,
 }
 
 
@@ -555,7 +650,8 @@ def holds(guard: ch.Guard, cat: Catalog) -> bool:
         found = any(t.constraint(names[0]) for t in cat.tables.values())
     elif guard.kind == "type":
         found = any(e.name == names[0] for e in cat.enums) or any(
-            k[0] == "type" and k[1].name == names[0] for k in cat.objects)
+            k[0] == "type" and k[1].name == names[0] for k in cat.objects
+        )
     elif guard.kind == "index":
         found = any(n.name == names[0] for n in cat.indexes)
     else:

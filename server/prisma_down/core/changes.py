@@ -285,13 +285,39 @@ class Verbatim:
 
 
 Change = (
-    CreateTable | DropTable | RenameTable | AddColumn | DropColumn | RenameColumn
-    | AlterColumnType | SetColumnDefault | SetColumnNotNull | SetColumnIdentity
-    | AddConstraint | DropConstraint | RenameConstraint
-    | CreateIndex | DropIndex | RenameIndex
-    | CreateEnum | DropEnum | RenameEnum | AddEnumValue | RenameEnumValue | DropEnumValue
+    CreateTable
+    | DropTable
+    | RenameTable
+    | AddColumn
+    | DropColumn
+    | RenameColumn
+    | AlterColumnType
+    | SetColumnDefault
+    | SetColumnNotNull
+    | SetColumnIdentity
+    | AddConstraint
+    | DropConstraint
+    | RenameConstraint
+    | CreateIndex
+    | DropIndex
+    | RenameIndex
+    | CreateEnum
+    | DropEnum
+    | RenameEnum
+    | AddEnumValue
+    | RenameEnumValue
+    | DropEnumValue
     | ReplaceEnum
-    | CreateObject | DropObject | RenameObject | SetComment
-    | Transaction | SessionSetting | InsertRows | DeleteRows | DataChange | Unsupported
-    | Verbatim | Guarded
+    | CreateObject
+    | DropObject
+    | RenameObject
+    | SetComment
+    | Transaction
+    | SessionSetting
+    | InsertRows
+    | DeleteRows
+    | DataChange
+    | Unsupported
+    | Verbatim
+    | Guarded
 )

@@ -10,16 +10,17 @@ import enum
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from prisma_down.core import changes as ch
 from prisma_down.core.catalog import (
     Catalog,
     CatalogError,
     column_dependents,
-    using_index,
     qualified,
     quote,
     type_base,
+    using_index,
 )
 from prisma_down.core.schema import Column, Enum, Opaque, QName
 
@@ -95,13 +96,15 @@ def restore_table(cat: Catalog, name: QName) -> list[ch.Change]:
     """CREATE TABLE as it was, then its indexes, its foreign keys, and the ones pointing at it."""
     t = cat.tables[name]
     own_fks = [k for k in t.constraints if k.kind == "f"]
-    out: list[ch.Change] = [ch.CreateTable(replace(t, constraints=tuple(
-        k for k in t.constraints if k.kind != "f")))]
+    out: list[ch.Change] = [
+        ch.CreateTable(replace(t, constraints=tuple(k for k in t.constraints if k.kind != "f")))
+    ]
     out += [ch.CreateIndex(ix) for ix in cat.table_indexes(name)]
     out += [ch.AddConstraint(name, k) for k in own_fks]
     out += [ch.AddConstraint(tn, k) for tn, k in cat.foreign_keys_to(name)]
-    out += [ch.CreateObject(o) for o in cat.objects.values()
-            if o.table == name and o.kind != "sequence"]
+    out += [
+        ch.CreateObject(o) for o in cat.objects.values() if o.table == name and o.kind != "sequence"
+    ]
     return out
 
 
@@ -113,8 +116,9 @@ def _drop_table(c: ch.DropTable, cat: Catalog) -> Inverse:
     t = cat.tables[c.name]
     if not t.columns and t.tail:
         return _never(f"table {_t(c.name)} was created from a query: its columns are unknown")
-    return _lossy(f"table {_t(c.name)} comes back empty: its rows are lost",
-                  *restore_table(cat, c.name))
+    return _lossy(
+        f"table {_t(c.name)} comes back empty: its rows are lost", *restore_table(cat, c.name)
+    )
 
 
 def _rename_table(c: ch.RenameTable, cat: Catalog) -> Inverse:
@@ -125,8 +129,10 @@ def _add_column(c: ch.AddColumn, cat: Catalog) -> Inverse:
     t = cat.tables.get(c.table)
     if c.if_not_exists and t is not None and t.column(c.column.name):
         return NOTHING
-    return _lossy(f'values written to {_t(c.table)}."{c.column.name}" since are lost',
-                  ch.DropColumn(c.table, c.column.name))
+    return _lossy(
+        f'values written to {_t(c.table)}."{c.column.name}" since are lost',
+        ch.DropColumn(c.table, c.column.name),
+    )
 
 
 def _drop_column(c: ch.DropColumn, cat: Catalog) -> Inverse:
@@ -166,7 +172,7 @@ def cast_back(cat: Catalog, column: str, current: str, previous: str) -> str | N
     if _norm(current) == _norm(previous):
         return None
     cur, cur_arr = type_base(current)
-    prev, prev_arr = type_base(previous)
+    prev, _ = type_base(previous)
     via = ""
     if cur in cat.enums or prev in cat.enums:
         via = "::text[]" if cur_arr else "::text"
@@ -177,6 +183,15 @@ def _norm(type_text: str) -> str:
     return re.sub(r"\s+", " ", type_text.strip().lower())
 
 
+def _widens(cat: Catalog, current: str, previous: str) -> bool:
+    """Casting ``current`` back to ``previous`` keeps every value: an enum with more values."""
+    (cur, cur_arr), (prev, prev_arr) = type_base(current), type_base(previous)
+    a, b = cat.enums.get(cur), cat.enums.get(prev)
+    return (
+        a is not None and b is not None and cur_arr == prev_arr and set(a.values) <= set(b.values)
+    )
+
+
 def _alter_type(c: ch.AlterColumnType, cat: Catalog) -> Inverse:
     before = _column_before(cat, c.table, c.column)
     if before is None:
@@ -185,12 +200,18 @@ def _alter_type(c: ch.AlterColumnType, cat: Catalog) -> Inverse:
     back = ch.AlterColumnType(c.table, c.column, before.type, using, before.collate)
     steps: list[ch.Change] = [back]
     if before.default is not None:  # a default that cannot be cast automatically stops ALTER TYPE
-        steps = [ch.SetColumnDefault(c.table, c.column, None), back,
-                 ch.SetColumnDefault(c.table, c.column, before.default)]
-    if _norm(c.type) == _norm(before.type):
+        steps = [
+            ch.SetColumnDefault(c.table, c.column, None),
+            back,
+            ch.SetColumnDefault(c.table, c.column, before.default),
+        ]
+    if _norm(c.type) == _norm(before.type) or _widens(cat, c.type, before.type):
         return _exact(*steps)
-    return _lossy(f'values of {_t(c.table)}."{c.column}" that do not convert back to '
-                  f"{before.type} make this fail or change", *steps)
+    return _lossy(
+        f'values of {_t(c.table)}."{c.column}" that do not convert back to '
+        f"{before.type} make this fail or change",
+        *steps,
+    )
 
 
 def _set_default(c: ch.SetColumnDefault, cat: Catalog) -> Inverse:
@@ -298,8 +319,10 @@ def _add_enum_value(c: ch.AddEnumValue, cat: Catalog) -> Inverse:
         return _never(f'enum "{c.enum.name}" is not created earlier in the history')
     if c.value in e.values and c.if_not_exists:
         return NOTHING
-    return _lossy(f"rows holding '{c.value}' make this fail: change them first",
-                  *replace_enum(cat, c.enum, e.values))
+    return _lossy(
+        f"rows holding '{c.value}' make this fail: change them first",
+        *replace_enum(cat, c.enum, e.values),
+    )
 
 
 def _rename_enum_value(c: ch.RenameEnumValue, cat: Catalog) -> Inverse:
@@ -333,10 +356,15 @@ def replace_enum(cat: Catalog, name: QName, values: tuple[str, ...]) -> list[ch.
             out.append(ch.SetColumnDefault(table, col.name, None))
         target = qualified(new) + suffix
         via = "::text[]" if suffix else "::text"
-        out.append(ch.AlterColumnType(table, col.name, target, f"({quote(col.name)}{via}::{target})"))
+        out.append(
+            ch.AlterColumnType(table, col.name, target, f"({quote(col.name)}{via}::{target})")
+        )
     out += [ch.RenameEnum(name, old), ch.RenameEnum(new, name), ch.DropEnum(old)]
-    out += [ch.SetColumnDefault(table, col.name, col.default) for table, col in uses
-            if col.default is not None]
+    out += [
+        ch.SetColumnDefault(table, col.name, col.default)
+        for table, col in uses
+        if col.default is not None
+    ]
     return out
 
 
@@ -357,13 +385,16 @@ def _create_object(c: ch.CreateObject, cat: Catalog) -> Inverse:
 def _drop_object(c: ch.DropObject, cat: Catalog) -> Inverse:
     prev: Opaque | None = cat.object(c.kind, c.name, c.table)
     if prev is None and c.kind == "sequence":
-        prev = next((o for (k, n, _), o in cat.objects.items() if k == "sequence" and n == c.name),
-                    None)
+        prev = next(
+            (o for (k, n, _), o in cat.objects.items() if k == "sequence" and n == c.name), None
+        )
     if prev is None:
         if c.if_exists:
             return NOTHING
-        return _never(f'{c.kind} "{c.name.name}" is not created earlier in the history, '
-                      "so its definition is unknown")
+        return _never(
+            f'{c.kind} "{c.name.name}" is not created earlier in the history, '
+            "so its definition is unknown"
+        )
     return _exact(ch.CreateObject(prev))
 
 
@@ -372,7 +403,9 @@ def _rename_object(c: ch.RenameObject, cat: Catalog) -> Inverse:
 
 
 def _set_comment(c: ch.SetComment, cat: Catalog) -> Inverse:
-    return _exact(ch.SetComment(c.target_kind, c.target, cat.comments.get((c.target_kind, c.target))))
+    return _exact(
+        ch.SetComment(c.target_kind, c.target, cat.comments.get((c.target_kind, c.target)))
+    )
 
 
 def _transaction(c: ch.Transaction, cat: Catalog) -> Inverse:
@@ -389,9 +422,11 @@ def _insert(c: ch.InsertRows, cat: Catalog) -> Inverse:
         return _never(f"rows inserted into {_t(c.table)}, a table the history never created")
     keys = [k.columns for k in t.constraints if k.kind == "p"]
     keys += [k.columns for k in t.constraints if k.kind == "u"]
-    keys += [tuple(e.column for e in ix.elements if e.column)
-             for ix in cat.table_indexes(c.table) if ix.unique and ix.where is None
-             and all(e.column for e in ix.elements)]
+    keys += [
+        tuple(e.column for e in ix.elements if e.column)
+        for ix in cat.table_indexes(c.table)
+        if ix.unique and ix.where is None and all(e.column for e in ix.elements)
+    ]
     for key in keys:
         if key and all(k in c.columns for k in key):
             pos = [c.columns.index(k) for k in key]
@@ -424,19 +459,39 @@ def _verbatim(c: ch.Verbatim, cat: Catalog) -> Inverse:
     return _never("a statement kept verbatim has no known inverse")
 
 
-_INVERT: dict[type, Callable[[ch.Change, Catalog], Inverse]] = {  # type: ignore[dict-item]
-    ch.CreateTable: _create_table, ch.DropTable: _drop_table, ch.RenameTable: _rename_table,
-    ch.AddColumn: _add_column, ch.DropColumn: _drop_column, ch.RenameColumn: _rename_column,
-    ch.AlterColumnType: _alter_type, ch.SetColumnDefault: _set_default,
-    ch.SetColumnNotNull: _set_not_null, ch.SetColumnIdentity: _set_identity,
-    ch.AddConstraint: _add_constraint, ch.DropConstraint: _drop_constraint,
-    ch.RenameConstraint: _rename_constraint, ch.CreateIndex: _create_index,
-    ch.DropIndex: _drop_index, ch.RenameIndex: _rename_index, ch.CreateEnum: _create_enum,
-    ch.DropEnum: _drop_enum, ch.RenameEnum: _rename_enum, ch.AddEnumValue: _add_enum_value,
-    ch.RenameEnumValue: _rename_enum_value, ch.DropEnumValue: _drop_enum_value,
-    ch.ReplaceEnum: _replace_enum, ch.CreateObject: _create_object,
-    ch.DropObject: _drop_object, ch.RenameObject: _rename_object, ch.SetComment: _set_comment,
-    ch.Transaction: _transaction, ch.SessionSetting: _session, ch.InsertRows: _insert,
-    ch.DeleteRows: _delete_rows, ch.DataChange: _data, ch.Unsupported: _unsupported,
+_INVERT: dict[type[Any], Callable[[Any, Catalog], Inverse]] = {
+    ch.CreateTable: _create_table,
+    ch.DropTable: _drop_table,
+    ch.RenameTable: _rename_table,
+    ch.AddColumn: _add_column,
+    ch.DropColumn: _drop_column,
+    ch.RenameColumn: _rename_column,
+    ch.AlterColumnType: _alter_type,
+    ch.SetColumnDefault: _set_default,
+    ch.SetColumnNotNull: _set_not_null,
+    ch.SetColumnIdentity: _set_identity,
+    ch.AddConstraint: _add_constraint,
+    ch.DropConstraint: _drop_constraint,
+    ch.RenameConstraint: _rename_constraint,
+    ch.CreateIndex: _create_index,
+    ch.DropIndex: _drop_index,
+    ch.RenameIndex: _rename_index,
+    ch.CreateEnum: _create_enum,
+    ch.DropEnum: _drop_enum,
+    ch.RenameEnum: _rename_enum,
+    ch.AddEnumValue: _add_enum_value,
+    ch.RenameEnumValue: _rename_enum_value,
+    ch.DropEnumValue: _drop_enum_value,
+    ch.ReplaceEnum: _replace_enum,
+    ch.CreateObject: _create_object,
+    ch.DropObject: _drop_object,
+    ch.RenameObject: _rename_object,
+    ch.SetComment: _set_comment,
+    ch.Transaction: _transaction,
+    ch.SessionSetting: _session,
+    ch.InsertRows: _insert,
+    ch.DeleteRows: _delete_rows,
+    ch.DataChange: _data,
+    ch.Unsupported: _unsupported,
     ch.Verbatim: _verbatim,
 }

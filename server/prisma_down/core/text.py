@@ -39,7 +39,7 @@ class Position:
 class LineIndex:
     """Maps offsets to (line, column) and back for one text."""
 
-    __slots__ = ("_starts", "_length")
+    __slots__ = ("_length", "_starts")
 
     def __init__(self, text: str) -> None:
         starts = [0]
@@ -64,7 +64,11 @@ class LineIndex:
         if position.line >= len(self._starts):
             return self._length
         start = self._starts[max(position.line, 0)]
-        end = self._starts[position.line + 1] - 1 if position.line + 1 < len(self._starts) else self._length
+        end = (
+            self._starts[position.line + 1] - 1
+            if position.line + 1 < len(self._starts)
+            else self._length
+        )
         return min(start + max(position.column, 0), end)
 
     def line_start(self, line: int) -> int:

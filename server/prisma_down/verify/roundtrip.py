@@ -84,5 +84,5 @@ def verify_history(
 
 
 def _back_to(conn: Any, state: object, apply: Apply) -> None:
-    """After a failure the database is wherever the script stopped; later checks go on from there."""
+    """After a failure the database is where the script stopped; checks go on from there."""
     del conn, state, apply

@@ -17,8 +17,13 @@ from prisma_down.core.read.tokens import Cursor, ReadError
 
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
-_SQLGLOT = {"postgres": "postgres", "cockroachdb": "postgres", "mysql": "mysql",
-            "sqlite": "sqlite", "tsql": "tsql"}
+_SQLGLOT = {
+    "postgres": "postgres",
+    "cockroachdb": "postgres",
+    "mysql": "mysql",
+    "sqlite": "sqlite",
+    "tsql": "tsql",
+}
 
 
 def read(c: Cursor, text: str, dialect: str) -> tuple[ch.Change, ...]:
@@ -66,12 +71,15 @@ def _classify(tree: exp.Expr) -> ch.Change:
     if isinstance(node, exp.Merge):
         return ch.DataChange("MERGE changes rows; the previous values are not recorded")
     if isinstance(node, exp.Select | exp.Union):
-        calls = [f.sql_name() if not isinstance(f, exp.Anonymous) else str(f.this)
-                 for f in node.find_all(exp.Func)
-                 if isinstance(f, exp.Anonymous) or f.sql_name().lower() in ("setval", "nextval")]
+        calls = [
+            f.sql_name() if not isinstance(f, exp.Anonymous) else str(f.this)
+            for f in node.find_all(exp.Func)
+            if isinstance(f, exp.Anonymous) or f.sql_name().lower() in ("setval", "nextval")
+        ]
         if calls:
-            return ch.DataChange(f"SELECT calls {', '.join(sorted(set(calls))[:3])}, "
-                                 "whose effects cannot be undone")
+            return ch.DataChange(
+                f"SELECT calls {', '.join(sorted(set(calls))[:3])}, whose effects cannot be undone"
+            )
         return ch.SessionSetting(tree.sql())
     if isinstance(node, exp.Command):
         return ch.Unsupported(f"{str(node.this).upper()} statement not understood")

@@ -15,12 +15,17 @@ from collections.abc import Callable
 from prisma_down.core import changes as ch
 from prisma_down.core.statements import split
 
-_DOLLAR = re.compile(r"^\s*DO\s+(?:LANGUAGE\s+plpgsql\s+)?(\$[A-Za-z_]*\$)(.*)\1\s*(?:LANGUAGE\s+plpgsql\s*)?$",
-                     re.S | re.I)
+_DOLLAR = re.compile(
+    r"^\s*DO\s+(?:LANGUAGE\s+plpgsql\s+)?(\$[A-Za-z_]*\$)(.*)\1\s*(?:LANGUAGE\s+plpgsql\s*)?$",
+    re.S | re.I,
+)
 _IF = re.compile(r"^\s*IF\s+(NOT\s+)?EXISTS\s*\((.*)\)\s*THEN\b(.*)$", re.S | re.I)
 _END_IF = re.compile(r"^\s*END\s+IF\s*$", re.I)
-_BRANCHY = re.compile(r"^\s*(IF|ELSIF|ELSE|CASE|LOOP|FOR|FOREACH|WHILE|EXCEPTION|BEGIN|END|"
-                      r"EXECUTE|RETURN|EXIT|CONTINUE|GET)\b", re.I)
+_BRANCHY = re.compile(
+    r"^\s*(IF|ELSIF|ELSE|CASE|LOOP|FOR|FOREACH|WHILE|EXCEPTION|BEGIN|END|"
+    r"EXECUTE|RETURN|EXIT|CONTINUE|GET)\b",
+    re.I,
+)
 _DDL = re.compile(r"^\s*(CREATE|ALTER|DROP|COMMENT)\b", re.I)
 _HARMLESS = re.compile(r"^\s*(RAISE\s+(NOTICE|INFO|LOG|DEBUG)|NULL)\b", re.I)
 _LITERAL = r"\s*=\s*'((?:[^']|'')*)'"
@@ -85,8 +90,9 @@ def read(text: str, dialect: str, read_inner: ReadInner) -> tuple[ch.Change, ...
     return tuple(out)
 
 
-def _straight(pieces: list[str], dialect: str, read_inner: ReadInner,
-              others: list[str]) -> list[ch.Change] | None:
+def _straight(
+    pieces: list[str], dialect: str, read_inner: ReadInner, others: list[str]
+) -> list[ch.Change] | None:
     out: list[ch.Change] = []
     for text in pieces:
         if _BRANCHY.match(text):

@@ -8,12 +8,37 @@ from __future__ import annotations
 
 from prisma_down.core import changes as ch
 from prisma_down.core.read.tokens import Cursor, ReadError, Tok, tokenize
-from prisma_down.core.schema import Column, Constraint, Enum, Index, IndexElement, Opaque, QName, Table
+from prisma_down.core.schema import (
+    Column,
+    Constraint,
+    Enum,
+    Index,
+    IndexElement,
+    Opaque,
+    QName,
+    Table,
+)
 
-_SERIAL = {"SERIAL": "INTEGER", "SERIAL4": "INTEGER", "BIGSERIAL": "BIGINT",
-           "SERIAL8": "BIGINT", "SMALLSERIAL": "SMALLINT", "SERIAL2": "SMALLINT"}
-_COLUMN_STOP = {"CONSTRAINT", "NOT", "NULL", "DEFAULT", "PRIMARY", "UNIQUE", "REFERENCES",
-                "CHECK", "GENERATED", "COLLATE"}
+_SERIAL = {
+    "SERIAL": "INTEGER",
+    "SERIAL4": "INTEGER",
+    "BIGSERIAL": "BIGINT",
+    "SERIAL8": "BIGINT",
+    "SMALLSERIAL": "SMALLINT",
+    "SERIAL2": "SMALLINT",
+}
+_COLUMN_STOP = {
+    "CONSTRAINT",
+    "NOT",
+    "NULL",
+    "DEFAULT",
+    "PRIMARY",
+    "UNIQUE",
+    "REFERENCES",
+    "CHECK",
+    "GENERATED",
+    "COLLATE",
+}
 _MAXLEN = 63  # NAMEDATALEN - 1
 
 
@@ -37,8 +62,18 @@ def read(text: str, dialect: str = "postgres") -> tuple[ch.Change, ...]:
         return (ch.Transaction(True),)
     if word in ("COMMIT", "END"):
         return (ch.Transaction(False),)
-    if word in ("SET", "RESET", "ANALYZE", "VACUUM", "REINDEX", "CLUSTER", "CHECKPOINT",
-                "NOTIFY", "LOCK", "DISCARD"):
+    if word in (
+        "SET",
+        "RESET",
+        "ANALYZE",
+        "VACUUM",
+        "REINDEX",
+        "CLUSTER",
+        "CHECKPOINT",
+        "NOTIFY",
+        "LOCK",
+        "DISCARD",
+    ):
         return (ch.SessionSetting(text),)
     c.next()
     if word == "CREATE":
@@ -113,10 +148,22 @@ def _create(c: Cursor, text: str) -> tuple[ch.Change, ...]:
     return (ch.CreateObject(Opaque(kind, name, text), ine, or_replace),)
 
 
-_KINDS = {"EXTENSION": "extension", "SCHEMA": "schema", "SEQUENCE": "sequence", "VIEW": "view",
-          "FUNCTION": "function", "PROCEDURE": "procedure", "TRIGGER": "trigger",
-          "COLLATION": "collation", "POLICY": "policy", "DOMAIN": "domain", "RULE": "rule",
-          "AGGREGATE": "aggregate", "OPERATOR": "operator", "ROLE": "role"}
+_KINDS = {
+    "EXTENSION": "extension",
+    "SCHEMA": "schema",
+    "SEQUENCE": "sequence",
+    "VIEW": "view",
+    "FUNCTION": "function",
+    "PROCEDURE": "procedure",
+    "TRIGGER": "trigger",
+    "COLLATION": "collation",
+    "POLICY": "policy",
+    "DOMAIN": "domain",
+    "RULE": "rule",
+    "AGGREGATE": "aggregate",
+    "OPERATOR": "operator",
+    "ROLE": "role",
+}
 
 
 def _object_kind(c: Cursor) -> str | None:
@@ -160,8 +207,14 @@ def _create_table(c: Cursor, prefix: str) -> ch.Change:
     columns: list[Column] = []
     constraints: list[Constraint] = []
     while not c.accept_punct(")"):
-        if c.is_word("CONSTRAINT") or c.is_word("PRIMARY") or c.is_word("UNIQUE") or \
-                c.is_word("FOREIGN") or c.is_word("CHECK") or c.is_word("EXCLUDE"):
+        if (
+            c.is_word("CONSTRAINT")
+            or c.is_word("PRIMARY")
+            or c.is_word("UNIQUE")
+            or c.is_word("FOREIGN")
+            or c.is_word("CHECK")
+            or c.is_word("EXCLUDE")
+        ):
             constraints.append(_table_constraint(c, name.name))
         elif c.is_word("LIKE"):
             raise ReadError("CREATE TABLE ... (LIKE ...) is not modelled")
@@ -173,7 +226,9 @@ def _create_table(c: Cursor, prefix: str) -> ch.Change:
             c.expect_punct(")")
             break
     tail = c.rest()
-    return ch.CreateTable(Table(name, tuple(columns), tuple(_dedupe(constraints)), tail, prefix), ine)
+    return ch.CreateTable(
+        Table(name, tuple(columns), tuple(_dedupe(constraints)), tail, prefix), ine
+    )
 
 
 def _dedupe(cons: list[Constraint]) -> list[Constraint]:
@@ -221,13 +276,18 @@ def _column(c: Cursor, table: str) -> tuple[Column, list[Constraint]]:
             not_null = True
         elif c.accept("UNIQUE"):
             tail = c.take_until(_stop)
-            extra.append(Constraint(cname or pg_name(table, [name], "key"), "u", (name,), tail=tail))
+            extra.append(
+                Constraint(cname or pg_name(table, [name], "key"), "u", (name,), tail=tail)
+            )
         elif c.accept("REFERENCES"):
             ref = c.qname()
             ref_cols = c.name_list() if c.is_punct("(") else ()
             tail = c.take_until(lambda x: _stop(x) and not x.is_word("NOT", "DEFERRABLE"))
-            extra.append(Constraint(cname or pg_name(table, [name], "fkey"), "f", (name,),
-                                    ref, ref_cols, tail))
+            extra.append(
+                Constraint(
+                    cname or pg_name(table, [name], "fkey"), "f", (name,), ref, ref_cols, tail
+                )
+            )
         elif c.is_word("CHECK"):
             body = c.take_until(_stop)
             extra.append(Constraint(cname or pg_name(table, [name], "check"), "c", (), tail=body))
@@ -239,9 +299,11 @@ def _column(c: Cursor, table: str) -> tuple[Column, list[Constraint]]:
             else:
                 generated = gen
         else:
-            raise ReadError(f"unexpected {c.peek().text if c.peek() else 'end'} in column {name}")
+            raise ReadError(f"unexpected {c.describe()} in column {name}")
     if serial:
-        return Column(name, serial, None, True, collate, identity, generated, type_text.upper()), extra
+        return Column(
+            name, serial, None, True, collate, identity, generated, type_text.upper()
+        ), extra
     return Column(col.name, type_text, default, not_null, collate, identity, generated), extra
 
 
@@ -252,13 +314,17 @@ def _table_constraint(c: Cursor, table: str) -> Constraint:
     if c.accept("PRIMARY", "KEY"):
         if c.accept("USING", "INDEX"):  # the index becomes the constraint (its columns: catalog's)
             index = c.name()
-            return Constraint(name or pg_name(table, [], "pkey"), "p", (), tail=f"USING INDEX {index}")
+            return Constraint(
+                name or pg_name(table, [], "pkey"), "p", (), tail=f"USING INDEX {index}"
+            )
         cols = c.name_list()
         return Constraint(name or pg_name(table, [], "pkey"), "p", cols, tail=c.take_until(_never))
     if c.accept("UNIQUE"):
         if c.accept("USING", "INDEX"):
             index = c.name()
-            return Constraint(name or pg_name(table, [], "key"), "u", (), tail=f"USING INDEX {index}")
+            return Constraint(
+                name or pg_name(table, [], "key"), "u", (), tail=f"USING INDEX {index}"
+            )
         pre = ""
         if c.is_word("NULLS"):
             pre = c.take_until(lambda x: x.is_punct("("))
@@ -270,8 +336,14 @@ def _table_constraint(c: Cursor, table: str) -> Constraint:
         c.expect("REFERENCES")
         ref = c.qname()
         ref_cols = c.name_list() if c.is_punct("(") else ()
-        return Constraint(name or pg_name(table, list(cols), "fkey"), "f", cols, ref, ref_cols,
-                          c.take_until(_never))
+        return Constraint(
+            name or pg_name(table, list(cols), "fkey"),
+            "f",
+            cols,
+            ref,
+            ref_cols,
+            c.take_until(_never),
+        )
     if c.is_word("CHECK"):
         body = c.take_until(_never)
         return Constraint(name or pg_name(table, [], "check"), "c", (), tail=body)
@@ -303,8 +375,13 @@ def _create_index(c: Cursor) -> ch.Change:
     elements: list[IndexElement] = []
     while True:
         t = c.peek()
-        if t is not None and t.kind in ("ident", "word") and not c.is_punct("(", 1) \
-                and not c.is_punct(".", 1) and not c.is_punct("::", 1):
+        if (
+            t is not None
+            and t.kind in ("ident", "word")
+            and not c.is_punct("(", 1)
+            and not c.is_punct(".", 1)
+            and not c.is_punct("::", 1)
+        ):
             col = c.name()
             suffix = c.take_until(_never)
             elements.append(IndexElement(col, None, suffix))
@@ -313,8 +390,13 @@ def _create_index(c: Cursor) -> ch.Change:
             if c.is_punct("("):
                 c.skip_group()
             else:
-                while not c.at_end() and not (c.is_punct(",") or c.is_punct(")")) and \
-                        not c.is_word("ASC") and not c.is_word("DESC") and not c.is_word("NULLS"):
+                while (
+                    not c.at_end()
+                    and not (c.is_punct(",") or c.is_punct(")"))
+                    and not c.is_word("ASC")
+                    and not c.is_word("DESC")
+                    and not c.is_word("NULLS")
+                ):
                     c.skip_group()
             expr = c.source(begin, c.i)
             suffix = c.take_until(_never)
@@ -339,7 +421,9 @@ def _create_index(c: Cursor) -> ch.Change:
         name = QName(table.schema, pg_name(table.name, cols, "key" if unique else "idx"))
     else:
         name = QName(table.schema, name.name) if not name.schema else name
-    index = Index(name, table, tuple(elements), unique, method, where, include, " ".join(tail_parts))
+    index = Index(
+        name, table, tuple(elements), unique, method, where, include, " ".join(tail_parts)
+    )
     return ch.CreateIndex(index, ine, concurrently)
 
 
@@ -415,19 +499,31 @@ def _alter_table(c: Cursor) -> tuple[ch.Change, ...]:
         if not c.accept_punct(","):
             break
     if not c.at_end():
-        raise ReadError(f"unexpected {c.peek().text if c.peek() else ''} in ALTER TABLE")
+        raise ReadError(f"unexpected {c.describe()} in ALTER TABLE")
     return tuple(out)
 
 
 def _alter_table_action(c: Cursor, table: QName) -> list[ch.Change]:
     if c.accept("ADD"):
-        if c.is_word("CONSTRAINT") or c.is_word("PRIMARY") or c.is_word("UNIQUE") or \
-                c.is_word("FOREIGN") or c.is_word("CHECK") or c.is_word("EXCLUDE"):
+        if (
+            c.is_word("CONSTRAINT")
+            or c.is_word("PRIMARY")
+            or c.is_word("UNIQUE")
+            or c.is_word("FOREIGN")
+            or c.is_word("CHECK")
+            or c.is_word("EXCLUDE")
+        ):
             k = _table_constraint(c, table.name)
             not_valid = k.tail.upper().endswith("NOT VALID")
             if not_valid:
-                k = Constraint(k.name, k.kind, k.columns, k.ref_table, k.ref_columns,
-                               k.tail[: -len("NOT VALID")].rstrip())
+                k = Constraint(
+                    k.name,
+                    k.kind,
+                    k.columns,
+                    k.ref_table,
+                    k.ref_columns,
+                    k.tail[: -len("NOT VALID")].rstrip(),
+                )
             return [ch.AddConstraint(table, k, not_valid)]
         c.accept("COLUMN")
         ine = c.if_not_exists()
@@ -448,7 +544,7 @@ def _alter_table_action(c: Cursor, table: QName) -> list[ch.Change]:
         return [ch.DropColumn(table, name, ie, cascade)]
     if c.accept("ALTER"):
         c.accept("COLUMN")
-        col = c.name()
+        column = c.name()
         if c.accept("SET", "DATA", "TYPE") or c.accept("TYPE"):
             type_text = c.take_until(lambda x: x.is_word("USING") or x.is_word("COLLATE"))
             collate = using = None
@@ -456,19 +552,19 @@ def _alter_table_action(c: Cursor, table: QName) -> list[ch.Change]:
                 collate = c.take_until(lambda x: x.is_word("USING"))
             if c.accept("USING"):
                 using = c.take_until(_never)
-            return [ch.AlterColumnType(table, col, type_text, using, collate)]
+            return [ch.AlterColumnType(table, column, type_text, using, collate)]
         if c.accept("SET", "DEFAULT"):
-            return [ch.SetColumnDefault(table, col, c.take_until(_never))]
+            return [ch.SetColumnDefault(table, column, c.take_until(_never))]
         if c.accept("DROP", "DEFAULT"):
-            return [ch.SetColumnDefault(table, col, None)]
+            return [ch.SetColumnDefault(table, column, None)]
         if c.accept("SET", "NOT", "NULL"):
-            return [ch.SetColumnNotNull(table, col, True)]
+            return [ch.SetColumnNotNull(table, column, True)]
         if c.accept("DROP", "NOT", "NULL"):
-            return [ch.SetColumnNotNull(table, col, False)]
+            return [ch.SetColumnNotNull(table, column, False)]
         if c.accept("ADD"):
-            return [ch.SetColumnIdentity(table, col, c.take_until(_never))]
+            return [ch.SetColumnIdentity(table, column, c.take_until(_never))]
         if c.accept("DROP", "IDENTITY"):
-            return [ch.SetColumnIdentity(table, col, None, c.if_exists())]
+            return [ch.SetColumnIdentity(table, column, None, c.if_exists())]
         raise ReadError("this ALTER COLUMN action is not modelled")
     if c.accept("VALIDATE", "CONSTRAINT"):
         c.name()
@@ -525,12 +621,11 @@ def _drop(c: Cursor) -> tuple[ch.Change, ...]:
 def _comment(c: Cursor) -> ch.Change:
     c.expect("ON")
     words: list[str] = []
-    while not c.at_end() and c.peek() is not None and c.peek().kind == "word" \
-            and not c.is_word("IS"):  # type: ignore[union-attr]
-        t = c.peek()
-        assert t is not None
-        if c.is_punct(".", 1) or c.is_punct("(", 1) or c.is_word("IS", k=1) or \
-                (c.peek(1) is not None and c.peek(1).kind == "punct"):  # type: ignore[union-attr]
+    while True:  # the object kind: words up to the target's name
+        t, after = c.peek(), c.peek(1)
+        if t is None or t.kind != "word" or c.is_word("IS"):
+            break
+        if after is None or after.kind == "punct" or c.is_word("IS", k=1):
             break
         words.append(c.next().upper)
     begin = c.i

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlglot.dialects.dialect import Dialect
-from sqlglot.tokens import TokenType
+from sqlglot.tokenizer_core import TokenType
 
 from prisma_down.core.schema import QName
 
@@ -22,14 +22,24 @@ class ReadError(Exception):
 
 _STRINGS = frozenset(
     {
-        TokenType.STRING, TokenType.BYTE_STRING, TokenType.NATIONAL_STRING,
-        TokenType.HEREDOC_STRING, TokenType.RAW_STRING, TokenType.BIT_STRING,
-        TokenType.HEX_STRING, TokenType.UNICODE_STRING,
+        TokenType.STRING,
+        TokenType.BYTE_STRING,
+        TokenType.NATIONAL_STRING,
+        TokenType.HEREDOC_STRING,
+        TokenType.RAW_STRING,
+        TokenType.BIT_STRING,
+        TokenType.HEX_STRING,
+        TokenType.UNICODE_STRING,
     }
 )
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
-_SQLGLOT = {"postgres": "postgres", "cockroachdb": "postgres", "mysql": "mysql",
-            "sqlite": "sqlite", "tsql": "tsql"}
+_SQLGLOT = {
+    "postgres": "postgres",
+    "cockroachdb": "postgres",
+    "mysql": "mysql",
+    "sqlite": "sqlite",
+    "tsql": "tsql",
+}
 _DIALECTS: dict[str, Dialect] = {}
 
 
@@ -81,8 +91,9 @@ def tokenize(text: str, dialect: str) -> list[Tok]:
 class Cursor:
     """Reads tokens front to back; names fold the way the dialect folds them."""
 
-    def __init__(self, text: str, toks: list[Tok], fold: Callable[[str], str],
-                 default_schema: str = "") -> None:
+    def __init__(
+        self, text: str, toks: list[Tok], fold: Callable[[str], str], default_schema: str = ""
+    ) -> None:
         self.text = text
         self.toks = toks
         self.i = 0
@@ -93,6 +104,10 @@ class Cursor:
     def peek(self, k: int = 0) -> Tok | None:
         j = self.i + k
         return self.toks[j] if j < len(self.toks) else None
+
+    def describe(self) -> str:
+        t = self.peek()
+        return t.text if t is not None else "the end"
 
     def at_end(self) -> bool:
         return self.i >= len(self.toks)
@@ -185,7 +200,7 @@ class Cursor:
                 return
 
     def take_until(self, stop: Callable[[Cursor], bool]) -> str:
-        """Consume tokens at depth 0 until ``stop`` says so or a ',' / ')' closes; the source text."""
+        """Consume tokens at depth 0 until ``stop`` or a closing , or ); return their text."""
         begin = self.i
         while not self.at_end():
             t = self.peek()

@@ -10,8 +10,7 @@ from collections.abc import Callable
 
 from prisma_down.core import changes as ch
 from prisma_down.core.catalog import qualified as q
-from prisma_down.core.catalog import quote
-from prisma_down.core.catalog import serial_default, serial_sequence
+from prisma_down.core.catalog import quote, serial_default, serial_sequence
 from prisma_down.core.schema import Column, Constraint, Index, QName
 
 
@@ -46,7 +45,7 @@ def constraint_sql(k: Constraint) -> str:
         if k.tail.upper().startswith("NULLS"):
             m = re.match(r"NULLS\s+(NOT\s+)?DISTINCT", k.tail, re.I)
             if m:
-                nulls, tail = m.group(0) + " ", (" " + k.tail[m.end():].strip()).rstrip()
+                nulls, tail = m.group(0) + " ", (" " + k.tail[m.end() :].strip()).rstrip()
         return f"{head}UNIQUE {nulls}({_cols(k.columns)}){tail}"
     if k.kind == "f":
         assert k.ref_table is not None
@@ -96,7 +95,11 @@ def _create_object(c: ch.CreateObject) -> str:
 
 
 def _drop_object(c: ch.DropObject) -> str:
-    on = f" ON {q(c.table)}" if c.table is not None and c.kind in ("trigger", "policy", "rule") else ""
+    on = (
+        f" ON {q(c.table)}"
+        if c.table is not None and c.kind in ("trigger", "policy", "rule")
+        else ""
+    )
     return f"DROP {c.kind.upper()} {q(c.name)}{on}"
 
 
@@ -136,30 +139,41 @@ _RENDER: dict[type, Callable[..., str]] = {
     ch.RenameTable: lambda c: f"ALTER TABLE {q(c.old)} RENAME TO {quote(c.new.name)}",
     ch.AddColumn: lambda c: f"ALTER TABLE {q(c.table)} ADD COLUMN {column_sql(c.table, c.column)}",
     ch.DropColumn: lambda c: f"ALTER TABLE {q(c.table)} DROP COLUMN {quote(c.name)}",
-    ch.RenameColumn: lambda c: (f"ALTER TABLE {q(c.table)} RENAME COLUMN {quote(c.old)} "
-                                f"TO {quote(c.new)}"),
+    ch.RenameColumn: lambda c: (
+        f"ALTER TABLE {q(c.table)} RENAME COLUMN {quote(c.old)} TO {quote(c.new)}"
+    ),
     ch.AlterColumnType: _alter_type,
     ch.SetColumnDefault: lambda c: _alter_column(
-        c.table, c.column, "DROP DEFAULT" if c.default is None else f"SET DEFAULT {c.default}"),
+        c.table, c.column, "DROP DEFAULT" if c.default is None else f"SET DEFAULT {c.default}"
+    ),
     ch.SetColumnNotNull: lambda c: _alter_column(
-        c.table, c.column, "SET NOT NULL" if c.not_null else "DROP NOT NULL"),
+        c.table, c.column, "SET NOT NULL" if c.not_null else "DROP NOT NULL"
+    ),
     ch.SetColumnIdentity: lambda c: _alter_column(
-        c.table, c.column, f"ADD {c.identity}" if c.identity else "DROP IDENTITY"),
-    ch.AddConstraint: lambda c: (f"ALTER TABLE {q(c.table)} ADD {constraint_sql(c.constraint)}"
-                                 + (" NOT VALID" if c.not_valid else "")),
+        c.table, c.column, f"ADD {c.identity}" if c.identity else "DROP IDENTITY"
+    ),
+    ch.AddConstraint: lambda c: (
+        f"ALTER TABLE {q(c.table)} ADD {constraint_sql(c.constraint)}"
+        + (" NOT VALID" if c.not_valid else "")
+    ),
     ch.DropConstraint: lambda c: f"ALTER TABLE {q(c.table)} DROP CONSTRAINT {quote(c.name)}",
-    ch.RenameConstraint: lambda c: (f"ALTER TABLE {q(c.table)} RENAME CONSTRAINT {quote(c.old)} "
-                                    f"TO {quote(c.new)}"),
+    ch.RenameConstraint: lambda c: (
+        f"ALTER TABLE {q(c.table)} RENAME CONSTRAINT {quote(c.old)} TO {quote(c.new)}"
+    ),
     ch.CreateIndex: lambda c: index_sql(c.index, c.concurrently),
     ch.DropIndex: lambda c: f"DROP INDEX {'CONCURRENTLY ' if c.concurrently else ''}{q(c.name)}",
     ch.RenameIndex: lambda c: f"ALTER INDEX {q(c.old)} RENAME TO {quote(c.new.name)}",
-    ch.CreateEnum: lambda c: (f"CREATE TYPE {q(c.enum.name)} AS ENUM ("
-                              + ", ".join(_enum_value(v) for v in c.enum.values) + ")"),
+    ch.CreateEnum: lambda c: (
+        f"CREATE TYPE {q(c.enum.name)} AS ENUM ("
+        + ", ".join(_enum_value(v) for v in c.enum.values)
+        + ")"
+    ),
     ch.DropEnum: lambda c: f"DROP TYPE {q(c.name)}",
     ch.RenameEnum: lambda c: f"ALTER TYPE {q(c.old)} RENAME TO {quote(c.new.name)}",
     ch.AddEnumValue: _add_enum_value,
-    ch.RenameEnumValue: lambda c: (f"ALTER TYPE {q(c.enum)} RENAME VALUE {_enum_value(c.old)} "
-                                   f"TO {_enum_value(c.new)}"),
+    ch.RenameEnumValue: lambda c: (
+        f"ALTER TYPE {q(c.enum)} RENAME VALUE {_enum_value(c.old)} TO {_enum_value(c.new)}"
+    ),
     ch.DropEnumValue: lambda c: f"ALTER TYPE {q(c.enum)} DROP VALUE {_enum_value(c.value)}",
     ch.CreateObject: _create_object,
     ch.DropObject: _drop_object,

@@ -1,0 +1,252 @@
+"""The ``prisma-down`` command: argparse, printing and exit codes; the engine decides.
+
+Exit codes: 0 fine, 1 findings at or above ``--fail-on``, 2 usage or input errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from prisma_down import __version__
+from prisma_down.core.analysis import Analyzer
+from prisma_down.core.down import generate
+from prisma_down.core.findings import SEVERITIES, Finding
+from prisma_down.core.history import History, load_history
+from prisma_down.core.inverse import Risk
+from prisma_down.core.lint import analyse_history, run_rules
+from prisma_down.core.project import ProjectError, locate
+from prisma_down.core.read import SUPPORTED
+from prisma_down.core.rules.context import MigrationContext
+
+_DIALECT_CHOICES = (
+    "postgres",
+    "postgresql",
+    "cockroachdb",
+    "mysql",
+    "sqlite",
+    "sqlserver",
+    "mssql",
+)
+
+
+class UsageError(Exception):
+    """One sentence for the user; exit code 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="prisma-down",
+        description="Exact down.sql files for Prisma migrations, and checks that they restore "
+        "the schema.",
+    )
+    p.add_argument("--version", action="version", version=f"prisma-down {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument(
+            "path",
+            nargs="?",
+            default=".",
+            help="project folder, migrations folder or one migration folder "
+            "(default: the current folder)",
+        )
+        sp.add_argument(
+            "--dialect",
+            choices=_DIALECT_CHOICES,
+            help="override the provider named in migration_lock.toml",
+        )
+
+    g = sub.add_parser("generate", help="write down.sql for every migration that has none")
+    common(g)
+    g.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite existing down.sql files (even hand-written ones)",
+    )
+    g.add_argument("--stdout", action="store_true", help="print instead of writing files")
+    c = sub.add_parser("check", help="report missing, stale and wrong down.sql files and risky SQL")
+    common(c)
+    c.add_argument("--format", choices=("text", "json"), default="text")
+    c.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "never"),
+        default="error",
+        help="exit with 1 when a finding of this severity or worse exists (default: error)",
+    )
+    lsp = sub.add_parser("lsp", help="run the language server (stdio)")
+    lsp.add_argument("--tcp", action="store_true", help="listen on TCP instead of stdio")
+    lsp.add_argument("--port", type=int, default=2087)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        if args.command == "generate":
+            return _generate(args)
+        if args.command == "check":
+            return _check(args)
+        if args.command == "lsp":
+            return _lsp(args)
+    except (UsageError, ProjectError) as e:
+        print(f"prisma-down: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+def _lsp(args: argparse.Namespace) -> int:
+    try:
+        from prisma_down.lsp.server import run  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        raise UsageError("the language server is not part of this build yet") from None
+    run(tcp=args.tcp, port=args.port)
+    return 0
+
+
+def _load(args: argparse.Namespace) -> tuple[History, str | None]:
+    path = Path(args.path)
+    located = locate(path)
+    history = load_history(located.migrations_dir, args.dialect)
+    if history.dialect not in SUPPORTED:
+        raise UsageError(
+            f"the {history.provider or history.dialect} provider is not supported yet: "
+            "prisma-down reads PostgreSQL migrations for now (pass --dialect postgres if "
+            "the lock file is wrong)"
+        )
+    if not history.migrations:
+        raise UsageError(
+            f"no migrations found in {_show(located.migrations_dir)} "
+            "(expected folders holding a migration.sql)"
+        )
+    if located.only_migration is not None and history.index_of(located.only_migration) is None:
+        raise UsageError(f"{located.only_migration} has no migration.sql")
+    return history, located.only_migration
+
+
+def _show(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def _contexts(history: History) -> list[MigrationContext]:
+    return analyse_history(history, Analyzer(history.dialect))
+
+
+def _generate(args: argparse.Namespace) -> int:
+    history, only = _load(args)
+    contexts = _contexts(history)
+    written = kept = failed = 0
+    for ctx in contexts:
+        m = ctx.migration
+        if only is not None and m.name != only:
+            continue
+        if m.up.error is not None:
+            print(f"skipped {_show(ctx.up_path)}: {m.up.error}", file=sys.stderr)
+            failed += 1
+            continue
+        text = generate(m.name, ctx.up_text, ctx.up, history.dialect)
+        target = ctx.down_path
+        if args.stdout:
+            if only is None:
+                print(f"-- ==> {_show(target)} <==")
+            sys.stdout.write(text)
+            written += 1
+            continue
+        if target.exists() and not args.force:
+            kept += 1
+            if only is not None:
+                print(f"kept {_show(target)}: it exists (use --force to overwrite it)")
+            continue
+        try:
+            _write_atomic(target, text)
+        except OSError as e:
+            print(f"could not write {_show(target)}: {e.strerror or e}", file=sys.stderr)
+            failed += 1
+            continue
+        written += 1
+        print(f"wrote {_show(target)}")
+        for step in ctx.up.steps:
+            line = ctx.up.script.lines.position(step.statement.span.start).line + 1
+            for inv in step.inverses:
+                if inv.risk is not Risk.EXACT:
+                    print(f"  {_show(ctx.up_path)}:{line}: {inv.risk.value}: {inv.note}")
+    if not args.stdout:
+        summary = f"{written} down.sql written"
+        if kept:
+            summary += f", {kept} kept (they exist; --force overwrites)"
+        if failed:
+            summary += f", {failed} failed"
+        print(summary)
+    return 2 if failed else 0
+
+
+def _write_atomic(target: Path, text: str) -> None:
+    """Write beside the target and rename over it: a reader never sees half a file."""
+    if not target.parent.is_dir():
+        raise OSError(f"{target.parent} is not a folder")  # never create migration folders
+    fd, tmp = tempfile.mkstemp(prefix=".down.", suffix=".sql.tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _check(args: argparse.Namespace) -> int:
+    history, only = _load(args)
+    findings = run_rules(_contexts(history))
+    if only is not None:
+        findings = [f for f in findings if f.migration == only]
+    if args.format == "json":
+        json.dump([_as_json(f) for f in findings], sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        for f in findings:
+            print(
+                f"{_show(f.path)}:{f.start.line + 1}:{f.start.column + 1}: "
+                f"{f.severity} {f.rule} {f.message}"
+            )
+        counts = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES}
+        n = len(history.migrations) if only is None else 1
+        print(
+            f"{n} migration{'s' if n != 1 else ''} checked: {counts['error']} errors, "
+            f"{counts['warning']} warnings"
+        )
+    if args.fail_on == "never":
+        return 0
+    worst = SEVERITIES.index(args.fail_on)
+    return 1 if any(SEVERITIES.index(f.severity) <= worst for f in findings) else 0
+
+
+def _as_json(f: Finding) -> dict[str, object]:
+    return {
+        "rule": f.rule,
+        "severity": f.severity,
+        "path": _show(f.path),
+        "line": f.start.line + 1,
+        "column": f.start.column + 1,
+        "end_line": f.end.line + 1,
+        "end_column": f.end.column + 1,
+        "message": f.message,
+        "migration": f.migration,
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""Compare two catalogs and name each difference the way a reviewer would say it.
+
+Used by ``down-does-not-restore``: the catalog after up-then-down must equal the one before.
+Column order is not compared (PostgreSQL cannot re-insert a column at a position).
+"""
+
+from __future__ import annotations
+
+import re
+
+from prisma_down.core.catalog import Catalog
+from prisma_down.core.schema import Column, Index, QName
+
+
+def _n(text: str | None) -> str | None:
+    return None if text is None else re.sub(r"\s+", " ", text.strip()).lower()
+
+
+def _elements(ix: Index) -> tuple[tuple[str | None, str | None, str], ...]:
+    """Index elements with default orderings dropped: ``"a" ASC`` is ``"a"``."""
+    out = []
+    for e in ix.elements:
+        suffix = _n(e.suffix) or ""
+        suffix = re.sub(r"\basc\b", "", suffix)
+        if "desc" in suffix:
+            suffix = suffix.replace("nulls first", "")
+        else:
+            suffix = suffix.replace("nulls last", "")
+        out.append((e.column, _n(e.expression), " ".join(suffix.split())))
+    return tuple(out)
+
+
+def _values(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{x}'" for x in values) + ")"
+
+
+def _t(name: QName) -> str:
+    return f'"{name.schema}"."{name.name}"' if name.schema else f'"{name.name}"'
+
+
+def _column_diffs(table: QName, a: Column, b: Column) -> list[str]:
+    where = f'column {_t(table)}."{a.name}"'
+    out = []
+    if _n(a.type) != _n(b.type):
+        out.append(f"{where} has type {a.type} before, {b.type} after down.sql")
+    if a.not_null != b.not_null:
+        before, after = ("NOT NULL", "nullable") if a.not_null else ("nullable", "NOT NULL")
+        out.append(f"{where} is {before} before, {after} after down.sql")
+    if _n(a.default) != _n(b.default):
+        out.append(
+            f"default of {where} is {a.default or 'none'} before, "
+            f"{b.default or 'none'} after down.sql"
+        )
+    if _n(a.identity) != _n(b.identity):
+        out.append(f"identity of {where} differs after down.sql")
+    return out
+
+
+def differences(before: Catalog, after: Catalog) -> list[str]:
+    """Every difference between the schema before a migration and after its down.sql."""
+    out: list[str] = []
+    for name in sorted(before.tables.keys() | after.tables.keys()):
+        a, b = before.tables.get(name), after.tables.get(name)
+        if b is None:
+            out.append(f"table {_t(name)} is missing after down.sql")
+            continue
+        if a is None:
+            out.append(f"table {_t(name)} is still there after down.sql")
+            continue
+        acols = {c.name: c for c in a.columns}
+        bcols = {c.name: c for c in b.columns}
+        for col in sorted(acols.keys() - bcols.keys()):
+            out.append(f'column {_t(name)}."{col}" is missing after down.sql')
+        for col in sorted(bcols.keys() - acols.keys()):
+            out.append(f'column {_t(name)}."{col}" is still there after down.sql')
+        for col in sorted(acols.keys() & bcols.keys()):
+            out.extend(_column_diffs(name, acols[col], bcols[col]))
+        acons = {k.name: k for k in a.constraints}
+        bcons = {k.name: k for k in b.constraints}
+        for k in sorted(acons.keys() | bcons.keys()):
+            if k not in bcons:
+                out.append(f'constraint "{k}" on {_t(name)} is missing after down.sql')
+            elif k not in acons:
+                out.append(f'constraint "{k}" on {_t(name)} is still there after down.sql')
+            elif (
+                acons[k].kind,
+                acons[k].columns,
+                acons[k].ref_table,
+                acons[k].ref_columns,
+                _n(acons[k].tail),
+            ) != (
+                bcons[k].kind,
+                bcons[k].columns,
+                bcons[k].ref_table,
+                bcons[k].ref_columns,
+                _n(bcons[k].tail),
+            ):
+                out.append(f'constraint "{k}" on {_t(name)} differs after down.sql')
+    for name in sorted(before.indexes.keys() | after.indexes.keys()):
+        ia, ib = before.index(name), after.index(name)
+        if ib is None:
+            out.append(f"index {_t(name)} is missing after down.sql")
+        elif ia is None:
+            out.append(f"index {_t(name)} is still there after down.sql")
+        elif (ia.table, ia.unique, _elements(ia), _n(ia.where), _n(ia.method)) != (
+            ib.table,
+            ib.unique,
+            _elements(ib),
+            _n(ib.where),
+            _n(ib.method),
+        ):
+            out.append(f"index {_t(name)} differs after down.sql")
+    for name in sorted(before.enums.keys() | after.enums.keys()):
+        ea, eb = before.enums.get(name), after.enums.get(name)
+        if eb is None:
+            out.append(f"enum {_t(name)} is missing after down.sql")
+        elif ea is None:
+            out.append(f"enum {_t(name)} is still there after down.sql")
+        elif ea.values != eb.values:
+            out.append(
+                f"enum {_t(name)} values are {_values(ea.values)} before, "
+                f"{_values(eb.values)} after down.sql"
+            )
+    for key in sorted(before.objects.keys() | after.objects.keys(), key=str):
+        kind, name, _ = key
+        if key not in after.objects:
+            out.append(f"{kind} {_t(name)} is missing after down.sql")
+        elif key not in before.objects:
+            out.append(f"{kind} {_t(name)} is still there after down.sql")
+    return out

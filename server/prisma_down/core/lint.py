@@ -1,0 +1,119 @@
+"""A whole history through the engine: contexts per migration, then the rules over them.
+
+Adapters (CLI, language server) call ``analyse_history`` then ``run_rules``; editor buffers
+that differ from the disk are passed as ``overrides``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from prisma_down.core import changes as ch
+from prisma_down.core.analysis import Analyzer
+from prisma_down.core.findings import Finding
+from prisma_down.core.history import History
+from prisma_down.core.rules import RULES
+from prisma_down.core.rules.context import MigrationContext, Origin
+from prisma_down.core.statements import Script
+
+_IGNORE = re.compile(r"prisma-down-ignore(-file)?(?:\s+([\w,\s-]+))?", re.I)
+
+
+def analyse_history(
+    history: History,
+    analyzer: Analyzer,
+    overrides: Mapping[Path, str] | None = None,
+    archive_suffix: str = "_archived",
+) -> list[MigrationContext]:
+    overrides = overrides or {}
+    ups = [overrides.get(m.directory / "migration.sql", m.up.text) for m in history.migrations]
+    analyses = analyzer.analyse(ups)
+    origins: dict[tuple[str, ...], Origin] = {}
+    out: list[MigrationContext] = []
+    for m, up_text, up in zip(history.migrations, ups, analyses, strict=True):
+        down_path = m.directory / "down.sql"
+        down_text = overrides.get(down_path)
+        if down_text is None and m.down is not None:
+            down_text = m.down.text if m.down.error is None else None
+        down = analyzer.replay_down(up, down_text) if down_text is not None else None
+        out.append(MigrationContext(m, up_text, up, down_text, down, origins, archive_suffix))
+        path = m.directory / "migration.sql"
+        for step in up.steps:
+            for change in step.reading.changes:
+                if isinstance(change, ch.CreateTable):
+                    origins[("table", str(change.table.name))] = Origin(
+                        m.name, path, step.statement.span, up.script.lines
+                    )
+                    for col in change.table.columns:
+                        origins[("column", str(change.table.name), col.name)] = Origin(
+                            m.name, path, step.statement.span, up.script.lines
+                        )
+                elif isinstance(change, ch.AddColumn):
+                    origins[("column", str(change.table), change.column.name)] = Origin(
+                        m.name, path, step.statement.span, up.script.lines
+                    )
+    return out
+
+
+def run_rules(
+    contexts: list[MigrationContext], severities: Mapping[str, str] | None = None
+) -> list[Finding]:
+    """Findings of every enabled rule, with suppression comments honoured, in file order."""
+    severities = severities or {}
+    found: list[Finding] = []
+    for ctx in contexts:
+        ignored = _suppressions(ctx)
+        for rule, (check, default, _) in RULES.items():
+            severity = severities.get(rule, default)
+            if severity == "off":
+                continue
+            for f in check(ctx):
+                if _suppressed(f, ignored):
+                    continue
+                if severity != f.severity:
+                    f = Finding(
+                        f.rule,
+                        severity,
+                        f.path,
+                        f.span,
+                        f.start,
+                        f.end,
+                        f.message,
+                        f.migration,
+                        f.related,
+                    )
+                found.append(f)
+    return sorted(found, key=Finding.sort_key)
+
+
+Suppression = tuple[Path, int, int, frozenset[str]]  # file, span, rules ('*' = all)
+
+
+def _suppressions(ctx: MigrationContext) -> list[Suppression]:
+    out: list[Suppression] = []
+    scripts: list[tuple[Path, Script]] = [(ctx.up_path, ctx.up.script)]
+    if ctx.down is not None:
+        scripts.append((ctx.down_path, ctx.down.script))
+    for path, script in scripts:
+        for comment in script.comments:
+            m = _IGNORE.search(comment.text)
+            if m is None:
+                continue
+            rules = frozenset(r for r in re.split(r"[\s,]+", (m.group(2) or "").strip()) if r)
+            rules = rules or frozenset({"*"})
+            if m.group(1):
+                out.append((path, 0, len(script.text) + 1, rules))
+                continue
+            for st in script.statements:  # the statement the comment belongs to
+                if comment in st.comments or comment in st.trailing:
+                    out.append((path, st.span.start, st.span.end, rules))
+    return out
+
+
+def _suppressed(f: Finding, ignored: list[Suppression]) -> bool:
+    for path, start, end, rules in ignored:
+        if path == f.path and start <= f.span.start <= end and ("*" in rules or f.rule in rules):
+            return True
+    return False
