@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -55,3 +56,38 @@ def pg_conn(pg_server: PostgresServer, pg_db: str) -> Iterator[Any]:
     """An autocommit connection to ``pg_db``."""
     with pg_server.connect(pg_db) as conn:
         yield conn
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the corpus round-trip figures: they are the headline of the suite."""
+    from tests.verify.test_corpus_roundtrip import FIGURES
+
+    if not FIGURES:
+        return
+    tr = terminalreporter
+    tr.section("PostgreSQL corpus round trips (up, down, compare, up, compare)")
+    keys = (
+        "migrations",
+        "checked",
+        "restored",
+        "up-failed",
+        "risk:exact",
+        "risk:loses-data",
+        "risk:irreversible",
+    )
+    tr.write_line(f"{'history':60} " + " ".join(f"{k:>17}" for k in keys))
+    totals: Counter[str] = Counter()
+    for f in FIGURES:
+        tr.write_line(
+            f"{str(f['history'])[:60]:60} " + " ".join(f"{int(f.get(k, 0)):>17}" for k in keys)
+        )  # type: ignore[call-overload]
+        totals.update({k: int(f.get(k, 0)) for k in keys})  # type: ignore[call-overload]
+        for line in f["failures"]:  # type: ignore[attr-defined]
+            tr.write_line(f"    {line}")
+    tr.write_line(f"{'TOTAL':60} " + " ".join(f"{totals[k]:>17}" for k in keys))
+    mismatches = totals["checked"] - totals["restored"]
+    share = 100 * totals["restored"] / max(totals["checked"], 1)
+    tr.write_line(
+        f"restored exactly: {totals['restored']} of {totals['checked']} checkable "
+        f"migrations ({share:.2f}%), mismatches {mismatches}"
+    )

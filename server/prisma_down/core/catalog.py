@@ -8,6 +8,7 @@ makes primary-key columns NOT NULL, gives SERIAL columns an owned sequence, ...)
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -79,6 +80,7 @@ class Catalog:
 _ARRAY = re.compile(r"(\s*\[\s*\d*\s*\])+\s*$")
 
 
+@functools.lru_cache(maxsize=4096)
 def type_base(type_text: str) -> tuple[QName, str]:
     """The type's name (unquoted, schema split off) and its array suffix."""
     m = _ARRAY.search(type_text)

@@ -114,6 +114,6 @@ def _suppressions(ctx: MigrationContext) -> list[Suppression]:
 
 def _suppressed(f: Finding, ignored: list[Suppression]) -> bool:
     for path, start, end, rules in ignored:
-        if path == f.path and start <= f.span.start <= end and ("*" in rules or f.rule in rules):
+        if path == f.path and start <= f.span.start < end and ("*" in rules or f.rule in rules):
             return True
     return False
