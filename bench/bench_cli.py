@@ -74,7 +74,7 @@ def run_best(
 
 
 def version(cmd: list[str]) -> str:
-    out = subprocess.run(cmd + ["--version"], capture_output=True, text=True)
+    out = subprocess.run([*cmd, "--version"], capture_output=True, text=True)
     return (out.stdout or out.stderr).strip()
 
 
@@ -90,7 +90,7 @@ def parse_json_list(text: str, tool: str, stderr: str) -> list[dict]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SystemExit(f"{tool}: output is not JSON ({exc}); stderr:\n{stderr[:2000]}")
+        raise SystemExit(f"{tool}: output is not JSON ({exc}); stderr:\n{stderr[:2000]}") from None
     if isinstance(data, dict):  # tolerate a {"findings": [...]}-style wrapper
         for value in data.values():
             if isinstance(value, list):
@@ -105,7 +105,7 @@ def bench_history(history: Path, repeat: int, pd: list[str], sq: list[str]) -> d
         return None
     down_files = sorted(history.glob("*/down.sql"))
 
-    pd_cmd = pd + ["check", str(history), "--format", "json", "--fail-on", "never"]
+    pd_cmd = [*pd, "check", str(history), "--format", "json", "--fail-on", "never"]
     pd_secs, pd_res = run_best(pd_cmd, repeat)
     if pd_res.returncode != 0:
         raise SystemExit(
@@ -144,10 +144,13 @@ def short(name: str, width: int = 44) -> str:
 
 
 def print_table(rows: list[dict], total: dict) -> None:
-    header = f"{'history':<44} {'migr':>5} {'files':>5} {'p-down s':>9} {'squawk s':>9} {'ratio':>6} {'p-down #':>8} {'squawk #':>8}"
+    header = (
+        f"{'history':<44} {'migr':>5} {'files':>5} {'p-down s':>9} {'squawk s':>9} "
+        f"{'ratio':>6} {'p-down #':>8} {'squawk #':>8}"
+    )
     print(header)
     print("-" * len(header))
-    for r in rows + [total]:
+    for r in [*rows, total]:
         ratio = f"{r['ratio']:.2f}" if r["ratio"] is not None else "-"
         print(
             f"{short(r['history']):<44} {r['migrations']:>5} {r['files']:>5} "
@@ -260,7 +263,7 @@ def main() -> int:
         migrations = len(list(gen_history.glob("*/migration.sql")))
         with open(os.devnull, "w") as devnull:
             secs, res = run_best(
-                pd + ["generate", str(gen_history), "--stdout"], args.repeat, stdout=devnull
+                [*pd, "generate", str(gen_history), "--stdout"], args.repeat, stdout=devnull
             )
         if res.returncode != 0:
             print(

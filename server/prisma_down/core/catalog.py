@@ -407,7 +407,7 @@ def _add_cons(cat: Catalog, c: ch.AddConstraint) -> Catalog:
     if backing is not None:  # ADD CONSTRAINT ... USING INDEX: the index becomes the constraint
         k = replace(k, columns=tuple(e.column or "" for e in backing.elements), tail="")
         cat = _drop_index_named(cat, {backing.name})
-    return _add_constraint(cat, c.table, k)
+    return _add_constraint(cat, c.table, replace(k, not_valid=c.not_valid))
 
 
 def using_index(cat: Catalog, table: QName, k: Constraint) -> Index | None:
@@ -428,6 +428,21 @@ def _drop_cons(cat: Catalog, c: ch.DropConstraint) -> Catalog:
         raise CatalogError(f'constraint "{c.name}" does not exist on {c.table}')
     return _set_table(
         cat, replace(t, constraints=tuple(k for k in t.constraints if k.name != c.name))
+    )
+
+
+def _validate_cons(cat: Catalog, c: ch.ValidateConstraint) -> Catalog:
+    t = _table(cat, c.table)
+    if t.constraint(c.name) is None:
+        raise CatalogError(f'constraint "{c.name}" does not exist on {c.table}')
+    return _set_table(
+        cat,
+        replace(
+            t,
+            constraints=tuple(
+                replace(k, not_valid=False) if k.name == c.name else k for k in t.constraints
+            ),
+        ),
     )
 
 

@@ -102,6 +102,14 @@ class DropConstraint:
 
 
 @dataclass(frozen=True)
+class ValidateConstraint:
+    """ALTER TABLE ... VALIDATE CONSTRAINT: a NOT VALID check or foreign key becomes valid."""
+
+    table: QName
+    name: str
+
+
+@dataclass(frozen=True)
 class RenameConstraint:
     table: QName
     old: str
@@ -297,6 +305,7 @@ Change = (
     | SetColumnIdentity
     | AddConstraint
     | DropConstraint
+    | ValidateConstraint
     | RenameConstraint
     | CreateIndex
     | DropIndex

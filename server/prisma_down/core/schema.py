@@ -49,7 +49,8 @@ class Constraint:
 
     ``kind``: ``p`` primary key, ``u`` unique, ``f`` foreign key, ``c`` check, ``x`` exclusion.
     ``tail`` is verbatim text that follows the structured part (FK actions, DEFERRABLE,
-    the CHECK body, index parameters).
+    the CHECK body, index parameters). ``not_valid``: added NOT VALID and not validated
+    since; PostgreSQL shows it as such (``pg_get_constraintdef``), so a restore must too.
     """
 
     name: str
@@ -58,6 +59,7 @@ class Constraint:
     ref_table: QName | None = None
     ref_columns: tuple[str, ...] = ()
     tail: str = ""
+    not_valid: bool = False
 
 
 @dataclass(frozen=True)

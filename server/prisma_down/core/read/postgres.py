@@ -567,8 +567,7 @@ def _alter_table_action(c: Cursor, table: QName) -> list[ch.Change]:
             return [ch.SetColumnIdentity(table, column, None, c.if_exists())]
         raise ReadError("this ALTER COLUMN action is not modelled")
     if c.accept("VALIDATE", "CONSTRAINT"):
-        c.name()
-        return []
+        return [ch.ValidateConstraint(table, c.name())]
     if c.accept("OWNER", "TO"):
         c.name()
         return []
