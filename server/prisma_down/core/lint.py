@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from prisma_down.core import changes as ch
@@ -57,35 +58,51 @@ def analyse_history(
     return out
 
 
+RuleMemo = dict[tuple[object, ...], tuple[MigrationContext, list[Finding]]]
+
+
 def run_rules(
-    contexts: list[MigrationContext], severities: Mapping[str, str] | None = None
+    contexts: list[MigrationContext],
+    severities: Mapping[str, str] | None = None,
+    memo: RuleMemo | None = None,
 ) -> list[Finding]:
-    """Findings of every enabled rule, with suppression comments honoured, in file order."""
+    """Findings of every enabled rule, with suppression comments honoured, in file order.
+
+    With ``memo``, a migration whose analysis objects are unchanged (the Analyzer hands back
+    the same ones) reuses its findings: an editor re-checks only what an edit touched.
+    """
     severities = severities or {}
     found: list[Finding] = []
+    fresh: RuleMemo = {}
     for ctx in contexts:
-        ignored = _suppressions(ctx)
-        for rule, (check, default, _) in RULES.items():
-            severity = severities.get(rule, default)
-            if severity == "off":
-                continue
-            for f in check(ctx):
-                if _suppressed(f, ignored):
-                    continue
-                if severity != f.severity:
-                    f = Finding(
-                        f.rule,
-                        severity,
-                        f.path,
-                        f.span,
-                        f.start,
-                        f.end,
-                        f.message,
-                        f.migration,
-                        f.related,
-                    )
-                found.append(f)
+        key = (id(ctx.up), id(ctx.down), ctx.down_text, ctx.archive_suffix, ctx.up_text)
+        hit = memo.get(key) if memo is not None else None
+        if hit is not None and hit[0].up is ctx.up and hit[0].down is ctx.down:
+            findings = hit[1]
+        else:
+            findings = _check(ctx, severities)
+        fresh[key] = (ctx, findings)
+        found.extend(findings)
+    if memo is not None:
+        memo.clear()
+        memo.update(fresh)
     return sorted(found, key=Finding.sort_key)
+
+
+def _check(ctx: MigrationContext, severities: Mapping[str, str]) -> list[Finding]:
+    found: list[Finding] = []
+    ignored = _suppressions(ctx)
+    for rule, (check, default, _) in RULES.items():
+        severity = severities.get(rule, default)
+        if severity == "off":
+            continue
+        for f in check(ctx):
+            if _suppressed(f, ignored):
+                continue
+            if severity != f.severity:
+                f = replace(f, severity=severity)
+            found.append(f)
+    return found
 
 
 Suppression = tuple[Path, int, int, frozenset[str]]  # file, span, rules ('*' = all)

@@ -1,0 +1,104 @@
+"""Settings: one typed value read from the editor and from the project's config file.
+
+The same keys everywhere (``prismaDown.*`` in an editor, the top level of
+``.prisma-down.json`` or the ``prismaDown`` key of ``package.json``). A bad value is
+reported and replaced by its default; it never stops the tool.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from prisma_down.core.rules import RULES
+
+CONFIG_FILE = ".prisma-down.json"
+_DIALECTS = ("postgres", "postgresql", "cockroachdb", "mysql", "sqlite", "sqlserver", "mssql")
+_LEVELS = ("error", "warning", "info", "off")
+
+
+@dataclass(frozen=True)
+class Settings:
+    migrations_path: str | None = None
+    dialect: str | None = None
+    rules: Mapping[str, str] = field(default_factory=dict)  # rule id → severity or "off"
+    archive_suffix: str = "_archived"
+
+
+def parse(raw: Any, report: Callable[[str], None], base: Settings | None = None) -> Settings:
+    """Settings from a JSON-like mapping; every bad value is reported and ignored."""
+    s = base or Settings()
+    if raw is None:
+        return s
+    if not isinstance(raw, Mapping):
+        report(f"prismaDown settings must be an object, not {type(raw).__name__}: ignored")
+        return s
+    path = raw.get("migrationsPath", s.migrations_path)
+    if path is not None and (not isinstance(path, str) or not path.strip()):
+        report("prismaDown.migrationsPath must be a folder path: using the default")
+        path = None
+    dialect = raw.get("dialect", s.dialect)
+    if dialect is not None and dialect not in _DIALECTS:
+        report(
+            f"prismaDown.dialect must be one of {', '.join(_DIALECTS)}: "
+            f"{dialect!r} ignored, using migration_lock.toml"
+        )
+        dialect = None
+    rules = dict(s.rules)
+    raw_rules = raw.get("rules", {})
+    if not isinstance(raw_rules, Mapping):
+        report("prismaDown.rules must map rule ids to error, warning, info or off: ignored")
+        raw_rules = {}
+    for rule, level in raw_rules.items():
+        if rule not in RULES:
+            report(f"prismaDown.rules: unknown rule {rule!r} ignored (rules: {', '.join(RULES)})")
+        elif level not in _LEVELS:
+            report(
+                f"prismaDown.rules.{rule} must be error, warning, info or off: {level!r} ignored"
+            )
+        else:
+            rules[rule] = level
+    suffix = raw.get("archiveSuffix", s.archive_suffix)
+    if not isinstance(suffix, str) or not suffix or not suffix.replace("_", "").isalnum():
+        report("prismaDown.archiveSuffix must be letters, digits and _: using _archived")
+        suffix = "_archived"
+    return replace(s, migrations_path=path, dialect=dialect, rules=rules, archive_suffix=suffix)
+
+
+def find_config(start: Path) -> tuple[Path, Any] | None:
+    """The nearest ``.prisma-down.json``, or ``package.json`` with a ``prismaDown`` key."""
+    here = start if start.is_dir() else start.parent
+    for folder in (here, *here.parents):
+        candidate = folder / CONFIG_FILE
+        if candidate.is_file():
+            return candidate, _load(candidate)
+        pkg = folder / "package.json"
+        if pkg.is_file():
+            data = _load(pkg)
+            if isinstance(data, Mapping) and "prismaDown" in data:
+                return pkg, data["prismaDown"]
+    return None
+
+
+def _load(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        return {"__error__": f"{path.name} is not valid JSON ({e})"}
+
+
+def load_project(
+    start: Path, report: Callable[[str], None], base: Settings | None = None
+) -> Settings:
+    """Settings from the project's config file layered over ``base``."""
+    found = find_config(start)
+    if found is None:
+        return base or Settings()
+    path, raw = found
+    if isinstance(raw, Mapping) and "__error__" in raw:
+        report(str(raw["__error__"]))
+        return base or Settings()
+    return parse(raw, lambda m: report(f"{path}: {m}"), base)

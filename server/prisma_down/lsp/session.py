@@ -1,0 +1,269 @@
+"""All the language server's state, on one object a test can construct.
+
+Per migrations folder (a ``Root``): the history as last read from disk, an Analyzer whose
+memo makes re-analysis incremental, and what was last published. Analysis runs in a worker
+thread, one at a time per root; edits that arrive meanwhile coalesce into one more run, and
+a result computed from text that has changed since is dropped, never published.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from prisma_down.core.analysis import Analyzer
+from prisma_down.core.findings import Finding
+from prisma_down.core.history import History, load_history
+from prisma_down.core.lint import RuleMemo, analyse_history, run_rules
+from prisma_down.core.project import ProjectError, locate
+from prisma_down.core.read import SUPPORTED
+from prisma_down.core.rules.context import MigrationContext
+from prisma_down.core.settings import Settings, load_project, parse
+from prisma_down.lsp.convert import Converter, diagnostic, uri
+
+log = logging.getLogger(__name__)
+RESCAN_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Result:
+    """One analysis of a root, and the document versions it was computed from."""
+
+    contexts: list[MigrationContext]
+    findings: dict[Path, list[Finding]]
+    texts: dict[Path, str]
+    versions: dict[Path, int | None]
+
+    def context_for(self, path: Path) -> MigrationContext | None:
+        for ctx in self.contexts:
+            if path in (ctx.up_path, ctx.down_path):
+                return ctx
+        return None
+
+
+@dataclass
+class Root:
+    directory: Path
+    settings: Settings
+    history: History | None = None
+    signature: tuple[Any, ...] = ()
+    analyzer: Analyzer = field(default_factory=Analyzer)
+    rule_memo: RuleMemo = field(default_factory=dict)
+    result: Result | None = None
+    task: asyncio.Task[None] | None = None
+    dirty: bool = False
+    rescan: bool = True
+    published: dict[Path, tuple[int | None, tuple[Any, ...]]] = field(default_factory=dict)
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+    unsupported: str | None = None
+
+    def contains(self, path: Path) -> bool:
+        return path.parent.parent == self.directory or path.parent == self.directory
+
+
+def signature(directory: Path) -> tuple[Any, ...]:
+    """Which migration files exist and when they changed: cheap enough to poll."""
+    out = []
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError:
+        return ()
+    for entry in entries:
+        if not entry.is_dir():
+            continue
+        for name in ("migration.sql", "down.sql"):
+            try:
+                st = os.stat(os.path.join(entry.path, name))
+            except OSError:
+                continue
+            out.append((entry.name, name, st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
+class Session:
+    def __init__(self, ls: LanguageServer) -> None:
+        self.ls = ls
+        self.settings = Settings()
+        self.roots: dict[Path, Root] = {}
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.watching = False  # the client sends didChangeWatchedFiles for our globs
+        self.closed = False
+
+    # -- background work, tracked and logged
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self._finished)
+        return task
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            self.log(f"internal error: {type(exc).__name__}: {exc}", types.MessageType.Error)
+            log.exception("background task failed", exc_info=exc)
+
+    def log(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        try:
+            self.ls.window_log_message(types.LogMessageParams(kind, f"prisma-down: {message}"))
+        except Exception:  # before initialisation there is no client to tell
+            log.info(message)
+
+    # -- settings
+    def configure(self, raw: Any) -> None:
+        self.settings = parse(raw, lambda m: self.log(m, types.MessageType.Warning))
+        for root in self.roots.values():
+            root.settings = self._root_settings(root.directory)
+            root.rule_memo.clear()
+            root.rescan = True
+            self.request(root)
+
+    def _root_settings(self, directory: Path) -> Settings:
+        return load_project(
+            directory, lambda m: self.log(m, types.MessageType.Warning), self.settings
+        )
+
+    # -- roots
+    def add_folder(self, folder: Path) -> Root | None:
+        try:
+            located = locate(folder, self.settings.migrations_path)
+        except ProjectError as e:
+            self.log(f"{folder}: {e}")
+            return None
+        return self.root(located.migrations_dir)
+
+    def root(self, directory: Path) -> Root:
+        hit = self.roots.get(directory)
+        if hit is None:
+            hit = Root(directory, self._root_settings(directory))
+            self.roots[directory] = hit
+            self.log(f"watching {directory}")
+        return hit
+
+    def root_for(self, path: Path) -> Root | None:
+        for root in self.roots.values():
+            if root.contains(path):
+                return root
+        if path.name not in ("migration.sql", "down.sql"):
+            return None
+        try:
+            located = locate(path, self.settings.migrations_path)
+        except ProjectError:
+            return None
+        return self.root(located.migrations_dir)
+
+    # -- analysis
+    def request(self, root: Root, rescan: bool = False) -> None:
+        """Analyse ``root`` soon: now if idle, else once more after the running analysis."""
+        root.rescan = root.rescan or rescan
+        root.done.clear()
+        if root.task is not None and not root.task.done():
+            root.dirty = True
+            return
+        root.task = self.spawn(self._run(root))
+
+    async def _run(self, root: Root) -> None:
+        while True:
+            root.dirty = False
+            overlays, versions = self._snapshot(root)
+            result = await asyncio.to_thread(self._analyse, root, overlays, versions)
+            if root.dirty or self._snapshot(root)[1] != versions:
+                continue  # the text changed while we worked: this result is stale
+            if result is not None:
+                root.result = result
+                self._publish(root, result)
+            root.done.set()
+            return
+
+    async def wait(self, root: Root) -> Result | None:
+        if root.result is None or root.dirty or (root.task and not root.task.done()):
+            if root.task is None or root.task.done():
+                self.request(root)
+            await root.done.wait()
+        return root.result
+
+    def _snapshot(self, root: Root) -> tuple[dict[Path, str], dict[Path, int | None]]:
+        overlays: dict[Path, str] = {}
+        versions: dict[Path, int | None] = {}
+        for doc_uri, doc in list(self.ls.workspace.text_documents.items()):
+            path = Path(to_fs_path(doc_uri) or "")
+            if root.contains(path) and path.name in ("migration.sql", "down.sql"):
+                overlays[path] = doc.source
+                versions[path] = doc.version
+        return overlays, versions
+
+    def _analyse(
+        self, root: Root, overlays: dict[Path, str], versions: dict[Path, int | None]
+    ) -> Result | None:
+        """Runs in a worker thread; only one per root at a time."""
+        sig = signature(root.directory) if root.rescan or root.history is None else root.signature
+        if root.history is None or sig != root.signature:
+            root.history = load_history(root.directory, root.settings.dialect)
+            root.signature = sig
+            if root.analyzer.dialect != root.history.dialect:
+                root.analyzer = Analyzer(root.history.dialect)
+        root.rescan = False
+        history = root.history
+        if history.dialect not in SUPPORTED:
+            if root.unsupported != history.dialect:
+                root.unsupported = history.dialect
+                self.log(f"{root.directory}: the {history.provider} provider is not supported yet")
+            return None
+        contexts = analyse_history(history, root.analyzer, overlays, root.settings.archive_suffix)
+        findings: dict[Path, list[Finding]] = {}
+        for f in run_rules(contexts, root.settings.rules, root.rule_memo):
+            findings.setdefault(f.path, []).append(f)
+        texts: dict[Path, str] = {}
+        for ctx in contexts:
+            texts[ctx.up_path] = ctx.up_text
+            if ctx.down_text is not None:
+                texts[ctx.down_path] = ctx.down_text
+        return Result(contexts, findings, texts, versions)
+
+    def encoding(self) -> str:
+        enc = self.ls.workspace.position_encoding
+        return str(enc) if enc else types.PositionEncodingKind.Utf16
+
+    def diagnostics_for(self, result: Result, path: Path) -> list[types.Diagnostic]:
+        text = result.texts.get(path, "")
+        conv = Converter(text, self.encoding())
+        return [diagnostic(f, conv, result.texts) for f in result.findings.get(path, [])]
+
+    def _publish(self, root: Root, result: Result) -> None:
+        """Send only what changed since the last publish: an edit touches few files."""
+        paths = set(result.findings) | set(root.published)
+        for path in paths:
+            findings = result.findings.get(path, [])
+            version = result.versions.get(path)
+            key = tuple((f.rule, f.severity, f.span, f.message) for f in findings)
+            if root.published.get(path) == (version, key):
+                continue
+            root.published[path] = (version, key)
+            if not findings:
+                root.published.pop(path, None)
+            self.ls.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(
+                    uri=uri(path), version=version, diagnostics=self.diagnostics_for(result, path)
+                )
+            )
+
+    # -- polling fallback for clients without file watching (Neovim)
+    async def poll(self) -> None:
+        while not self.closed:
+            await asyncio.sleep(RESCAN_SECONDS)
+            for root in list(self.roots.values()):
+                sig = await asyncio.to_thread(signature, root.directory)
+                if sig != root.signature:
+                    self.request(root, rescan=True)
+
+
+Handler = Callable[..., Any]

@@ -1,0 +1,58 @@
+"""A real LSP client over stdio (pytest-lsp) against ``prisma-down lsp``.
+
+Every test runs under two client profiles: VS Code's and Neovim's recorded capabilities.
+The project is a fresh copy of ``examples/blog`` per test.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+REPO = Path(__file__).resolve().parents[2]
+PROFILES = ["visual-studio-code", "neovim"]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    dest = tmp_path / "blog"
+    shutil.copytree(REPO / "examples" / "blog", dest)
+    return dest
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "prisma_down.cli", "lsp"]),
+    params=PROFILES,
+)
+async def client(request: Any, lsp_client: LanguageClient, project: Path) -> AsyncIterator[None]:
+    lsp_client.registrations: list[types.Registration] = []  # type: ignore[misc]
+    lsp_client.applied_edits: list[types.WorkspaceEdit] = []  # type: ignore[misc]
+
+    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register_capability(params: types.RegistrationParams) -> None:
+        lsp_client.registrations.extend(params.registrations)  # type: ignore[attr-defined]
+
+    @lsp_client.feature(types.WORKSPACE_APPLY_EDIT)
+    def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
+        lsp_client.applied_edits.append(params.edit)  # type: ignore[attr-defined]
+        return types.ApplyWorkspaceEditResult(applied=True)
+
+    lsp_client.profile = request.param  # type: ignore[attr-defined]
+    lsp_client.project = project  # type: ignore[attr-defined]
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=client_capabilities(request.param),
+            root_uri=project.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=project.as_uri(), name="blog")],
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
