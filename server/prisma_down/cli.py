@@ -23,6 +23,7 @@ from prisma_down.core.lint import analyse_history, run_rules
 from prisma_down.core.project import ProjectError, locate
 from prisma_down.core.read import SUPPORTED
 from prisma_down.core.rules.context import MigrationContext
+from prisma_down.core.settings import Settings, load_project
 
 _DIALECT_CHOICES = (
     "postgres",
@@ -115,10 +116,13 @@ def _lsp(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load(args: argparse.Namespace) -> tuple[History, str | None]:
+def _load(args: argparse.Namespace) -> tuple[History, str | None, Settings]:
     path = Path(args.path)
-    located = locate(path)
-    history = load_history(located.migrations_dir, args.dialect)
+    if not path.exists():
+        raise UsageError(f"No such file or folder: {path}")
+    settings = load_project(path.resolve(), lambda m: print(f"prisma-down: {m}", file=sys.stderr))
+    located = locate(path, settings.migrations_path)
+    history = load_history(located.migrations_dir, args.dialect or settings.dialect)
     if history.dialect not in SUPPORTED:
         raise UsageError(
             f"the {history.provider or history.dialect} provider is not supported yet: "
@@ -132,7 +136,7 @@ def _load(args: argparse.Namespace) -> tuple[History, str | None]:
         )
     if located.only_migration is not None and history.index_of(located.only_migration) is None:
         raise UsageError(f"{located.only_migration} has no migration.sql")
-    return history, located.only_migration
+    return history, located.only_migration, settings
 
 
 def _show(path: Path) -> str:
@@ -142,13 +146,13 @@ def _show(path: Path) -> str:
         return str(path)
 
 
-def _contexts(history: History) -> list[MigrationContext]:
-    return analyse_history(history, Analyzer(history.dialect))
+def _contexts(history: History, settings: Settings) -> list[MigrationContext]:
+    return analyse_history(history, Analyzer(history.dialect), None, settings.archive_suffix)
 
 
 def _generate(args: argparse.Namespace) -> int:
-    history, only = _load(args)
-    contexts = _contexts(history)
+    history, only, settings = _load(args)
+    contexts = _contexts(history, settings)
     written = kept = failed = 0
     for ctx in contexts:
         m = ctx.migration
@@ -209,8 +213,8 @@ def _write_atomic(target: Path, text: str) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    history, only = _load(args)
-    findings = run_rules(_contexts(history))
+    history, only, settings = _load(args)
+    findings = run_rules(_contexts(history, settings), settings.rules)
     if only is not None:
         findings = [f for f in findings if f.migration == only]
     if args.format == "json":
@@ -225,13 +229,17 @@ def _check(args: argparse.Namespace) -> int:
         counts = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES}
         n = len(history.migrations) if only is None else 1
         print(
-            f"{n} migration{'s' if n != 1 else ''} checked: {counts['error']} errors, "
-            f"{counts['warning']} warnings"
+            f"{_plural(n, 'migration')} checked: {_plural(counts['error'], 'error')}, "
+            f"{_plural(counts['warning'], 'warning')}"
         )
     if args.fail_on == "never":
         return 0
     worst = SEVERITIES.index(args.fail_on)
     return 1 if any(SEVERITIES.index(f.severity) <= worst for f in findings) else 0
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _as_json(f: Finding) -> dict[str, object]:
