@@ -95,7 +95,7 @@ def test_check_error_exit_code(blog: Path) -> None:
     proc = run(blog, "check")
     assert proc.returncode == 1
     assert "error unreadable-statement" in proc.stdout
-    assert proc.stdout.splitlines()[-1].startswith("9 migrations checked: 1 errors")
+    assert proc.stdout.splitlines()[-1].startswith("9 migrations checked: 1 error,")
     assert run(blog, "check", "--fail-on", "never").returncode == 0
 
 
