@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import LanguageClient
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 MIGRATIONS = "prisma/migrations"
 
@@ -76,7 +80,40 @@ async def test_edit_updates_diagnostics_with_the_document_version(client: Langua
     assert any(x.code == "missing-down-sql" for x in diags)
 
 
-async def test_pull_diagnostics_answer_the_same(client: LanguageClient) -> None:
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "prisma_down.cli", "lsp"])
+)
+async def pull_client(lsp_client: LanguageClient, project: Path) -> AsyncIterator[None]:
+    """A client that pulls diagnostics and honours workspace/diagnostic/refresh."""
+    caps = client_capabilities("visual-studio-code")
+    assert caps.text_document is not None and caps.workspace is not None
+    caps.text_document.diagnostic = types.DiagnosticClientCapabilities(
+        dynamic_registration=False, related_document_support=True
+    )
+    caps.workspace.diagnostics = types.DiagnosticWorkspaceClientCapabilities(refresh_support=True)
+    lsp_client.project = project  # type: ignore[attr-defined]
+
+    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register_capability(params: types.RegistrationParams) -> None:
+        pass
+
+    @lsp_client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
+    def code_lens_refresh(params: None) -> None:
+        pass
+
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=caps,
+            root_uri=project.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=project.as_uri(), name="blog")],
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_pull_diagnostics_answer_the_same(pull_client: LanguageClient) -> None:
+    client = pull_client
     path = _migration(client, "drop_user_bio")
     report = await client.text_document_diagnostic_async(
         types.DocumentDiagnosticParams(
@@ -85,6 +122,41 @@ async def test_pull_diagnostics_answer_the_same(client: LanguageClient) -> None:
     )
     codes = sorted(str(d.code) for d in report.items)
     assert codes == ["drop-without-rename", "missing-down-sql"]
+    await asyncio.sleep(0.5)
+    assert client.diagnostics == {}, "a pulling client must not also get pushed diagnostics"
+    # a new down.sql on disk changes the picture: the server asks the client to pull again
+    before = client.diagnostic_refresh_count
+    down = path.parent / "down.sql"
+    out = subprocess.run(
+        [sys.executable, "-m", "prisma_down.cli", "generate", str(path.parent), "--stdout"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    down.write_text(out)
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=down.as_uri(), type=types.FileChangeType.Created)]
+        )
+    )
+    for _ in range(100):
+        if client.diagnostic_refresh_count > before:
+            break
+        await asyncio.sleep(0.05)
+    assert client.diagnostic_refresh_count > before
+    report = await client.text_document_diagnostic_async(
+        types.DocumentDiagnosticParams(
+            text_document=types.TextDocumentIdentifier(uri=path.as_uri())
+        )
+    )
+    assert [str(d.code) for d in report.items] == ["drop-without-rename"]
+
+
+async def test_push_clients_are_not_offered_pull(client: LanguageClient) -> None:
+    result = client.capabilities  # what the client said; the server's answer is below
+    assert result is not None
+    path = _migration(client, "init")
+    await wait_for(client, path.as_uri(), lambda d: bool(d))
 
 
 async def test_new_migration_folder_gets_diagnostics(client: LanguageClient) -> None:

@@ -31,7 +31,7 @@ class Settings:
 def parse(raw: Any, report: Callable[[str], None], base: Settings | None = None) -> Settings:
     """Settings from a JSON-like mapping; every bad value is reported and ignored."""
     s = base or Settings()
-    if raw is None:
+    if raw is None or raw == [] or raw == "":  # Neovim sends an empty Lua table as []
         return s
     if not isinstance(raw, Mapping):
         report(f"prismaDown settings must be an object, not {type(raw).__name__}: ignored")

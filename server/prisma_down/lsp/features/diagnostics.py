@@ -1,7 +1,9 @@
-"""Pull diagnostics (textDocument/diagnostic), beside the pushed ones.
+"""Pull diagnostics (textDocument/diagnostic) for clients that can be asked to re-pull.
 
-Squawk's server only answers pulls, and is silent in clients that never pull; we push
-always (the session does) and answer pulls with the same findings.
+Squawk's server only answers pulls, and is silent in clients that never pull. We push by
+default; a client that supports pulling AND ``workspace/diagnostic/refresh`` (so it hears
+when a file on disk changed the picture) is served by pull instead. Never both: a client
+keeps pushed and pulled diagnostics apart and would show every one twice (seen in Neovim).
 """
 
 from __future__ import annotations
@@ -17,7 +19,18 @@ if TYPE_CHECKING:
 
 
 def register(ls: PrismaDownServer) -> None:
+    """Nothing at start-up: ``enable_pull`` decides once the client's capabilities are known."""
+
+
+def wants_pull(caps: types.ClientCapabilities) -> bool:
+    td, ws = caps.text_document, caps.workspace
+    return bool(td and td.diagnostic and ws and ws.diagnostics and ws.diagnostics.refresh_support)
+
+
+def enable_pull(ls: PrismaDownServer) -> None:
+    """Register the pull handler; called from ``initialize``, before capabilities are sent."""
     session = ls.session
+    session.pull = True
 
     @ls.feature(
         types.TEXT_DOCUMENT_DIAGNOSTIC,

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from prisma_down.lsp.features import diagnostics
+
 if TYPE_CHECKING:
     from prisma_down.lsp.server import PrismaDownServer
 
@@ -34,6 +36,8 @@ def register(ls: PrismaDownServer) -> None:
     @ls.feature(types.INITIALIZE)
     def initialize(ls: PrismaDownServer, params: types.InitializeParams) -> None:
         session.configure(_prisma_down(params.initialization_options))
+        if diagnostics.wants_pull(params.capabilities):
+            diagnostics.enable_pull(ls)
 
     @ls.feature(types.INITIALIZED)
     async def initialized(ls: PrismaDownServer, params: types.InitializedParams) -> None:
