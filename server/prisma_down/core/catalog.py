@@ -219,7 +219,7 @@ def apply(cat: Catalog, change: ch.Change) -> Catalog:
     handler = _APPLY.get(type(change))
     if handler is None:
         return cat
-    return handler(cat, change)
+    return _follow_comments(handler(cat, change), cat, change)
 
 
 def _create_table(cat: Catalog, c: ch.CreateTable) -> Catalog:
@@ -319,6 +319,33 @@ def _drop_column(cat: Catalog, c: ch.DropColumn) -> Catalog:
     return replace(cat, tables=tables)
 
 
+def renamed_in(text: str, old: str, new: str, dialect: str) -> str:
+    """An expression kept as source text (check, index, generated column) after RENAME COLUMN.
+
+    PostgreSQL stores expressions parsed, so the rename reaches them; the catalog keeps the
+    source and rewrites the references itself. Qualifiers (``t.``), calls (``f(``) and type
+    names (``::t``) are other names; strings are left alone.
+    """
+    from prisma_down.core.read.tokens import ReadError, tokenize  # read imports the catalog
+
+    if old.lower() not in text.lower():
+        return text
+    try:
+        toks = tokenize(text, dialect)
+    except ReadError:
+        return text
+    out: list[str] = []
+    last = 0
+    for i, t in enumerate(toks):
+        name = t.text if t.kind == "ident" else t.text.lower() if t.kind == "word" else None
+        before = toks[i - 1].text if i else ""
+        after = toks[i + 1].text if i + 1 < len(toks) else ""
+        if name == old and after not in (".", "(") and before != "::":
+            out += [text[last : t.start], quote(new)]
+            last = t.end
+    return "".join(out) + text[last:]
+
+
 def _rename_column(cat: Catalog, c: ch.RenameColumn) -> Catalog:
     t = _table(cat, c.table)
     _column(t, c.old)
@@ -328,10 +355,23 @@ def _rename_column(cat: Catalog, c: ch.RenameColumn) -> Catalog:
     def ren(cols: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(c.new if x == c.old else x for x in cols)
 
+    def expr(text: str) -> str:
+        return renamed_in(text, c.old, c.new, cat.dialect)
+
     t = replace(
         t,
-        columns=tuple(replace(x, name=c.new) if x.name == c.old else x for x in t.columns),
-        constraints=tuple(replace(k, columns=ren(k.columns)) for k in t.constraints),
+        columns=tuple(
+            replace(
+                x,
+                name=c.new if x.name == c.old else x.name,
+                generated=x.generated and expr(x.generated),
+            )
+            for x in t.columns
+        ),
+        constraints=tuple(
+            replace(k, columns=ren(k.columns), tail=expr(k.tail) if k.kind in "cx" else k.tail)
+            for k in t.constraints
+        ),
     )
     tables = dict(cat.tables)
     tables[c.table] = t
@@ -352,9 +392,15 @@ def _rename_column(cat: Catalog, c: ch.RenameColumn) -> Catalog:
             ix = replace(
                 ix,
                 elements=tuple(
-                    replace(e, column=c.new) if e.column == c.old else e for e in ix.elements
+                    replace(
+                        e,
+                        column=c.new if e.column == c.old else e.column,
+                        expression=e.expression and expr(e.expression),
+                    )
+                    for e in ix.elements
                 ),
                 include=ren(ix.include),
+                where=ix.where and expr(ix.where),
             )
         indexes[key] = (tb, ix)
     return replace(cat, tables=tables, indexes=indexes)
@@ -614,6 +660,79 @@ def _rename_object(cat: Catalog, c: ch.RenameObject) -> Catalog:
     raise CatalogError(f'{c.kind} "{c.old}" does not exist')
 
 
+# -- comments: keyed by (kind, canonical target), they go and move with their object
+_RELATIONS = ("TABLE", "VIEW", "MATERIALIZED VIEW", "FOREIGN TABLE")
+_LAST_PART = re.compile(r'(.*)\.("(?:[^"]|"")*")')
+
+
+def comment_target(name: QName, column: str | None = None) -> str:
+    """How the catalog keys the target of COMMENT ON TABLE/COLUMN/INDEX/...: fully quoted."""
+    target = qualified(name)
+    return target if column is None else f"{target}.{quote(column)}"
+
+
+def _on_relation(kind: str, target: str, relation: str) -> bool:
+    """Whether a comment is on a column of ``relation`` (a canonical target)."""
+    m = _LAST_PART.fullmatch(target)
+    return kind == "COLUMN" and m is not None and m.group(1) == relation
+
+
+def comments_on(cat: Catalog, kind: str, target: str) -> list[ch.SetComment]:
+    """The comment on an object, and on its columns for a table or view: to restore with it."""
+    relation = kind in _RELATIONS
+    return [
+        ch.SetComment(k, t, text)
+        for (k, t), text in cat.comments.items()
+        if (k, t) == (kind, target) or (relation and _on_relation(k, t, target))
+    ]
+
+
+def _move_comments(cat: Catalog, moves: list[tuple[str, str, str | None]]) -> Catalog:
+    """Re-key the comments of renamed objects, ``(kind, old, new)``; forget dropped ones."""
+    comments: dict[tuple[str, str], str] = {}
+    for (k, t), text in cat.comments.items():
+        key: tuple[str, str] | None = (k, t)
+        for kind, old, new in moves:
+            if (k, t) == (kind, old):
+                key = None if new is None else (k, new)
+            elif kind in _RELATIONS and _on_relation(k, t, old):
+                key = None if new is None else (k, new + t[len(old) :])
+        if key is not None:
+            comments[key] = text
+    return cat if comments == cat.comments else replace(cat, comments=comments)
+
+
+def _follow_comments(cat: Catalog, before: Catalog, c: ch.Change) -> Catalog:
+    """PostgreSQL drops an object's comment with it, and a rename keeps it: mirror both."""
+    if not cat.comments:
+        return cat
+    moves: list[tuple[str, str, str | None]] = []
+    if isinstance(c, ch.DropTable | ch.DropColumn | ch.DropIndex):
+        # indexes that went with the table or column lose their comments too
+        moves += [
+            ("INDEX", comment_target(n), None) for n in before.indexes if n not in cat.indexes
+        ]
+    if isinstance(c, ch.DropTable):
+        moves.append(("TABLE", comment_target(c.name), None))
+    elif isinstance(c, ch.DropColumn):
+        moves.append(("COLUMN", comment_target(c.table, c.name), None))
+    elif isinstance(c, ch.DropEnum):
+        moves.append(("TYPE", comment_target(c.name), None))
+    elif isinstance(c, ch.DropObject):
+        moves.append((c.kind.upper(), comment_target(c.name), None))
+    elif isinstance(c, ch.RenameTable):
+        moves.append(("TABLE", comment_target(c.old), comment_target(c.new)))
+    elif isinstance(c, ch.RenameColumn):
+        moves.append(("COLUMN", comment_target(c.table, c.old), comment_target(c.table, c.new)))
+    elif isinstance(c, ch.RenameIndex):
+        moves.append(("INDEX", comment_target(c.old), comment_target(c.new)))
+    elif isinstance(c, ch.RenameEnum):
+        moves.append(("TYPE", comment_target(c.old), comment_target(c.new)))
+    elif isinstance(c, ch.RenameObject):
+        moves.append((c.kind.upper(), comment_target(c.old), comment_target(c.new)))
+    return _move_comments(cat, moves) if moves else cat
+
+
 def _set_comment(cat: Catalog, c: ch.SetComment) -> Catalog:
     comments = dict(cat.comments)
     key = (c.target_kind, c.target)
@@ -637,6 +756,7 @@ _APPLY: dict[type[Any], Callable[[Catalog, Any], Catalog]] = {
     ch.SetColumnIdentity: _set_identity,
     ch.AddConstraint: _add_cons,
     ch.DropConstraint: _drop_cons,
+    ch.ValidateConstraint: _validate_cons,
     ch.RenameConstraint: _rename_cons,
     ch.CreateIndex: _create_index,
     ch.DropIndex: _drop_index,

@@ -17,12 +17,14 @@ from prisma_down.core.catalog import (
     Catalog,
     CatalogError,
     column_dependents,
+    comment_target,
+    comments_on,
     qualified,
     quote,
     type_base,
     using_index,
 )
-from prisma_down.core.schema import Column, Enum, Opaque, QName
+from prisma_down.core.schema import Column, Constraint, Enum, Opaque, QName
 
 
 class Risk(enum.Enum):
@@ -92,19 +94,30 @@ def _create_table(c: ch.CreateTable, cat: Catalog) -> Inverse:
     return _lossy(f"rows written to {_t(c.table.name)} since are lost", ch.DropTable(c.table.name))
 
 
+def re_add(table: QName, k: Constraint) -> ch.AddConstraint:
+    """ADD CONSTRAINT as it stood: one added NOT VALID and never validated stays NOT VALID."""
+    return ch.AddConstraint(table, k, k.not_valid)
+
+
 def restore_table(cat: Catalog, name: QName) -> list[ch.Change]:
-    """CREATE TABLE as it was, then its indexes, its foreign keys, and the ones pointing at it."""
+    """CREATE TABLE as it was, then its indexes, its foreign keys, and the ones pointing at it.
+
+    NOT VALID constraints come after the table too: CREATE TABLE marks every constraint valid.
+    """
     t = cat.tables[name]
-    own_fks = [k for k in t.constraints if k.kind == "f"]
+    later = [k for k in t.constraints if k.kind == "f" or k.not_valid]
     out: list[ch.Change] = [
-        ch.CreateTable(replace(t, constraints=tuple(k for k in t.constraints if k.kind != "f")))
+        ch.CreateTable(replace(t, constraints=tuple(k for k in t.constraints if k not in later)))
     ]
     out += [ch.CreateIndex(ix) for ix in cat.table_indexes(name)]
-    out += [ch.AddConstraint(name, k) for k in own_fks]
-    out += [ch.AddConstraint(tn, k) for tn, k in cat.foreign_keys_to(name)]
+    out += [re_add(name, k) for k in later]
+    out += [re_add(tn, k) for tn, k in cat.foreign_keys_to(name)]
     out += [
         ch.CreateObject(o) for o in cat.objects.values() if o.table == name and o.kind != "sequence"
     ]
+    out += comments_on(cat, "TABLE", comment_target(name))
+    for ix in cat.table_indexes(name):
+        out += comments_on(cat, "INDEX", comment_target(ix.name))
     return out
 
 
@@ -144,10 +157,13 @@ def _drop_column(c: ch.DropColumn, cat: Catalog) -> Inverse:
         return _never(f'column {_t(c.table)}."{c.name}" is not created earlier in the history')
     cons, idx, fks = column_dependents(cat, c.table, c.name)
     out: list[ch.Change] = [ch.AddColumn(c.table, col)]
-    out += [ch.AddConstraint(c.table, k) for k in cons if k.kind != "f"]
+    out += [re_add(c.table, k) for k in cons if k.kind != "f"]
     out += [ch.CreateIndex(ix) for ix in idx]
-    out += [ch.AddConstraint(c.table, k) for k in cons if k.kind == "f"]
-    out += [ch.AddConstraint(tn, k) for tn, k in fks]
+    out += [re_add(c.table, k) for k in cons if k.kind == "f"]
+    out += [re_add(tn, k) for tn, k in fks]
+    out += comments_on(cat, "COLUMN", comment_target(c.table, c.name))
+    for ix in idx:
+        out += comments_on(cat, "INDEX", comment_target(ix.name))
     note = f'column {_t(c.table)}."{c.name}" comes back empty: its values are lost'
     if col.not_null and col.default is None and not col.serial and not col.identity:
         note += " (NOT NULL without a default: fill it before re-adding if the table has rows)"
@@ -267,7 +283,18 @@ def _drop_constraint(c: ch.DropConstraint, cat: Catalog) -> Inverse:
         if c.if_exists:
             return NOTHING
         return _never(f'constraint "{c.name}" is not created earlier in the history')
-    return _exact(ch.AddConstraint(c.table, k))
+    return _exact(re_add(c.table, k))
+
+
+def _validate_constraint(c: ch.ValidateConstraint, cat: Catalog) -> Inverse:
+    """Nothing un-validates a constraint: drop it and add it back NOT VALID, as it was."""
+    t = cat.tables.get(c.table)
+    k = t.constraint(c.name) if t else None
+    if k is None:
+        return _never(f'constraint "{c.name}" is not created earlier in the history')
+    if not k.not_valid:
+        return NOTHING
+    return _exact(ch.DropConstraint(c.table, c.name), re_add(c.table, k))
 
 
 def _rename_constraint(c: ch.RenameConstraint, cat: Catalog) -> Inverse:
@@ -286,7 +313,8 @@ def _drop_index(c: ch.DropIndex, cat: Catalog) -> Inverse:
         if c.if_exists:
             return NOTHING
         return _never(f'index "{c.name.name}" is not created earlier in the history')
-    return _exact(ch.CreateIndex(ix, concurrently=c.concurrently))
+    comments = comments_on(cat, "INDEX", comment_target(ix.name))
+    return _exact(ch.CreateIndex(ix, concurrently=c.concurrently), *comments)
 
 
 def _rename_index(c: ch.RenameIndex, cat: Catalog) -> Inverse:
@@ -302,11 +330,11 @@ def _drop_enum(c: ch.DropEnum, cat: Catalog) -> Inverse:
     if e is None:
         o = cat.object("type", c.name)
         if o is not None:
-            return _exact(ch.CreateObject(o))
+            return _exact(ch.CreateObject(o), *comments_on(cat, "TYPE", comment_target(c.name)))
         if c.if_exists:
             return NOTHING
         return _never(f'type "{c.name.name}" is not created earlier in the history')
-    return _exact(ch.CreateEnum(e))
+    return _exact(ch.CreateEnum(e), *comments_on(cat, "TYPE", comment_target(c.name)))
 
 
 def _rename_enum(c: ch.RenameEnum, cat: Catalog) -> Inverse:
@@ -365,7 +393,7 @@ def replace_enum(cat: Catalog, name: QName, values: tuple[str, ...]) -> list[ch.
         for table, col in uses
         if col.default is not None
     ]
-    return out
+    return out + comments_on(cat, "TYPE", comment_target(name))  # it went with the old type
 
 
 def _create_object(c: ch.CreateObject, cat: Catalog) -> Inverse:
@@ -395,7 +423,7 @@ def _drop_object(c: ch.DropObject, cat: Catalog) -> Inverse:
             f'{c.kind} "{c.name.name}" is not created earlier in the history, '
             "so its definition is unknown"
         )
-    return _exact(ch.CreateObject(prev))
+    return _exact(ch.CreateObject(prev), *comments_on(cat, c.kind.upper(), comment_target(c.name)))
 
 
 def _rename_object(c: ch.RenameObject, cat: Catalog) -> Inverse:
@@ -472,6 +500,7 @@ _INVERT: dict[type[Any], Callable[[Any, Catalog], Inverse]] = {
     ch.SetColumnIdentity: _set_identity,
     ch.AddConstraint: _add_constraint,
     ch.DropConstraint: _drop_constraint,
+    ch.ValidateConstraint: _validate_constraint,
     ch.RenameConstraint: _rename_constraint,
     ch.CreateIndex: _create_index,
     ch.DropIndex: _drop_index,

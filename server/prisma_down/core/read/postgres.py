@@ -6,7 +6,10 @@ Covers the DDL Prisma writes and what people add by hand. Anything else falls to
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from prisma_down.core import changes as ch
+from prisma_down.core.catalog import comment_target
 from prisma_down.core.read.tokens import Cursor, ReadError, Tok, tokenize
 from prisma_down.core.schema import (
     Column,
@@ -246,6 +249,36 @@ def _stop(c: Cursor) -> bool:
     return t is not None and t.kind == "word" and t.upper in _COLUMN_STOP
 
 
+def _after(c: Cursor, word: str) -> bool:
+    """Whether the token before the cursor is ``word`` (``SET NULL``: NULL is no new clause)."""
+    t = c.peek(-1)
+    return t is not None and t.kind == "word" and t.upper == word
+
+
+def _tail(c: Cursor, stop: Callable[[Cursor], bool] = _stop) -> str:
+    """The options after a column constraint, up to the next clause; often none at all.
+
+    ``take_until`` always takes one token (a DEFAULT may start with NULL): here that would
+    swallow the next clause, as in ``UNIQUE NOT NULL``.
+    """
+    if c.at_end() or c.is_punct(",") or c.is_punct(")") or stop(c):
+        return ""
+    return c.take_until(stop)
+
+
+def _fk_stop(c: Cursor) -> bool:
+    """REFERENCES options run on through ``ON DELETE SET NULL`` and ``NOT DEFERRABLE``."""
+    return _stop(c) and not c.is_word("NOT", "DEFERRABLE") and not _after(c, "SET")
+
+
+def _unique_stop(c: Cursor) -> bool:
+    return _stop(c) and not (c.is_word("NOT") and _after(c, "NULLS"))  # NULLS NOT DISTINCT
+
+
+def _generated_stop(c: Cursor) -> bool:
+    return _stop(c) and not (c.is_word("DEFAULT") and _after(c, "BY"))  # BY DEFAULT AS IDENTITY
+
+
 def _column(c: Cursor, table: str) -> tuple[Column, list[Constraint]]:
     """``name type [COLLATE x] [constraints]`` — type and default kept as source text."""
     name = c.name()
@@ -271,18 +304,18 @@ def _column(c: Cursor, table: str) -> tuple[Column, list[Constraint]]:
         elif c.accept("COLLATE"):
             collate = c.take_until(_stop)
         elif c.accept("PRIMARY", "KEY"):
-            tail = c.take_until(_stop)
+            tail = _tail(c)
             extra.append(Constraint(cname or pg_name(table, [], "pkey"), "p", (name,), tail=tail))
             not_null = True
         elif c.accept("UNIQUE"):
-            tail = c.take_until(_stop)
+            tail = _tail(c, _unique_stop)
             extra.append(
                 Constraint(cname or pg_name(table, [name], "key"), "u", (name,), tail=tail)
             )
         elif c.accept("REFERENCES"):
             ref = c.qname()
             ref_cols = c.name_list() if c.is_punct("(") else ()
-            tail = c.take_until(lambda x: _stop(x) and not x.is_word("NOT", "DEFERRABLE"))
+            tail = _tail(c, _fk_stop)
             extra.append(
                 Constraint(
                     cname or pg_name(table, [name], "fkey"), "f", (name,), ref, ref_cols, tail
@@ -292,7 +325,7 @@ def _column(c: Cursor, table: str) -> tuple[Column, list[Constraint]]:
             body = c.take_until(_stop)
             extra.append(Constraint(cname or pg_name(table, [name], "check"), "c", (), tail=body))
         elif c.is_word("GENERATED"):
-            gen = c.take_until(_stop)
+            gen = c.take_until(_generated_stop)
             if "IDENTITY" in gen.upper():
                 identity = gen
                 not_null = True
@@ -627,11 +660,57 @@ def _comment(c: Cursor) -> ch.Change:
         if after is None or after.kind == "punct" or c.is_word("IS", k=1):
             break
         words.append(c.next().upper)
+    kind = " ".join(words)
     begin = c.i
-    while not c.at_end() and not c.is_word("IS"):
-        c.skip_group()
-    target = c.source(begin, c.i)
+    target = _named_target(c, kind)
+    if target is None:
+        while not c.at_end() and not c.is_word("IS"):
+            c.skip_group()
+        target = c.source(begin, c.i)
     c.expect("IS")
     t = c.next()
     text = None if t.kind == "word" and t.upper == "NULL" else t.text
-    return ch.SetComment(" ".join(words), target, text)
+    return ch.SetComment(kind, target, text)
+
+
+_NAMED_TARGETS = frozenset(
+    {
+        "TABLE",
+        "COLUMN",
+        "INDEX",
+        "VIEW",
+        "MATERIALIZED VIEW",
+        "TYPE",
+        "SEQUENCE",
+        "SCHEMA",
+        "EXTENSION",
+        "DOMAIN",
+        "FOREIGN TABLE",
+    }
+)
+
+
+def _named_target(c: Cursor, kind: str) -> str | None:
+    """The target as the catalog keys it, so a comment is found whatever the spelling.
+
+    ``public.User.email`` and ``"User"."email"`` both give ``"User"."email"``; a target that
+    is not a plain name (a function with arguments, ``x ON t``) gives None, nothing consumed.
+    """
+    if kind not in _NAMED_TARGETS:
+        return None
+    begin = c.i
+    try:
+        if kind != "COLUMN":
+            target = comment_target(c.qname())
+        else:
+            parts = [c.name()]
+            while c.accept_punct("."):
+                parts.append(c.name())
+            schema = parts[-3] if len(parts) > 2 and parts[-3] != c.default_schema else ""
+            target = comment_target(QName(schema, parts[-2]), parts[-1]) if len(parts) > 1 else ""
+        if target and c.is_word("IS"):
+            return target
+    except ReadError:
+        pass
+    c.i = begin
+    return None

@@ -157,6 +157,9 @@ _RENDER: dict[type, Callable[..., str]] = {
         + (" NOT VALID" if c.not_valid else "")
     ),
     ch.DropConstraint: lambda c: f"ALTER TABLE {q(c.table)} DROP CONSTRAINT {quote(c.name)}",
+    ch.ValidateConstraint: lambda c: (
+        f"ALTER TABLE {q(c.table)} VALIDATE CONSTRAINT {quote(c.name)}"
+    ),
     ch.RenameConstraint: lambda c: (
         f"ALTER TABLE {q(c.table)} RENAME CONSTRAINT {quote(c.old)} TO {quote(c.new)}"
     ),
