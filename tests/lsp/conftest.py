@@ -40,6 +40,12 @@ async def client(request: Any, lsp_client: LanguageClient, project: Path) -> Asy
     def register_capability(params: types.RegistrationParams) -> None:
         lsp_client.registrations.extend(params.registrations)  # type: ignore[attr-defined]
 
+    lsp_client.code_lens_refreshes = 0  # type: ignore[attr-defined]
+
+    @lsp_client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
+    def code_lens_refresh(params: None) -> None:  # pytest-lsp has no default for this one
+        lsp_client.code_lens_refreshes += 1  # type: ignore[attr-defined]
+
     @lsp_client.feature(types.WORKSPACE_APPLY_EDIT)
     def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
         lsp_client.applied_edits.append(params.edit)  # type: ignore[attr-defined]

@@ -107,13 +107,21 @@ class Analyzer:
 
     dialect: str = "postgres"
     _memo: dict[str, ScriptAnalysis] = field(default_factory=dict)
+    _digests: dict[str, str] = field(default_factory=dict)
 
     def chain(self, texts: list[str]) -> list[str]:
         """Chain hashes: each one names a migration's text and everything before it."""
         out, prev = [], self.dialect
+        digests = self._digests
         for t in texts:
-            prev = sha256(prev + "\0" + sha256(t))
+            d = digests.get(t)  # str hashes are cached: an unchanged text costs a lookup
+            if d is None:
+                d = digests[t] = sha256(t)
+            prev = sha256(prev + "\0" + d)
             out.append(prev)
+        if len(digests) > 4 * len(texts) + 64:
+            live = set(texts)
+            self._digests = {t: d for t, d in digests.items() if t in live}
         return out
 
     def analyse(self, texts: list[str]) -> list[ScriptAnalysis]:

@@ -12,14 +12,17 @@ from dataclasses import replace
 from pathlib import Path
 
 from prisma_down.core import changes as ch
-from prisma_down.core.analysis import Analyzer
+from prisma_down.core.analysis import Analyzer, ScriptAnalysis
 from prisma_down.core.findings import Finding
-from prisma_down.core.history import History
+from prisma_down.core.history import History, Migration
 from prisma_down.core.rules import RULES
-from prisma_down.core.rules.context import MigrationContext, Origin
+from prisma_down.core.rules.context import MigrationContext, Origin, OriginKey, Origins
 from prisma_down.core.statements import Script
 
 _IGNORE = re.compile(r"prisma-down-ignore(-file)?(?:\s+([\w,\s-]+))?", re.I)
+
+
+ContextMemo = dict[object, object]
 
 
 def analyse_history(
@@ -27,35 +30,82 @@ def analyse_history(
     analyzer: Analyzer,
     overrides: Mapping[Path, str] | None = None,
     archive_suffix: str = "_archived",
+    memo: ContextMemo | None = None,
 ) -> list[MigrationContext]:
+    """One context per migration. With ``memo`` (kept by the caller between runs), an
+    unchanged migration reuses its context: an edit costs the edited migration and a
+    dictionary lookup for each of the others."""
     overrides = overrides or {}
-    ups = [overrides.get(m.directory / "migration.sql", m.up.text) for m in history.migrations]
+    memo = memo if memo is not None else {}
+    paths = [_paths(m, memo) for m in history.migrations]
+    ups = [
+        overrides.get(up_path, m.up.text)
+        for m, (up_path, _) in zip(history.migrations, paths, strict=True)
+    ]
     analyses = analyzer.analyse(ups)
-    origins: dict[tuple[str, ...], Origin] = {}
+    layers: list[Mapping[OriginKey, Origin]] = []
     out: list[MigrationContext] = []
-    for m, up_text, up in zip(history.migrations, ups, analyses, strict=True):
-        down_path = m.directory / "down.sql"
+    fresh: ContextMemo = {}
+    for i, (m, up_text, up, (up_path, down_path)) in enumerate(
+        zip(history.migrations, ups, analyses, paths, strict=True)
+    ):
         down_text = overrides.get(down_path)
         if down_text is None and m.down is not None:
             down_text = m.down.text if m.down.error is None else None
-        down = analyzer.replay_down(up, down_text) if down_text is not None else None
-        out.append(MigrationContext(m, up_text, up, down_text, down, origins, archive_suffix))
-        path = m.directory / "migration.sql"
-        for step in up.steps:
-            for change in step.reading.changes:
-                if isinstance(change, ch.CreateTable):
-                    origins[("table", str(change.table.name))] = Origin(
-                        m.name, path, step.statement.span, up.script.lines
-                    )
-                    for col in change.table.columns:
-                        origins[("column", str(change.table.name), col.name)] = Origin(
-                            m.name, path, step.statement.span, up.script.lines
-                        )
-                elif isinstance(change, ch.AddColumn):
-                    origins[("column", str(change.table), change.column.name)] = Origin(
-                        m.name, path, step.statement.span, up.script.lines
-                    )
+        layers.append(_layer(m, up, up_path, memo, fresh))
+        key = ("ctx", id(up), down_text, archive_suffix, id(m))
+        hit = memo.get(key)
+        if isinstance(hit, tuple) and hit[0] is up and hit[1] is m:
+            ctx = hit[2]
+        else:
+            down = analyzer.replay_down(up, down_text) if down_text is not None else None
+            ctx = MigrationContext(
+                m,
+                up_text,
+                up,
+                down_text,
+                down,
+                Origins(layers, i + 1),
+                archive_suffix,
+                up_path,
+                down_path,
+            )
+        fresh[key] = (up, m, ctx)
+        fresh[("paths", id(m))] = (m, (up_path, down_path))
+        out.append(ctx)
+    memo.clear()
+    memo.update(fresh)
     return out
+
+
+def _paths(m: Migration, memo: ContextMemo) -> tuple[Path, Path]:
+    hit = memo.get(("paths", id(m)))
+    if isinstance(hit, tuple) and hit[0] is m:
+        return hit[1]  # type: ignore[no-any-return]
+    return m.up.path, m.directory / "down.sql"
+
+
+def _layer(
+    m: Migration, up: ScriptAnalysis, path: Path, memo: ContextMemo, fresh: ContextMemo
+) -> Mapping[OriginKey, Origin]:
+    """The tables and columns one migration creates."""
+    key = ("layer", id(up), path)
+    hit = memo.get(key)
+    if isinstance(hit, tuple) and hit[0] is up:
+        fresh[key] = hit
+        return hit[1]  # type: ignore[no-any-return]
+    layer: dict[OriginKey, Origin] = {}
+    for step in up.steps:
+        for change in step.reading.changes:
+            here = Origin(m.name, path, step.statement.span, up.script.lines)
+            if isinstance(change, ch.CreateTable):
+                layer[("table", str(change.table.name))] = here
+                for col in change.table.columns:
+                    layer[("column", str(change.table.name), col.name)] = here
+            elif isinstance(change, ch.AddColumn):
+                layer[("column", str(change.table), change.column.name)] = here
+    fresh[key] = (up, layer)
+    return layer
 
 
 RuleMemo = dict[tuple[object, ...], tuple[MigrationContext, list[Finding]]]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from prisma_down.core.analysis import ScriptAnalysis
@@ -22,6 +23,40 @@ class Origin:
     lines: LineIndex
 
 
+OriginKey = tuple[str, ...]  # ("table", name) / ("column", table, name)
+
+
+class Origins(Mapping[OriginKey, Origin]):
+    """Where each table and column was last created, as seen from one migration.
+
+    ``layers`` holds one small mapping per migration, shared by every context of a run;
+    a context sees the first ``upto`` of them, the latest creation winning. Nothing is
+    copied per migration, so an edit rebuilds no origins of the migrations before it.
+    """
+
+    def __init__(self, layers: list[Mapping[OriginKey, Origin]], upto: int) -> None:
+        self._layers = layers
+        self._upto = upto
+
+    def __getitem__(self, key: OriginKey) -> Origin:
+        for layer in reversed(self._layers[: self._upto]):
+            hit = layer.get(key)
+            if hit is not None:
+                return hit
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[OriginKey]:
+        seen: set[OriginKey] = set()
+        for layer in reversed(self._layers[: self._upto]):
+            for key in layer:
+                if key not in seen:
+                    seen.add(key)
+                    yield key
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 @dataclass(frozen=True)
 class MigrationContext:
     migration: Migration
@@ -29,16 +64,15 @@ class MigrationContext:
     up: ScriptAnalysis
     down_text: str | None  # the down.sql on disk (or in the editor), if any
     down: ScriptAnalysis | None  # that down.sql replayed over the catalog up left
-    origins: dict[tuple[str, ...], Origin]  # ("table", name) / ("column", table, name)
+    origins: Mapping[OriginKey, Origin]
     archive_suffix: str = "_archived"
+    up_path: Path = field(default=Path())
+    down_path: Path = field(default=Path())
 
-    @property
-    def up_path(self) -> Path:
-        return self.migration.directory / "migration.sql"
-
-    @property
-    def down_path(self) -> Path:
-        return self.migration.directory / "down.sql"
+    def __post_init__(self) -> None:
+        if self.up_path == Path():  # built by hand (tests): derive the file paths
+            object.__setattr__(self, "up_path", self.migration.directory / "migration.sql")
+            object.__setattr__(self, "down_path", self.migration.directory / "down.sql")
 
 
 def finding(
