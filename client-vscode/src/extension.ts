@@ -1,0 +1,186 @@
+/**
+ * prisma-down for VS Code: finds the language server, starts it, restarts it when its
+ * settings or the Python interpreter change, and offers the commands around it. The work
+ * (diagnostics, quick fixes, code lenses, hovers) is the server's.
+ */
+import * as vscode from 'vscode';
+import { ExecuteCommandRequest, type LanguageClient } from 'vscode-languageclient/node';
+import type { NotFound } from './common/discovery';
+import { outputChannel } from './common/log';
+import { onPythonInterpreterChanged } from './common/python';
+import { createClient, findServer, State } from './common/server';
+import { clientSettings, RESTART_KEYS } from './common/settings';
+import { StatusItem } from './common/status';
+
+/** Commands the server implements (workspace/executeCommand). */
+const SERVER_GENERATE = 'prismaDown.generateDownSql';
+const SERVER_GENERATE_ALL = 'prismaDown.generateAll';
+
+let client: LanguageClient | undefined;
+let lifecycle: Promise<void> = Promise.resolve();
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const log = outputChannel();
+  const status = new StatusItem();
+  context.subscriptions.push(log, status);
+  const version = (context.extension.packageJSON as { version?: string }).version ?? '?';
+  log.info(`prisma-down ${version} activating`);
+
+  /** Stop the running server (if any), find the server again and start it. Serialised. */
+  const restart = (): Promise<void> => {
+    lifecycle = lifecycle.then(() => restartNow(context, status)).catch((e: unknown) => {
+      log.error(`restart failed: ${String(e)}`);
+      status.set('failed', String(e));
+    });
+    return lifecycle;
+  };
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('prismaDown.generate', (uri?: unknown) => generate(uri)),
+    vscode.commands.registerCommand('prismaDown.generateAllMissing', () => generateAll()),
+    vscode.commands.registerCommand('prismaDown.checkMigrations', () =>
+      vscode.commands.executeCommand('workbench.actions.view.problems'),
+    ),
+    vscode.commands.registerCommand('prismaDown.restart', () => restart()),
+    vscode.commands.registerCommand('prismaDown.showOutput', () => { log.show(); }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      // The server's own settings reach it through workspace/didChangeConfiguration
+      // (synchronize.configurationSection); these two decide which process runs.
+      if (RESTART_KEYS.some((key) => e.affectsConfiguration(key))) {
+        log.info('server.path or python changed: restarting the server');
+        void restart();
+      }
+    }),
+    { dispose: () => void client?.stop() },
+  );
+
+  void onPythonInterpreterChanged(() => {
+    const settings = clientSettings();
+    if (settings.serverPath.length === 0 && !settings.python.trim()) {
+      log.info('the Python extension\'s interpreter changed: restarting the server');
+      void restart();
+    }
+  }).then((d) => d && context.subscriptions.push(d));
+
+  await restart();
+}
+
+export async function deactivate(): Promise<void> {
+  await lifecycle.catch(() => undefined);
+  await client?.stop();
+  client = undefined;
+}
+
+async function restartNow(context: vscode.ExtensionContext, status: StatusItem): Promise<void> {
+  const log = outputChannel();
+  status.set('starting');
+  if (client) {
+    const old = client;
+    client = undefined;
+    try {
+      await old.stop(5000);
+    } catch (e) {
+      log.warn(`the old server did not stop cleanly: ${String(e)}`);
+    }
+  }
+  const found = await findServer(context.extensionUri);
+  for (const note of found.notes) {
+    log.info(`server discovery: ${note}`);
+  }
+  if (!found.ok) {
+    status.set('failed', found.notFound.advice);
+    log.error(`${found.notFound.advice}: ${found.notFound.reasons.join('; ')}`);
+    void tellNotFound(found.notFound);
+    return;
+  }
+  const next = createClient(found.server);
+  next.onDidChangeState((e) => {
+    if (client !== next) {
+      return;
+    }
+    status.set(e.newState === State.Running ? 'running' : e.newState === State.Starting ? 'starting' : 'stopped');
+  });
+  client = next;
+  try {
+    await next.start();
+    status.set('running');
+  } catch (e) {
+    log.error(`the server did not start: ${String(e)}`);
+    status.set('failed', 'the language server did not start');
+  }
+}
+
+/** One notification: what to install, a button that copies the command, one for settings. */
+async function tellNotFound(notFound: NotFound): Promise<void> {
+  const copy = 'Copy Install Command';
+  const settings = 'Open Settings';
+  const output = 'Show Output';
+  const pick = await vscode.window.showErrorMessage(
+    `prisma-down: ${notFound.advice} to run its language server, e.g. \`${notFound.installCommand}\`, ` +
+      'then run "prisma-down: Restart server" — or set prismaDown.python to a Python 3.10+ interpreter. ' +
+      `Tried: ${notFound.reasons.join('; ')}.`,
+    copy,
+    settings,
+    output,
+  );
+  if (pick === copy) {
+    await vscode.env.clipboard.writeText(notFound.installCommand);
+    void vscode.window.showInformationMessage(`Copied: ${notFound.installCommand}`);
+  } else if (pick === settings) {
+    await vscode.commands.executeCommand('workbench.action.openSettings', 'prismaDown.python');
+  } else if (pick === output) {
+    outputChannel().show();
+  }
+}
+
+async function running(): Promise<LanguageClient | undefined> {
+  await lifecycle.catch(() => undefined);
+  if (client?.state === State.Running) {
+    return client;
+  }
+  const pick = await vscode.window.showErrorMessage('prisma-down: the language server is not running.', 'Restart', 'Show Output');
+  if (pick === 'Restart') {
+    await vscode.commands.executeCommand('prismaDown.restart');
+  } else if (pick === 'Show Output') {
+    outputChannel().show();
+  }
+  return undefined;
+}
+
+/** The migration.sql a command was invoked on: a menu's resource, else the active editor's. */
+function migrationOf(arg: unknown): vscode.Uri | undefined {
+  const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
+  if (!uri) {
+    return undefined;
+  }
+  const name = uri.path.slice(uri.path.lastIndexOf('/') + 1);
+  if (name === 'migration.sql') {
+    return uri;
+  }
+  return name === 'down.sql' ? vscode.Uri.joinPath(uri, '..', 'migration.sql') : undefined;
+}
+
+async function generate(arg: unknown): Promise<void> {
+  const migration = migrationOf(arg);
+  if (!migration) {
+    void vscode.window.showWarningMessage('prisma-down: open a migration.sql to generate its down.sql.');
+    return;
+  }
+  const c = await running();
+  if (!c) {
+    return;
+  }
+  // The server writes the file (only if there is none), reports, and shows it.
+  await c.sendRequest(ExecuteCommandRequest.type, {
+    command: SERVER_GENERATE,
+    arguments: [c.code2ProtocolConverter.asUri(migration)],
+  });
+}
+
+async function generateAll(): Promise<void> {
+  const c = await running();
+  if (!c) {
+    return;
+  }
+  await c.sendRequest(ExecuteCommandRequest.type, { command: SERVER_GENERATE_ALL, arguments: [] });
+}
