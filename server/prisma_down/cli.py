@@ -12,18 +12,19 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from prisma_down import __version__
-from prisma_down.core.analysis import Analyzer
-from prisma_down.core.down import generate
+from prisma_down import __version__, check_cache
 from prisma_down.core.findings import SEVERITIES, Finding
 from prisma_down.core.history import History, load_history
-from prisma_down.core.inverse import Risk
-from prisma_down.core.lint import analyse_history, run_rules
 from prisma_down.core.project import ProjectError, locate
-from prisma_down.core.read import SUPPORTED
-from prisma_down.core.rules.context import MigrationContext
 from prisma_down.core.settings import Settings, load_project
+
+if TYPE_CHECKING:
+    from prisma_down.core.rules.context import MigrationContext
+
+# The engine (sqlglot above all) is imported only where a command needs it: a cached
+# `check` of an unchanged project never loads it.
 
 _DIALECT_CHOICES = (
     "postgres",
@@ -75,6 +76,12 @@ def _parser() -> argparse.ArgumentParser:
     common(c)
     c.add_argument("--format", choices=("text", "json"), default="text")
     c.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="do not read or write the results cache (node_modules/.cache/prisma-down "
+        "or ~/.cache/prisma-down)",
+    )
+    c.add_argument(
         "--fail-on",
         choices=("error", "warning", "never"),
         default="error",
@@ -123,12 +130,6 @@ def _load(args: argparse.Namespace) -> tuple[History, str | None, Settings]:
     settings = load_project(path.resolve(), lambda m: print(f"prisma-down: {m}", file=sys.stderr))
     located = locate(path, settings.migrations_path)
     history = load_history(located.migrations_dir, args.dialect or settings.dialect)
-    if history.dialect not in SUPPORTED:
-        raise UsageError(
-            f"the {history.provider or history.dialect} provider is not supported yet: "
-            "prisma-down reads PostgreSQL migrations for now (pass --dialect postgres if "
-            "the lock file is wrong)"
-        )
     if not history.migrations:
         raise UsageError(
             f"no migrations found in {_show(located.migrations_dir)} "
@@ -146,11 +147,28 @@ def _show(path: Path) -> str:
         return str(path)
 
 
+def _require_supported(history: History) -> None:
+    from prisma_down.core.read import SUPPORTED
+
+    if history.dialect not in SUPPORTED:
+        raise UsageError(
+            f"the {history.provider or history.dialect} provider is not supported yet "
+            f"(supported: {', '.join(SUPPORTED)}; pass --dialect if the lock file is wrong)"
+        )
+
+
 def _contexts(history: History, settings: Settings) -> list[MigrationContext]:
+    from prisma_down.core.analysis import Analyzer
+    from prisma_down.core.lint import analyse_history
+
+    _require_supported(history)
     return analyse_history(history, Analyzer(history.dialect), None, settings.archive_suffix)
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from prisma_down.core.down import generate
+    from prisma_down.core.inverse import Risk
+
     history, only, settings = _load(args)
     contexts = _contexts(history, settings)
     written = kept = failed = 0
@@ -221,19 +239,31 @@ def _umask() -> int:
 
 def _check(args: argparse.Namespace) -> int:
     history, only, settings = _load(args)
-    findings = run_rules(_contexts(history, settings), settings.rules)
+    cache = None if args.no_cache else check_cache.location(history.root)
+    content_key = check_cache.key(history, settings)
+    rows = check_cache.load(cache, content_key) if cache is not None else None
+    if rows is None:
+        from prisma_down.core.lint import run_rules
+
+        rows = [_row(f) for f in run_rules(_contexts(history, settings), settings.rules)]
+        if cache is not None:
+            check_cache.store(cache, content_key, rows)
     if only is not None:
-        findings = [f for f in findings if f.migration == only]
+        rows = [r for r in rows if r["migration"] == only]
     if args.format == "json":
-        json.dump([_as_json(f) for f in findings], sys.stdout, indent=2, ensure_ascii=False)
+        shown = [r | {"path": _show(Path(r["path"]))} for r in rows]
+        json.dump(shown, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        for f in findings:
-            print(
-                f"{_show(f.path)}:{f.start.line + 1}:{f.start.column + 1}: "
-                f"{f.severity} {f.rule} {f.message}"
+        shown: dict[str, str] = {}  # a few files hold many findings: relativise each once
+        sys.stdout.write(
+            "".join(
+                f"{shown.setdefault(r['path'], _show(Path(r['path'])))}:{r['line']}:{r['column']}: "
+                f"{r['severity']} {r['rule']} {r['message']}\n"
+                for r in rows
             )
-        counts = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES}
+        )
+        counts = {s: sum(1 for r in rows if r["severity"] == s) for s in SEVERITIES}
         n = len(history.migrations) if only is None else 1
         print(
             f"{_plural(n, 'migration')} checked: {_plural(counts['error'], 'error')}, "
@@ -242,18 +272,19 @@ def _check(args: argparse.Namespace) -> int:
     if args.fail_on == "never":
         return 0
     worst = SEVERITIES.index(args.fail_on)
-    return 1 if any(SEVERITIES.index(f.severity) <= worst for f in findings) else 0
+    return 1 if any(SEVERITIES.index(r["severity"]) <= worst for r in rows) else 0
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _as_json(f: Finding) -> dict[str, object]:
+def _row(f: Finding) -> dict[str, Any]:
+    """A finding as the JSON output (and the cache) hold it; path absolute until shown."""
     return {
         "rule": f.rule,
         "severity": f.severity,
-        "path": _show(f.path),
+        "path": str(f.path),
         "line": f.start.line + 1,
         "column": f.start.column + 1,
         "end_line": f.end.line + 1,

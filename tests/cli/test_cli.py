@@ -31,7 +31,12 @@ def blog(tmp_path: Path) -> Path:
 
 
 def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "NO_COLOR": "1"}
+    env = {
+        **os.environ,
+        "PYTHONIOENCODING": "utf-8",
+        "NO_COLOR": "1",
+        "XDG_CACHE_HOME": str(cwd / ".test-cache"),
+    }
     proc = subprocess.run(
         [sys.executable, "-m", "prisma_down.cli", *args],
         cwd=cwd,
@@ -261,3 +266,21 @@ def test_version(tmp_path: Path) -> None:
     proc = run(tmp_path, "--version")
     assert proc.returncode == 0
     assert proc.stdout.strip() == f"prisma-down {__version__}"
+
+
+def test_check_cache_answers_the_same_and_notices_every_change(blog: Path) -> None:
+    first = run(blog, "check", "--format", "json")
+    cache_files = list((blog / ".test-cache" / "prisma-down").glob("*.json"))
+    assert len(cache_files) == 1, "the first check stores its findings"
+    second = run(blog, "check", "--format", "json")
+    assert second.stdout == first.stdout and second.returncode == first.returncode
+    # a byte changed anywhere in the history means a fresh analysis
+    migration = next((blog / "prisma" / "migrations").glob("*_drop_user_bio")) / "migration.sql"
+    migration.write_text(
+        migration.read_text().replace('DROP COLUMN "bio"', 'RENAME COLUMN "bio" TO "bio_archived"')
+    )
+    third = run(blog, "check", "--format", "json")
+    assert "drop-without-rename" in first.stdout
+    assert "drop-without-rename" not in third.stdout
+    uncached = run(blog, "check", "--format", "json", "--no-cache")
+    assert uncached.stdout == third.stdout

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from prisma_down.core.rules import RULES
-
 CONFIG_FILE = ".prisma-down.json"
 _DIALECTS = ("postgres", "postgresql", "cockroachdb", "mysql", "sqlite", "sqlserver", "mssql")
 _LEVELS = ("error", "warning", "info", "off")
@@ -47,6 +45,8 @@ def parse(raw: Any, report: Callable[[str], None], base: Settings | None = None)
             f"{dialect!r} ignored, using migration_lock.toml"
         )
         dialect = None
+    from prisma_down.core.rules import RULES  # here: reading settings must not load the engine
+
     rules = dict(s.rules)
     raw_rules = raw.get("rules", {})
     if not isinstance(raw_rules, Mapping):
