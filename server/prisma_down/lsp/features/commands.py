@@ -118,7 +118,10 @@ def register(ls: PrismaDownServer) -> None:
             return _summary([], 0, 1)
         root = session.root_for(target)
         if root is not None:
+            # Publish the new picture BEFORE replying: Emacs 28's jsonrpc stops reading
+            # after a reply, leaving a notification in the same read unread (seen in eglot).
             session.request(root, rescan=True)
+            await session.wait(root)
         if not wrote:
             _tell(
                 ls,
