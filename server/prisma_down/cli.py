@@ -255,10 +255,10 @@ def _check(args: argparse.Namespace) -> int:
         json.dump(shown, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        shown: dict[str, str] = {}  # a few files hold many findings: relativise each once
+        names: dict[str, str] = {}  # a few files hold many findings: relativise each once
         sys.stdout.write(
             "".join(
-                f"{shown.setdefault(r['path'], _show(Path(r['path'])))}:{r['line']}:{r['column']}: "
+                f"{names.setdefault(r['path'], _show(Path(r['path'])))}:{r['line']}:{r['column']}: "
                 f"{r['severity']} {r['rule']} {r['message']}\n"
                 for r in rows
             )
