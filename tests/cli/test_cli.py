@@ -241,12 +241,12 @@ def test_folder_without_migrations(tmp_path: Path, command: str) -> None:
 
 
 @pytest.mark.parametrize("command", ["check", "generate"])
-def test_mysql_not_supported_yet(blog: Path, command: str) -> None:
+def test_unsupported_provider(blog: Path, command: str) -> None:
     lock = blog / MIGRATIONS / "migration_lock.toml"
-    lock.write_text('provider = "mysql"\n', encoding="utf-8")
+    lock.write_text('provider = "mongodb"\n', encoding="utf-8")  # no SQL migrations at all
     proc = run(blog, command)
     assert_usage_error(proc)
-    assert "mysql" in proc.stderr
+    assert "mongodb" in proc.stderr
     assert downs(blog) == {}
 
 

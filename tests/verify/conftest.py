@@ -60,12 +60,19 @@ def pg_conn(pg_server: PostgresServer, pg_db: str) -> Iterator[Any]:
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Print the corpus round-trip figures: they are the headline of the suite."""
-    from tests.verify.test_corpus_roundtrip import FIGURES
+    from tests.verify import test_corpus_roundtrip, test_mysql_roundtrip, test_sqlite_roundtrip
 
-    if not FIGURES:
-        return
-    tr = terminalreporter
-    tr.section("PostgreSQL corpus round trips (up, down, compare, up, compare)")
+    for title, figures in (
+        ("PostgreSQL", test_corpus_roundtrip.FIGURES),
+        ("SQLite", test_sqlite_roundtrip.FIGURES),
+        ("MySQL (on MariaDB)", test_mysql_roundtrip.FIGURES),
+    ):
+        if figures:
+            _print_figures(terminalreporter, title, figures)
+
+
+def _print_figures(tr: Any, title: str, figures: list[dict[str, object]]) -> None:
+    tr.section(f"{title} corpus round trips (up, down, compare, up, compare)")
     keys = (
         "migrations",
         "checked",
@@ -77,7 +84,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     )
     tr.write_line(f"{'history':60} " + " ".join(f"{k:>17}" for k in keys))
     totals: Counter[str] = Counter()
-    for f in FIGURES:
+    for f in figures:
         tr.write_line(
             f"{str(f['history'])[:60]:60} " + " ".join(f"{int(f.get(k, 0)):>17}" for k in keys)
         )  # type: ignore[call-overload]

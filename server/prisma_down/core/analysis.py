@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from prisma_down.core.catalog import Catalog, CatalogError, apply, holds
 from prisma_down.core.changes import Change, DropTable, Guarded
 from prisma_down.core.inverse import Inverse, Risk, invert
-from prisma_down.core.read import Reading, read_statement
+from prisma_down.core.read import Reading, idioms, read_statement
 from prisma_down.core.statements import Script, Statement, split
 
 
@@ -51,8 +51,9 @@ def replay(text: str, dialect: str, before: Catalog) -> ScriptAnalysis:
     script = split(text, dialect)
     cat = before
     steps: list[Step] = []
-    for st in script.statements:
-        reading = _read(st.text, dialect)
+    texts = [st.text for st in script.statements]
+    readings = idioms(texts, [_read(t, dialect) for t in texts], dialect)
+    for st, reading in zip(script.statements, readings, strict=True):
         inverses: list[Inverse] = []
         problems: list[str] = []
         for change in flatten(reading.changes, lambda: cat):  # noqa: B023 (read as it goes)

@@ -200,7 +200,7 @@ def _drop_sequences(cat: Catalog, table: QName, column: str | None) -> Catalog:
 
 def _add_constraint(cat: Catalog, table: QName, k: Constraint) -> Catalog:
     t = _table(cat, table)
-    if t.constraint(k.name):
+    if k.name and t.constraint(k.name):  # SQLite constraints may have no name
         raise CatalogError(f'constraint "{k.name}" already exists on {table}')
     cols = t.columns
     if k.kind == "p":
@@ -217,6 +217,14 @@ def _drop_index_named(cat: Catalog, names: set[QName]) -> Catalog:
 def apply(cat: Catalog, change: ch.Change) -> Catalog:
     """The catalog after ``change``; raises CatalogError when it does not fit."""
     handler = _APPLY.get(type(change))
+    if cat.dialect == "mysql":  # what MySQL does by itself: core.mysql
+        from prisma_down.core import mysql
+
+        handler = mysql.APPLY.get(type(change), handler)
+    if cat.dialect == "tsql":  # what SQL Server does by itself: core.tsql
+        from prisma_down.core import tsql
+
+        handler = tsql.APPLY.get(type(change), handler)
     if handler is None:
         return cat
     return _follow_comments(handler(cat, change), cat, change)
@@ -229,6 +237,8 @@ def _create_table(cat: Catalog, c: ch.CreateTable) -> Catalog:
             return cat
         raise CatalogError(f"table {t.name} already exists")
     pk = {n for k in t.constraints if k.kind == "p" for n in k.columns}
+    if cat.dialect == "sqlite":  # a SQLite primary key allows NULL unless it says NOT NULL
+        pk = set()
     cols = [replace(col, not_null=True) if col.name in pk else col for col in t.columns]
     cat = _set_table(cat, replace(t, columns=()))
     for col in cols:
@@ -243,7 +253,8 @@ def _drop_table(cat: Catalog, c: ch.DropTable) -> Catalog:
         raise CatalogError(f"table {c.name} does not exist")
     tables = dict(cat.tables)
     del tables[c.name]
-    for tn, k in cat.foreign_keys_to(c.name):  # only possible with CASCADE
+    # SQLite keeps foreign keys to a dropped table (with foreign_keys=OFF): they are text
+    for tn, k in cat.foreign_keys_to(c.name) if cat.dialect != "sqlite" else []:
         other = tables[tn]
         tables[tn] = replace(other, constraints=tuple(x for x in other.constraints if x is not k))
     objects = {key: o for key, o in cat.objects.items() if o.table != c.name}
@@ -283,6 +294,21 @@ def _rename_table(cat: Catalog, c: ch.RenameTable) -> Catalog:
         (kind, n, c.new if tb == c.old else tb): (replace(o, table=c.new) if tb == c.old else o)
         for (kind, n, tb), o in cat.objects.items()
     }
+    return replace(cat, tables=tables, indexes=indexes, objects=objects)
+
+
+def _redefine_table(cat: Catalog, c: ch.RedefineTable) -> Catalog:
+    """The table replaced by its new definition; its old indexes went with the old table.
+
+    Foreign keys of other tables keep pointing at the name (SQLite stores them as text).
+    """
+    name = c.table.name
+    tables = dict(cat.tables)
+    tables[name] = c.table
+    objects = {k: o for k, o in cat.objects.items() if o.table != name}  # triggers went too
+    indexes = {k: v for k, v in cat.indexes.items() if v[0] != name}
+    for ix in c.indexes:
+        indexes[ix.name] = (name, ix)
     return replace(cat, tables=tables, indexes=indexes, objects=objects)
 
 
@@ -341,9 +367,13 @@ def renamed_in(text: str, old: str, new: str, dialect: str) -> str:
         before = toks[i - 1].text if i else ""
         after = toks[i + 1].text if i + 1 < len(toks) else ""
         if name == old and after not in (".", "(") and before != "::":
-            out += [text[last : t.start], quote(new)]
+            out += [text[last : t.start], _quote_for(new, dialect)]
             last = t.end
     return "".join(out) + text[last:]
+
+
+def _quote_for(name: str, dialect: str) -> str:
+    return "`" + name.replace("`", "``") + "`" if dialect == "mysql" else quote(name)
 
 
 def _rename_column(cat: Catalog, c: ch.RenameColumn) -> Catalog:
@@ -382,7 +412,9 @@ def _rename_column(cat: Catalog, c: ch.RenameColumn) -> Catalog:
                 tables[name] = replace(
                     cur,
                     constraints=tuple(
-                        replace(x, ref_columns=ren(x.ref_columns)) if x.name == k.name else x
+                        replace(x, ref_columns=ren(x.ref_columns))
+                        if x.name == k.name and x.ref_table == k.ref_table
+                        else x
                         for x in cur.constraints
                     ),
                 )
@@ -414,6 +446,13 @@ def _alter_type(cat: Catalog, c: ch.AlterColumnType) -> Catalog:
             t, c.column, lambda x: replace(x, type=c.type, collate=c.collate, serial=None)
         ),
     )
+
+
+def _replace_column(cat: Catalog, c: ch.ReplaceColumn) -> Catalog:
+    if c.new.name != c.column:
+        cat = _rename_column(cat, ch.RenameColumn(c.table, c.column, c.new.name))
+    t = _table(cat, c.table)
+    return _set_table(cat, _map_columns(t, c.new.name, lambda _: c.new))
 
 
 def _set_default(cat: Catalog, c: ch.SetColumnDefault) -> Catalog:
@@ -642,8 +681,9 @@ def _create_object(cat: Catalog, c: ch.CreateObject) -> Catalog:
 
 def _drop_object(cat: Catalog, c: ch.DropObject) -> Catalog:
     key = (c.kind, c.name, c.table)
-    if key not in cat.objects and c.kind == "sequence":  # an owned one is keyed with its table
-        key = next((k for k in cat.objects if k[0] == "sequence" and k[1] == c.name), key)
+    # an owned sequence is keyed with its table; SQLite's DROP TRIGGER does not name the table
+    if key not in cat.objects and (c.kind == "sequence" or c.table is None):
+        key = next((k for k in cat.objects if k[0] == c.kind and k[1] == c.name), key)
     if key not in cat.objects:
         if c.if_exists:
             return cat
@@ -747,10 +787,12 @@ _APPLY: dict[type[Any], Callable[[Catalog, Any], Catalog]] = {
     ch.CreateTable: _create_table,
     ch.DropTable: _drop_table,
     ch.RenameTable: _rename_table,
+    ch.RedefineTable: _redefine_table,
     ch.AddColumn: _add_col,
     ch.DropColumn: _drop_column,
     ch.RenameColumn: _rename_column,
     ch.AlterColumnType: _alter_type,
+    ch.ReplaceColumn: _replace_column,
     ch.SetColumnDefault: _set_default,
     ch.SetColumnNotNull: _set_not_null,
     ch.SetColumnIdentity: _set_identity,

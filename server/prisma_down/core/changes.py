@@ -15,6 +15,7 @@ from prisma_down.core.schema import Column, Constraint, Enum, Index, Opaque, QNa
 class CreateTable:
     table: Table
     if_not_exists: bool = False
+    indexes: tuple[Index, ...] = ()  # MySQL: the indexes written inside CREATE TABLE
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,22 @@ class DropTable:
 class RenameTable:
     old: QName
     new: QName
+
+
+@dataclass(frozen=True)
+class RedefineTable:
+    """SQLite's way to change a table: create ``new_X``, copy the rows, drop ``X``, rename.
+
+    ``table`` is the table as it ends up (named ``X``); ``copied`` pairs each column filled
+    from a column of the old table with that column, ``(new, old)``; ``filled`` pairs a
+    column with the SQL expression that fills it instead; ``indexes`` are created with it
+    (an inverse re-creates the old table's indexes, which went with the old table).
+    """
+
+    table: Table
+    copied: tuple[tuple[str, str], ...]
+    indexes: tuple[Index, ...] = ()
+    filled: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,6 +77,15 @@ class AlterColumnType:
     type: str
     using: str | None = None
     collate: str | None = None
+
+
+@dataclass(frozen=True)
+class ReplaceColumn:
+    """MySQL's MODIFY / CHANGE: the column ``column`` redefined in full (and maybe renamed)."""
+
+    table: QName
+    column: str
+    new: Column
 
 
 @dataclass(frozen=True)
@@ -99,6 +125,7 @@ class DropConstraint:
     name: str
     if_exists: bool = False
     cascade: bool = False
+    kind: str = ""  # Constraint.kind when known: MySQL drops each kind its own way
 
 
 @dataclass(frozen=True)
@@ -296,10 +323,12 @@ Change = (
     CreateTable
     | DropTable
     | RenameTable
+    | RedefineTable
     | AddColumn
     | DropColumn
     | RenameColumn
     | AlterColumnType
+    | ReplaceColumn
     | SetColumnDefault
     | SetColumnNotNull
     | SetColumnIdentity

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from prisma_down.core.catalog import Catalog
-from prisma_down.core.schema import Column, Index, QName
+from prisma_down.core.schema import Column, Constraint, Index, QName
 
 
 def _n(text: str | None) -> str | None:
@@ -56,6 +56,14 @@ def _column_diffs(table: QName, a: Column, b: Column) -> list[str]:
     return out
 
 
+def _key(k: Constraint) -> str:
+    """A constraint's name; an unnamed one (SQLite has them) goes by what it is."""
+    if k.name:
+        return k.name
+    what = {"p": "PRIMARY KEY", "u": "UNIQUE", "f": "FOREIGN KEY", "c": k.tail}.get(k.kind, k.kind)
+    return f"{what} ({', '.join(k.columns)})" if k.kind != "c" else what
+
+
 def differences(before: Catalog, after: Catalog) -> list[str]:
     """Every difference between the schema before a migration and after its down.sql."""
     out: list[str] = []
@@ -75,8 +83,8 @@ def differences(before: Catalog, after: Catalog) -> list[str]:
             out.append(f'column {_t(name)}."{col}" is still there after down.sql')
         for col in sorted(acols.keys() & bcols.keys()):
             out.extend(_column_diffs(name, acols[col], bcols[col]))
-        acons = {k.name: k for k in a.constraints}
-        bcons = {k.name: k for k in b.constraints}
+        acons = {_key(k): k for k in a.constraints}
+        bcons = {_key(k): k for k in b.constraints}
         for k in sorted(acons.keys() | bcons.keys()):
             if k not in bcons:
                 out.append(f'constraint "{k}" on {_t(name)} is missing after down.sql')

@@ -51,6 +51,22 @@ def invert(change: ch.Change, cat: Catalog) -> Inverse:
     if _on_temporary_table(change, cat):
         return NOTHING  # temporary tables vanish with the session that applied the migration
     handler = _INVERT.get(type(change))
+    if cat.dialect == "mysql":  # what MySQL does by itself: core.mysql
+        from prisma_down.core import mysql
+
+        handler = mysql.INVERT.get(type(change), handler)
+    if cat.dialect == "sqlite":  # tables redefined rather than altered: core.sqlite
+        from prisma_down.core import sqlite
+
+        handler = sqlite.INVERT.get(type(change), handler)
+    if cat.dialect == "tsql":  # defaults are constraints, ALTER COLUMN restates: core.tsql
+        from prisma_down.core import tsql
+
+        handler = tsql.INVERT.get(type(change), handler)
+    if cat.dialect == "cockroachdb":  # DROP VALUE; types changed by drop + re-add: core.cockroach
+        from prisma_down.core import cockroach
+
+        handler = cockroach.INVERT.get(type(change), handler)
     if handler is None:
         return Inverse((), Risk.IRREVERSIBLE, f"no inverse known for {type(change).__name__}")
     return handler(change, cat)
@@ -228,6 +244,22 @@ def _alter_type(c: ch.AlterColumnType, cat: Catalog) -> Inverse:
         f"{before.type} make this fail or change",
         *steps,
     )
+
+
+def _replace_column(c: ch.ReplaceColumn, cat: Catalog) -> Inverse:
+    """MODIFY / CHANGE back to the whole previous definition (and name)."""
+    before = _column_before(cat, c.table, c.column)
+    if before is None:
+        return _missing_column(c.table, c.column)
+    back = ch.ReplaceColumn(c.table, c.new.name, before)
+    if _norm(c.new.type) != _norm(before.type):
+        return _lossy(
+            f'values of {_t(c.table)}."{c.column}" that do not convert back to '
+            f"{before.type} make this fail or change",
+            back,
+        )
+    note = "fails if NULL values were written since" if before.not_null > c.new.not_null else ""
+    return _exact(back, note=note)
 
 
 def _set_default(c: ch.SetColumnDefault, cat: Catalog) -> Inverse:
@@ -495,6 +527,7 @@ _INVERT: dict[type[Any], Callable[[Any, Catalog], Inverse]] = {
     ch.DropColumn: _drop_column,
     ch.RenameColumn: _rename_column,
     ch.AlterColumnType: _alter_type,
+    ch.ReplaceColumn: _replace_column,
     ch.SetColumnDefault: _set_default,
     ch.SetColumnNotNull: _set_not_null,
     ch.SetColumnIdentity: _set_identity,

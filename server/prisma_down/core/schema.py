@@ -41,6 +41,8 @@ class Column:
     generated: str | None = None
     # "SERIAL"/"BIGSERIAL"/"SMALLSERIAL" while the column still owns its implicit sequence.
     serial: str | None = None
+    # MySQL: verbatim attributes with no field of their own (ON UPDATE ..., COMMENT '...').
+    options: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,10 @@ class Constraint:
     ref_columns: tuple[str, ...] = ()
     tail: str = ""
     not_valid: bool = False
+    # SQLite keeps CREATE TABLE as written (sqlite_master.sql): a constraint written in its
+    # column's definition (``"id" INTEGER PRIMARY KEY AUTOINCREMENT``) stays there. SQLite
+    # constraints may have no name: ``name`` is then "".
+    inline: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,9 @@ class Index:
     where: str | None = None
     include: tuple[str, ...] = ()
     tail: str = ""  # NULLS NOT DISTINCT, WITH (...), TABLESPACE ...
+    # MySQL: created by a foreign key for want of an index; the server drops it by itself
+    # when another index can serve that key.
+    implicit: bool = False
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ quoting of every Prisma dialect (dollar quotes, E'' strings, backticks, brackets
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -71,6 +72,10 @@ def _dollar_tag(text: str, i: int) -> str | None:
 
 def split(text: str, dialect: str = "postgres") -> Script:
     """Split ``text`` into statements; never raises."""
+    if dialect == "tsql":  # no ';' needed between statements, and Prisma's TRY/CATCH wrapper
+        from prisma_down.core.read.tsql_split import split_tsql
+
+        return split_tsql(text)
     mysql = dialect == "mysql"
     tsql = dialect == "tsql"
     postgres = dialect in ("postgres", "cockroachdb")
@@ -136,6 +141,10 @@ def split(text: str, dialect: str = "postgres") -> Script:
             continue
         if start is None:
             start = i
+        if c == ";" and dialect == "sqlite" and _in_trigger_body(text[start:i]):
+            last_code_end = i + 1  # CREATE TRIGGER ... BEGIN ...; ...; END: one statement
+            i += 1
+            continue
         if c == ";":
             last_code_end_before = last_code_end
             last_code_end = last_code_end_before if last_code_end_before > start else start
@@ -148,7 +157,7 @@ def split(text: str, dialect: str = "postgres") -> Script:
             prev_semicolon_line_end = n if eol == -1 else eol
             i += 1
             continue
-        j = _skip_token(text, i, c, nxt, mysql, tsql, postgres)
+        j = _skip_token(text, i, c, nxt, mysql, tsql, postgres, dialect == "sqlite")
         if j < 0:
             unterminated = unterminated or Span(i, n)
             j = n
@@ -158,6 +167,15 @@ def split(text: str, dialect: str = "postgres") -> Script:
     if start is not None:
         close(last_code_end, False)
     return Script(text, tuple(statements), tuple(comments), unterminated)
+
+
+_TRIGGER = re.compile(r"\s*CREATE\s+(?:TEMP\w*\s+)?TRIGGER\b", re.I)
+_END = re.compile(r"\bEND\s*$", re.I)
+
+
+def _in_trigger_body(statement: str) -> bool:
+    """SQLite: a ``;`` inside ``CREATE TRIGGER ... BEGIN ... END`` does not end it."""
+    return bool(_TRIGGER.match(statement)) and not _END.search(statement)
 
 
 def _attach(
@@ -180,7 +198,9 @@ def _attach(
     pending.append(cm)
 
 
-def _skip_token(text: str, i: int, c: str, nxt: str, mysql: bool, tsql: bool, pg: bool) -> int:
+def _skip_token(
+    text: str, i: int, c: str, nxt: str, mysql: bool, tsql: bool, pg: bool, sqlite: bool = False
+) -> int:
     """The offset after the token starting at ``i``; -1 when a quote never closes."""
     n = len(text)
     if c == "'":
@@ -188,9 +208,9 @@ def _skip_token(text: str, i: int, c: str, nxt: str, mysql: bool, tsql: bool, pg
         return _close_quote(text, i + 1, "'", escapes)
     if c == '"':
         return _close_quote(text, i + 1, '"', mysql)
-    if c == "`" and mysql:
+    if c == "`" and (mysql or sqlite):
         return _close_quote(text, i + 1, "`", False)
-    if c == "[" and tsql:
+    if c == "[" and (tsql or sqlite):
         return _close_quote(text, i + 1, "]", False)
     if c == "$" and pg and not _ident_before(text, i):
         tag = _dollar_tag(text, i)

@@ -52,8 +52,13 @@ def verify_history(
     conn: Any,
     migrations: Iterable[tuple[str, str, str]],
     apply: Apply,
+    snapshot: Callable[[Any], Any] = snapshot,
+    diff: Callable[[Any, Any], list[str]] = diff,
 ) -> list[Verdict]:
-    """Check ``(name, up_sql, down_sql)`` in order on ``conn``, an empty database."""
+    """Check ``(name, up_sql, down_sql)`` in order on ``conn``, an empty database.
+
+    ``snapshot``/``diff`` default to PostgreSQL's; other servers pass their own.
+    """
     out: list[Verdict] = []
     for name, up, down in migrations:
         before = snapshot(conn)

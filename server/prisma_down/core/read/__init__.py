@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from prisma_down.core import changes as ch
-from prisma_down.core.read import data, do_block, postgres
+from prisma_down.core.read import cockroach, data, do_block, mysql, postgres, sqlite, tsql
 from prisma_down.core.read.tokens import ReadError
 
 
@@ -15,7 +16,7 @@ class Reading:
     problem: str | None = None  # set when the statement could not be read at all
 
 
-SUPPORTED = ("postgres",)
+SUPPORTED = ("postgres", "sqlite", "mysql", "tsql", "cockroachdb")
 
 
 def read_statement(text: str, dialect: str) -> Reading:
@@ -25,7 +26,21 @@ def read_statement(text: str, dialect: str) -> Reading:
         if block is not None:
             return Reading(block)
     try:
+        if dialect == "sqlite":
+            return Reading(sqlite.read(text))
+        if dialect == "mysql":
+            try:
+                return Reading(mysql.read(text))
+            except mysql.NotDdlError:
+                return Reading(data.read(mysql.cursor(text), text, dialect))
+        if dialect == "tsql":
+            try:
+                return Reading(tsql.read(text))
+            except tsql.NotDdlError:
+                return Reading(data.read(tsql.cursor(text), text, dialect))
         try:
+            if dialect == "cockroachdb":
+                return Reading(cockroach.read(text))
             return Reading(postgres.read(text, dialect))
         except Exception as e:
             if not postgres.is_not_ddl(e):
@@ -36,6 +51,21 @@ def read_statement(text: str, dialect: str) -> Reading:
         return Reading((ch.Unsupported(what),), None if data.parses(text, dialect) else str(e))
     except Exception as e:  # a reader bug must not take the editor down with it
         return Reading((ch.Unsupported(f"statement not understood ({type(e).__name__})"),), str(e))
+
+
+def idioms(texts: Sequence[str], readings: list[Reading], dialect: str) -> list[Reading]:
+    """Readings of a whole script with multi-statement idioms read as one change each.
+
+    SQLite: Prisma's table redefinition (``new_X``, copy, drop, rename) is one RedefineTable
+    on its CREATE statement; the other statements of the idiom then change nothing.
+    """
+    if dialect != "sqlite":
+        return readings
+    grouped = sqlite.redefinitions(texts, [r.changes for r in readings])
+    return [
+        r if r.changes == g else Reading(g, r.problem)
+        for r, g in zip(readings, grouped, strict=True)
+    ]
 
 
 def _read_inner(text: str, dialect: str) -> tuple[ch.Change, ...]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from prisma_down.core import changes as ch
+from prisma_down.core.analysis import Step
 from prisma_down.core.findings import Finding
 from prisma_down.core.rules.context import MigrationContext, finding, related
 
@@ -61,3 +62,33 @@ def check(ctx: MigrationContext) -> Iterator[Finding]:
                     ctx.migration.name,
                     rel,
                 )
+            elif isinstance(change, ch.RedefineTable):  # SQLite: columns left out are dropped
+                yield from _left_out(ctx, step, change)
+
+
+def _left_out(ctx: MigrationContext, step: Step, change: ch.RedefineTable) -> Iterator[Finding]:
+    table = change.table.name
+    before = ctx.up.before.tables.get(table)
+    if before is None:
+        return  # made by this very migration
+    copied = {old for _, old in change.copied}
+    for col in before.columns:
+        if col.name in copied or col.name.endswith(ctx.archive_suffix):
+            continue
+        msg = (
+            f'the redefinition of "{table.name}" drops column "{table.name}"."{col.name}" and '
+            f'deletes its values for good: keep it as "{col.name}{ctx.archive_suffix}" instead '
+            "and rename it back in down.sql"
+        )
+        origin = ctx.origins.get(("column", str(table), col.name))
+        rel = (related(origin, f'"{col.name}" is created here'),) if origin else ()
+        yield finding(
+            RULE,
+            SEVERITY,
+            ctx.up_path,
+            ctx.up.script.lines,
+            step.statement.span,
+            msg,
+            ctx.migration.name,
+            rel,
+        )

@@ -1,0 +1,153 @@
+"""Changes → SQLite, in Prisma's quoting and layout.
+
+SQLite stores CREATE TABLE as written, so a restored table is written the way Prisma
+writes one: inline constraints in their column (``NOT NULL PRIMARY KEY AUTOINCREMENT``),
+foreign keys as named table constraints; types and defaults are the original text.
+A table redefinition is several statements, written as Prisma writes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from prisma_down.core import changes as ch
+from prisma_down.core.catalog import qualified as q
+from prisma_down.core.catalog import quote
+from prisma_down.core.schema import Column, Constraint, Index, QName, Table
+
+
+def _cols(names: tuple[str, ...]) -> str:
+    return ", ".join(quote(n) for n in names)
+
+
+def _named(k: Constraint) -> str:
+    return f"CONSTRAINT {quote(k.name)} " if k.name else ""
+
+
+def _references(k: Constraint) -> str:
+    assert k.ref_table is not None
+    ref = f" ({_cols(k.ref_columns)})" if k.ref_columns else ""
+    tail = f" {k.tail}" if k.tail else ""
+    return f"REFERENCES {q(k.ref_table)}{ref}{tail}"
+
+
+def column_sql(c: Column, inline: tuple[Constraint, ...] = ()) -> str:
+    """A column with the constraints written in it, in the order Prisma writes them."""
+    parts = [quote(c.name)]
+    if c.type:
+        parts.append(c.type)
+    if c.not_null:
+        parts.append("NOT NULL")
+    by_kind = {kind: [k for k in inline if k.kind == kind] for kind in "pucf"}
+    for k in by_kind["p"]:
+        parts.append(f"{_named(k)}PRIMARY KEY" + (f" {k.tail}" if k.tail else ""))
+    for k in by_kind["u"]:
+        parts.append(f"{_named(k)}UNIQUE" + (f" {k.tail}" if k.tail else ""))
+    if c.default is not None:
+        parts.append(f"DEFAULT {c.default}")
+    if c.collate:
+        parts.append(f"COLLATE {c.collate}")
+    if c.generated:
+        parts.append(c.generated)
+    for k in by_kind["c"]:
+        parts.append(f"{_named(k)}{k.tail}")
+    for k in by_kind["f"]:
+        parts.append(f"{_named(k)}{_references(k)}")
+    return " ".join(parts)
+
+
+def constraint_sql(k: Constraint) -> str:
+    tail = f" {k.tail}" if k.tail else ""
+    if k.kind == "p":
+        return f"{_named(k)}PRIMARY KEY ({_cols(k.columns)}){tail}"
+    if k.kind == "u":
+        return f"{_named(k)}UNIQUE ({_cols(k.columns)}){tail}"
+    if k.kind == "f":
+        return f"{_named(k)}FOREIGN KEY ({_cols(k.columns)}) {_references(k)}"
+    return f"{_named(k)}{k.tail}"
+
+
+def index_sql(ix: Index) -> str:
+    elems = []
+    for e in ix.elements:
+        text = quote(e.column) if e.column is not None else (e.expression or "")
+        elems.append(f"{text} {e.suffix}".rstrip())
+    head = "CREATE UNIQUE INDEX" if ix.unique else "CREATE INDEX"
+    sql = f"{head} {quote(ix.name.name)} ON {q(ix.table)}({', '.join(elems)})"
+    return f"{sql} WHERE {ix.where}" if ix.where else sql
+
+
+def create_table_sql(t: Table, name: QName | None = None) -> str:
+    """CREATE TABLE for ``t``, under ``name`` when given (``new_X`` in a redefinition)."""
+    lines = [
+        column_sql(col, tuple(k for k in t.constraints if k.inline and k.columns == (col.name,)))
+        for col in t.columns
+    ]
+    lines += [constraint_sql(k) for k in t.constraints if not k.inline]
+    body = ",\n".join("    " + x for x in lines)
+    prefix = f"{t.prefix} " if t.prefix else ""
+    tail = f" {t.tail}" if t.tail else ""
+    return f"CREATE {prefix}TABLE {q(name or t.name)} (\n{body}\n){tail}"
+
+
+def redefine_sql(c: ch.RedefineTable) -> str:
+    """Prisma's RedefineTables block (Prisma 5.x): new_X, copy, drop, rename, indexes.
+
+    ``defer_foreign_keys`` keeps it right where the script runs inside a transaction
+    (foreign_keys=OFF is a no-op there); ``prisma db execute`` runs it as given.
+    """
+    t = c.table
+    temp = t.name.renamed("new_" + t.name.name)
+    statements = ["PRAGMA defer_foreign_keys=ON", "PRAGMA foreign_keys=OFF"]
+    statements.append(create_table_sql(t, temp))
+    pairs = sorted([(new, quote(old)) for new, old in c.copied] + list(c.filled))
+    if pairs:
+        into = ", ".join(quote(new) for new, _ in pairs)
+        values = ", ".join(value for _, value in pairs)
+        statements.append(f"INSERT INTO {q(temp)} ({into}) SELECT {values} FROM {q(t.name)}")
+    statements.append(f"DROP TABLE {q(t.name)}")
+    statements.append(f"ALTER TABLE {q(temp)} RENAME TO {quote(t.name.name)}")
+    statements += [index_sql(ix) for ix in c.indexes]
+    statements += ["PRAGMA foreign_keys=ON", "PRAGMA defer_foreign_keys=OFF"]
+    return ";\n".join(statements)
+
+
+def _add_column(c: ch.AddColumn) -> str:
+    return f"ALTER TABLE {q(c.table)} ADD COLUMN {column_sql(c.column, c.constraints)}"
+
+
+def _delete_rows(c: ch.DeleteRows) -> str:
+    if len(c.key) == 1:
+        values = ", ".join(v[0] for v in c.values)
+        return f"DELETE FROM {q(c.table)} WHERE {quote(c.key[0])} IN ({values})"
+    rows = ", ".join("(" + ", ".join(v) + ")" for v in c.values)
+    return f"DELETE FROM {q(c.table)} WHERE ({_cols(c.key)}) IN (VALUES {rows})"
+
+
+_RENDER: dict[type, Callable[..., str]] = {
+    ch.CreateTable: lambda c: create_table_sql(c.table),
+    ch.DropTable: lambda c: f"DROP TABLE {q(c.name)}",
+    ch.RenameTable: lambda c: f"ALTER TABLE {q(c.old)} RENAME TO {quote(c.new.name)}",
+    ch.RedefineTable: redefine_sql,
+    ch.AddColumn: _add_column,
+    ch.DropColumn: lambda c: f"ALTER TABLE {q(c.table)} DROP COLUMN {quote(c.name)}",
+    ch.RenameColumn: lambda c: (
+        f"ALTER TABLE {q(c.table)} RENAME COLUMN {quote(c.old)} TO {quote(c.new)}"
+    ),
+    ch.CreateIndex: lambda c: index_sql(c.index),
+    ch.DropIndex: lambda c: f"DROP INDEX {q(c.name)}",
+    ch.CreateObject: lambda c: c.object.sql,
+    ch.DropObject: lambda c: f"DROP {c.kind.upper()} {q(c.name)}",
+    ch.Transaction: lambda c: "BEGIN" if c.begin else "COMMIT",
+    ch.SessionSetting: lambda c: c.sql,
+    ch.DeleteRows: _delete_rows,
+    ch.Verbatim: lambda c: c.sql,
+}
+
+
+def render(change: ch.Change) -> str:
+    """One change as SQLite, without the terminating ``;`` (a redefinition is several)."""
+    f = _RENDER.get(type(change))
+    if f is None:
+        raise ValueError(f"cannot render {type(change).__name__} for SQLite")
+    return f(change)
