@@ -25,6 +25,7 @@ from prisma_down.core.down import generate, is_generated_unmodified
 from prisma_down.core.read.postgres import cursor
 from prisma_down.core.read.tokens import ReadError
 from prisma_down.core.render import render
+from prisma_down.core.repair import repairs
 from prisma_down.core.rules.context import MigrationContext
 from prisma_down.core.statements import Statement
 from prisma_down.core.text import Span
@@ -328,7 +329,8 @@ def restoring_changes(ctx: MigrationContext) -> list[ch.Change]:
     """Inverse changes that, appended to down.sql, bring it closer to the schema before.
 
     Greedy: try the generated inverses in down order, keep each that lowers the number of
-    differences, and go round again while any did.
+    differences, and go round again while any did; then the same with the changes a direct
+    comparison of the two schemas suggests (``core.repair``).
     """
     if ctx.down is None:
         return []
@@ -349,6 +351,16 @@ def restoring_changes(ctx: MigrationContext) -> list[ch.Change]:
             left = differences(target, after)
             if len(left) < len(diffs):
                 cat, diffs, progress = after, left, True
+                added.append(change)
+    if diffs:  # what the person's down.sql did differently: compare the schemas directly
+        for change in repairs(target, cat):
+            try:
+                after = apply(cat, change)
+            except CatalogError:
+                continue
+            left = differences(target, after)
+            if len(left) < len(diffs):
+                cat, diffs = after, left
                 added.append(change)
     return added
 
