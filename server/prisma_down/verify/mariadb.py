@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from prisma_down.core.statements import split
+from prisma_down.verify.processes import run_as_user, short_tmp
 
 if TYPE_CHECKING:
     import pymysql.connections
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 _INSTALL = ("mariadb-install-db", "mysql_install_db")
 _SERVER = ("mariadbd", "mysqld")
 _SBIN = ("/usr/sbin", "/usr/libexec", "/usr/local/sbin", "/usr/local/bin")
-_RUN_AS = ("prisma_down", "nobody")  # when we are root: mariadbd refuses to run as root
 _START_TIMEOUT = 60.0
 
 
@@ -50,23 +50,6 @@ def _find(names: tuple[str, ...]) -> Path:
         f"{' / '.join(names)} not found: install MariaDB's server "
         "(`apt-get install mariadb-server` on Debian/Ubuntu, `brew install mariadb` on macOS)."
     )
-
-
-def _run_as_user() -> pwd.struct_passwd | None:
-    """The unprivileged account to run the server as, or None when we are not root."""
-    if os.geteuid() != 0:
-        return None
-    for name in _RUN_AS:
-        try:
-            return pwd.getpwnam(name)
-        except KeyError:
-            continue
-    subprocess.run(
-        ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", _RUN_AS[0]],
-        check=True,
-        capture_output=True,
-    )
-    return pwd.getpwnam(_RUN_AS[0])
 
 
 class MariaDBServer:
@@ -108,8 +91,8 @@ class MariaDBServer:
             return
         began = time.perf_counter()
         install, server = _find(_INSTALL), _find(_SERVER)
-        self._user = _run_as_user()
-        self._dir = Path(tempfile.mkdtemp(prefix="prisma-down-my-", dir=_short_tmp()))
+        self._user = run_as_user()
+        self._dir = Path(tempfile.mkdtemp(prefix="prisma-down-my-", dir=short_tmp()))
         try:
             if self._user is not None:
                 os.chown(self._dir, self._user.pw_uid, self._user.pw_gid)
@@ -279,11 +262,3 @@ def apply(conn: pymysql.connections.Connection[Any], script: str) -> str | None:
                 message = str(args[1]) if len(args) > 1 else str(error)
                 return f"{message} (statement at line {line})"
     return None
-
-
-def _short_tmp() -> str | None:
-    """A temp root short enough for a unix socket path (about 100 bytes; macOS's is long)."""
-    default = tempfile.gettempdir()
-    if len(default) <= 60 or not os.path.isdir("/tmp"):
-        return None
-    return "/tmp"

@@ -26,13 +26,14 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from prisma_down.verify.processes import run_as_user, short_tmp
+
 if TYPE_CHECKING:
     import psycopg
 
 _BINARIES = ("initdb", "pg_ctl", "postgres")
 _PORT = 5432  # only names the socket file; the socket directory is private
 _SUPERUSER = "postgres"
-_RUN_AS = ("prisma_down", "nobody")  # when we are root: PostgreSQL refuses to run as root
 _START_TIMEOUT = 30.0
 
 
@@ -62,23 +63,6 @@ def find_bin_dir() -> Path:
         "(`apt-get install postgresql` on Debian/Ubuntu, `brew install postgresql` on macOS) "
         "or pass --database-url."
     )
-
-
-def _run_as_user() -> pwd.struct_passwd | None:
-    """The unprivileged account to run the server as, or None when we are not root."""
-    if os.geteuid() != 0:
-        return None
-    for name in _RUN_AS:
-        try:
-            return pwd.getpwnam(name)
-        except KeyError:
-            continue
-    subprocess.run(
-        ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", _RUN_AS[0]],
-        check=True,
-        capture_output=True,
-    )
-    return pwd.getpwnam(_RUN_AS[0])
 
 
 class PostgresServer:
@@ -134,8 +118,8 @@ class PostgresServer:
         missing = [name for name in _BINARIES if not (bin_dir / name).exists()]
         if missing:
             raise PostgresUnavailable(f"{bin_dir} does not hold {', '.join(missing)}.")
-        self._user = _run_as_user()
-        self._dir = Path(tempfile.mkdtemp(prefix="prisma-down-pg-", dir=_short_tmp()))
+        self._user = run_as_user()
+        self._dir = Path(tempfile.mkdtemp(prefix="prisma-down-pg-", dir=short_tmp()))
         try:
             if self._user is not None:
                 os.chown(self._dir, self._user.pw_uid, self._user.pw_gid)
@@ -324,14 +308,6 @@ def _describe_error(error: Any, script: str) -> str:
     if diag.context:
         parts.append(diag.context.strip().splitlines()[0])
     return "; ".join(parts)
-
-
-def _short_tmp() -> str | None:
-    """A temp root short enough for a unix socket path (about 100 bytes; macOS's is long)."""
-    default = tempfile.gettempdir()
-    if len(default) <= 60 or not os.path.isdir("/tmp"):
-        return None
-    return "/tmp"
 
 
 def _kill_postmaster(pid_file: Path) -> None:
