@@ -30,7 +30,6 @@ from prisma_down.core.rules.context import MigrationContext
 from prisma_down.core.statements import Statement
 from prisma_down.core.text import Span
 from prisma_down.lsp.convert import Converter, uri
-from prisma_down.lsp.session import Result, Session
 
 
 # -- what the client can do
@@ -376,16 +375,3 @@ def restoring_text(ctx: MigrationContext, changes: list[ch.Change]) -> str:
     existing = ctx.down_text or ""
     lead = "" if not existing else ("\n" if existing.endswith("\n") else "\n\n")
     return lead + "\n".join(lines) + "\n"
-
-
-# -- the session's view of one file
-async def context_of(session: Session, path: Path) -> tuple[Result, MigrationContext] | None:
-    """The latest analysis of the root holding ``path``, and ``path``'s migration in it."""
-    root = session.root_for(path)
-    if root is None:
-        return None
-    result = await session.wait(root)
-    if result is None:
-        return None
-    ctx = result.context_for(path)
-    return (result, ctx) if ctx is not None else None

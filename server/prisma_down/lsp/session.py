@@ -199,6 +199,17 @@ class Session:
             await root.done.wait()
         return root.result
 
+    async def context_of(self, path: Path) -> tuple[Result, MigrationContext] | None:
+        """The latest analysis of the root holding ``path``, and ``path``'s migration in it."""
+        root = self.root_for(path)
+        if root is None:
+            return None
+        result = await self.wait(root)
+        if result is None:
+            return None
+        ctx = result.context_for(path)
+        return (result, ctx) if ctx is not None else None
+
     def _snapshot(self, root: Root) -> tuple[dict[Path, str], dict[Path, int | None]]:
         overlays: dict[Path, str] = {}
         versions: dict[Path, int | None] = {}

@@ -31,7 +31,6 @@ from prisma_down.lsp.edits import (
     archived_up,
     can_create_files,
     client_uri,
-    context_of,
     down_taken,
     down_text,
     regenerated_down,
@@ -245,7 +244,7 @@ def register(ls: PrismaDownServer) -> None:
         ls: PrismaDownServer, params: types.CodeActionParams
     ) -> list[types.CodeAction] | None:
         path = Path(to_fs_path(params.text_document.uri) or "")
-        found = await context_of(session, path)
+        found = await session.context_of(path)
         if found is None:
             return None
         result, ctx = found
@@ -258,7 +257,7 @@ def register(ls: PrismaDownServer) -> None:
         target = Target.from_data(action.data)
         if target is None or action.edit is not None:
             return action
-        found = await context_of(session, target.path)
+        found = await session.context_of(target.path)
         if found is None:
             return action
         result, ctx = found

@@ -16,7 +16,7 @@ from pygls.uris import to_fs_path
 
 from prisma_down.core.rules.context import MigrationContext
 from prisma_down.lsp.convert import uri
-from prisma_down.lsp.edits import context_of, down_taken, down_text, shows_documents, write_new
+from prisma_down.lsp.edits import down_taken, down_text, shows_documents, write_new
 from prisma_down.lsp.server import PrismaDownServer  # at run time: pygls reads the hints
 
 GENERATE = "prismaDown.generateDownSql"
@@ -91,7 +91,7 @@ def register(ls: PrismaDownServer) -> None:
     async def generate_down_sql(ls: PrismaDownServer, *args: Any) -> dict[str, Any]:
         """Write one migration's down.sql if it has none, then show it."""
         path = _migration_sql(args)
-        found = await context_of(session, path) if path is not None else None
+        found = await session.context_of(path) if path is not None else None
         if path is None or found is None:
             _tell(
                 ls,

@@ -67,15 +67,7 @@ class Place:
 
 async def context_of(ls: PrismaDownServer, doc_uri: str) -> tuple[Result, MigrationContext] | None:
     """The latest analysis of the migration ``doc_uri`` belongs to, once it is current."""
-    path = path_of(doc_uri)
-    root = ls.session.root_for(path)
-    if root is None:
-        return None
-    result = await ls.session.wait(root)
-    if result is None:
-        return None
-    ctx = result.context_for(path)
-    return (result, ctx) if ctx is not None else None
+    return await ls.session.context_of(path_of(doc_uri))
 
 
 async def place_of(
