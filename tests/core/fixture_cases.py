@@ -8,8 +8,12 @@ first blank line carry hashes and the version, which would make every fixture br
 
 from __future__ import annotations
 
+import difflib
+import os
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from prisma_down.core.analysis import Analyzer, ScriptAnalysis
 from prisma_down.core.down import generate
@@ -77,3 +81,36 @@ def body(down_text: str) -> str:
     assert sep, "a generated down.sql has a header, then a blank line"
     assert all(line.startswith("-- ") for line in head.splitlines()), head
     return rest
+
+
+def assert_expected(case: Case) -> None:
+    """The generated down.sql equals ``expected.down.sql`` (a unified diff when it does not).
+
+    With ``PRISMA_DOWN_UPDATE_FIXTURES=1`` the expected file is (re)written instead: whether
+    it is *right* is decided by the round-trip tests on a real engine.
+    """
+    got, path = case.body, case.expected_path
+    if os.environ.get(UPDATE_ENV):
+        if not path.exists() or path.read_text(encoding="utf-8") != got:
+            path.write_text(got, encoding="utf-8")
+        return
+    if not path.exists():
+        pytest.fail(f"{path} is missing: run with {UPDATE_ENV}=1 to write it", pytrace=False)
+    want = path.read_text(encoding="utf-8")
+    if got != want:
+        diff = difflib.unified_diff(
+            want.splitlines(keepends=True),
+            got.splitlines(keepends=True),
+            f"{case.name}/{EXPECTED}",
+            f"{case.name} (generated)",
+        )
+        pytest.fail("down.sql differs from the fixture:\n" + "".join(diff), pytrace=False)
+
+
+def assert_every_statement_fits(case: Case) -> None:
+    """Fixtures are valid Prisma histories: every statement reads and fits the catalog."""
+    for migration, analysis in zip(case.history.migrations, case.analyses, strict=True):
+        for step in analysis.steps:
+            where = f"{migration.name}: {step.statement.text[:80]!r}"
+            assert step.reading.problem is None, f"{where}: {step.reading.problem}"
+            assert not step.problems, f"{where}: {step.problems}"

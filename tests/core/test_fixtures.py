@@ -7,15 +7,19 @@
 
 from __future__ import annotations
 
-import difflib
-import os
 import re
 
 import pytest
 
 from prisma_down.core.analysis import Step
 from prisma_down.core.inverse import Risk
-from tests.core.fixture_cases import UPDATE_ENV, Case, load, names
+from tests.core.fixture_cases import (
+    Case,
+    assert_every_statement_fits,
+    assert_expected,
+    load,
+    names,
+)
 
 CASES = names("postgres")
 
@@ -30,37 +34,11 @@ def test_there_are_cases() -> None:
 
 
 def test_expected_down(case: Case) -> None:
-    got = case.body
-    path = case.expected_path
-    if os.environ.get(UPDATE_ENV):
-        if not path.exists() or path.read_text(encoding="utf-8") != got:
-            path.write_text(got, encoding="utf-8")
-        return
-    if not path.exists():
-        pytest.fail(f"{path} is missing: run with {UPDATE_ENV}=1 to write it", pytrace=False)
-    want = path.read_text(encoding="utf-8")
-    if got != want:
-        diff = difflib.unified_diff(
-            want.splitlines(keepends=True),
-            got.splitlines(keepends=True),
-            f"{case.name}/expected.down.sql",
-            f"{case.name} (generated)",
-        )
-        pytest.fail(
-            "down.sql differs from the fixture:\n"
-            + "".join(diff)
-            + f"\n(if the new output is right: {UPDATE_ENV}=1)",
-            pytrace=False,
-        )
+    assert_expected(case)
 
 
 def test_every_statement_fits(case: Case) -> None:
-    """Fixtures are valid Prisma histories: every statement reads and fits the catalog."""
-    for migration, analysis in zip(case.history.migrations, case.analyses, strict=True):
-        for step in analysis.steps:
-            where = f"{migration.name}: {step.statement.text[:80]!r}"
-            assert step.reading.problem is None, f"{where}: {step.reading.problem}"
-            assert not step.problems, f"{where}: {step.problems}"
+    assert_every_statement_fits(case)
 
 
 # -- risks ---------------------------------------------------------------------------------

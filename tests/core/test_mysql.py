@@ -7,9 +7,6 @@ MariaDB by ``tests/verify/test_mysql_roundtrip.py``.
 
 from __future__ import annotations
 
-import difflib
-import os
-
 import pytest
 
 from prisma_down.core import changes as ch
@@ -17,7 +14,13 @@ from prisma_down.core.inverse import Risk
 from prisma_down.core.mysql import index_key
 from prisma_down.core.read import read_statement
 from prisma_down.core.schema import QName
-from tests.core.fixture_cases import UPDATE_ENV, Case, load, names
+from tests.core.fixture_cases import (
+    Case,
+    assert_every_statement_fits,
+    assert_expected,
+    load,
+    names,
+)
 
 CASES = names("mysql")
 
@@ -32,31 +35,11 @@ def test_there_are_cases() -> None:
 
 
 def test_expected_down(case: Case) -> None:
-    got = case.body
-    path = case.expected_path
-    if os.environ.get(UPDATE_ENV):
-        if not path.exists() or path.read_text(encoding="utf-8") != got:
-            path.write_text(got, encoding="utf-8")
-        return
-    if not path.exists():
-        pytest.fail(f"{path} is missing: run with {UPDATE_ENV}=1 to write it", pytrace=False)
-    want = path.read_text(encoding="utf-8")
-    if got != want:
-        diff = difflib.unified_diff(
-            want.splitlines(keepends=True),
-            got.splitlines(keepends=True),
-            f"{case.name}/expected.down.sql",
-            f"{case.name} (generated)",
-        )
-        pytest.fail("down.sql differs from the fixture:\n" + "".join(diff), pytrace=False)
+    assert_expected(case)
 
 
 def test_every_statement_fits(case: Case) -> None:
-    for migration, analysis in zip(case.history.migrations, case.analyses, strict=True):
-        for step in analysis.steps:
-            where = f"{migration.name}: {step.statement.text[:80]!r}"
-            assert step.reading.problem is None, f"{where}: {step.reading.problem}"
-            assert not step.problems, f"{where}: {step.problems}"
+    assert_every_statement_fits(case)
 
 
 # -- reading -------------------------------------------------------------------------------

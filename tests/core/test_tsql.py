@@ -12,9 +12,7 @@ and sqlglot (``read="tsql"``) parses every statement once the wrapper is set asi
 
 from __future__ import annotations
 
-import difflib
 import logging
-import os
 
 import pytest
 import sqlglot
@@ -24,7 +22,13 @@ from prisma_down.core.compare import differences
 from prisma_down.core.inverse import Risk
 from prisma_down.core.read.tsql_split import split_tsql
 from prisma_down.core.render.tsql import wrap
-from tests.core.fixture_cases import UPDATE_ENV, Case, load, names
+from tests.core.fixture_cases import (
+    Case,
+    assert_every_statement_fits,
+    assert_expected,
+    load,
+    names,
+)
 
 DIALECT = "tsql"
 CASES = names(DIALECT)
@@ -44,28 +48,8 @@ def test_expected_down(case: Case) -> None:
     assert_expected(case)
 
 
-def assert_expected(case: Case) -> None:
-    got, path = case.body, case.expected_path
-    if os.environ.get(UPDATE_ENV):
-        if not path.exists() or path.read_text(encoding="utf-8") != got:
-            path.write_text(got, encoding="utf-8")
-        return
-    if not path.exists():
-        pytest.fail(f"{path} is missing: run with {UPDATE_ENV}=1 to write it", pytrace=False)
-    want = path.read_text(encoding="utf-8")
-    if got != want:
-        diff = difflib.unified_diff(
-            want.splitlines(keepends=True), got.splitlines(keepends=True), "expected", "got"
-        )
-        pytest.fail("down.sql differs from the fixture:\n" + "".join(diff), pytrace=False)
-
-
 def test_every_statement_fits(case: Case) -> None:
-    for migration, analysis in zip(case.history.migrations, case.analyses, strict=True):
-        for step in analysis.steps:
-            where = f"{migration.name}: {step.statement.text[:80]!r}"
-            assert step.reading.problem is None, f"{where}: {step.reading.problem}"
-            assert not step.problems, f"{where}: {step.problems}"
+    assert_every_statement_fits(case)
 
 
 def test_down_restores_the_catalog(case: Case) -> None:
