@@ -18,12 +18,12 @@ import logging
 
 import pytest
 import sqlglot
-from tests.core.fixture_cases import Case, assert_expected, load, names
 
 from prisma_down.core.analysis import replay
 from prisma_down.core.compare import differences
 from prisma_down.core.inverse import Risk
 from prisma_down.core.statements import split
+from tests.core.fixture_cases import Case, assert_expected, load, names
 
 DIALECT = "cockroachdb"
 CASES = names(DIALECT)
