@@ -7,9 +7,12 @@ clause, ``ALTER TYPE "X"DROP VALUE``, type changes as DROP + ADD COLUMN, ``ALTER
 KEY USING COLUMNS``), not copied from real projects. Each expected.down.sql was checked by
 hand against the CockroachDB documentation (cockroachlabs.com/docs/stable: ALTER TYPE (ADD
 VALUE … BEFORE, DROP VALUE), ALTER TABLE (ADD/DROP COLUMN, ALTER COLUMN SET/DROP NOT NULL
-and DEFAULT, DROP CONSTRAINT + ADD CONSTRAINT PRIMARY KEY in one transaction), ALTER INDEX
+and DEFAULT, ALTER PRIMARY KEY USING COLUMNS), ALTER INDEX
 RENAME, CREATE/DROP INDEX). Mechanically: up then down gives back the catalog from before,
-and sqlglot (``read="postgres"``) parses every statement.
+and sqlglot (``read="postgres"``) parses every statement. ALTER PRIMARY KEY: "the old primary
+key index becomes a UNIQUE secondary index" (ALTER PRIMARY KEY, Details); ALTER SEQUENCE and
+CREATE SEQUENCE's defaults (INCREMENT 1, MINVALUE 1, MAXVALUE the type's maximum, START at
+MINVALUE, CACHE 1, NO CYCLE), for ascending sequences.
 """
 
 from __future__ import annotations
@@ -19,11 +22,14 @@ import logging
 import pytest
 import sqlglot
 
-from prisma_down.core.analysis import replay
+from prisma_down.core.analysis import Analyzer, replay
+from prisma_down.core.catalog import Catalog
 from prisma_down.core.compare import differences
+from prisma_down.core.down import generate
 from prisma_down.core.inverse import Risk
+from prisma_down.core.schema import QName
 from prisma_down.core.statements import split
-from tests.core.fixture_cases import Case, assert_expected, load, names
+from tests.core.fixture_cases import Case, assert_expected, body, load, names
 
 DIALECT = "cockroachdb"
 CASES = names(DIALECT)
@@ -84,7 +90,88 @@ def test_type_change_is_drop_and_add_and_loses_data() -> None:
     assert drop < case.body.index('ALTER TABLE "User" ADD COLUMN "name" STRING;')
 
 
-def test_primary_key_change_is_undone() -> None:
+def test_primary_key_change_is_one_statement_and_drops_the_kept_indexes() -> None:
     body = load("alter_primary_key", DIALECT).body
-    assert 'ALTER TABLE "Membership" DROP CONSTRAINT "Membership_pkey";' in body
-    assert 'ADD CONSTRAINT "Membership_pkey" PRIMARY KEY ("id");' in body
+    assert 'ALTER TABLE "Membership" ALTER PRIMARY KEY USING COLUMNS ("id");' in body
+    assert "CONSTRAINT" not in body
+    back = body.index('ALTER PRIMARY KEY USING COLUMNS ("id")')
+    # the way back keeps ("userId", "groupId") as an index; the up kept ("id")
+    assert back < body.index('DROP INDEX "Membership_userId_groupId_key";')
+    assert back < body.index('DROP INDEX "Membership_id_key";')
+
+
+def test_primary_key_change_keeps_the_old_columns_as_a_unique_index() -> None:
+    case = load("alter_primary_key", DIALECT)
+    ix = case.last.after.index(QName("", "Membership_id_key"))
+    assert ix is not None and ix.unique
+    assert [e.column for e in ix.elements] == ["id"]
+    (pk,) = [
+        k for k in case.last.after.tables[QName("", "Membership")].constraints if k.kind == "p"
+    ]
+    assert (pk.name, pk.columns) == ("Membership_pkey", ("userId", "groupId"))
+
+
+def test_no_index_is_kept_where_a_unique_one_exists() -> None:
+    case = load("alter_primary_key_unique", DIALECT)
+    assert "Membership_userId_groupId_key" not in case.body  # it was there before: it stays
+    assert 'DROP INDEX "Membership_id_key";' in case.body
+
+
+def _last(*ups: str) -> tuple[str, Catalog, Catalog, Risk]:
+    analyses = Analyzer(dialect=DIALECT).analyse(list(ups))
+    up = analyses[-1]
+    down = generate("x", ups[-1], up, DIALECT)
+    back = replay(down, DIALECT, up.after)
+    return body(down), up.before, back.after, max((s.risk for s in up.steps), key=lambda r: r.rank)
+
+
+def test_primary_key_of_a_rowid_table_is_irreversible() -> None:
+    text, _, _, risk = _last(
+        'CREATE TABLE "T" ("a" INT8 NOT NULL, "b" STRING);',
+        'ALTER TABLE "T" ALTER PRIMARY KEY USING COLUMNS ("a");',
+    )
+    assert risk is Risk.IRREVERSIBLE
+    assert "rowid" in text
+
+
+def test_sequence_options_are_compared() -> None:
+    analyses = Analyzer(dialect=DIALECT).analyse(
+        ['CREATE SEQUENCE "s" MAXVALUE 100;', 'ALTER SEQUENCE "s" MAXVALUE 200 CACHE 5;']
+    )
+    up = analyses[-1]
+    assert differences(up.before, up.after) == [
+        'option CACHE of sequence "s" is CACHE 1 before, CACHE 5 after down.sql',
+        'option MAXVALUE of sequence "s" is MAXVALUE 100 before, MAXVALUE 200 after down.sql',
+    ]
+    # defaults written out are the same options as defaults left unset
+    same = Analyzer(dialect=DIALECT).analyse(
+        ['CREATE SEQUENCE "s";', 'ALTER SEQUENCE "s" INCREMENT 1 MINVALUE 1 NO CYCLE CACHE 1;']
+    )[-1]
+    assert differences(same.before, same.after) == []
+
+
+def test_sequence_restart_is_not_put_back() -> None:
+    text, before, after, risk = _last(
+        'CREATE SEQUENCE "s" INCREMENT 2;', 'ALTER SEQUENCE "s" INCREMENT 3 RESTART WITH 50;'
+    )
+    assert risk is Risk.LOSES_DATA
+    assert 'ALTER SEQUENCE "s" INCREMENT 2;' in text
+    assert differences(before, after) == []
+    text, _, _, risk = _last('CREATE SEQUENCE "s";', 'ALTER SEQUENCE "s" RESTART;')
+    assert risk is Risk.IRREVERSIBLE
+
+
+def test_dropped_sequence_comes_back_with_its_altered_options() -> None:
+    text, before, after, _ = _last(
+        'CREATE SEQUENCE "s" MAXVALUE 100;',
+        'ALTER SEQUENCE "s" START 10 MINVALUE 10 NO MAXVALUE;',
+        'DROP SEQUENCE "s";',
+    )
+    assert 'CREATE SEQUENCE "s" MAXVALUE 9223372036854775807' not in text
+    assert 'CREATE SEQUENCE "s" NO MAXVALUE START 10 MINVALUE 10;' in text
+    assert differences(before, after) == []
+
+
+def test_sequence_of_unknown_history_is_irreversible() -> None:
+    _, _, _, risk = _last('ALTER SEQUENCE "elsewhere" MAXVALUE 9;')
+    assert risk is Risk.IRREVERSIBLE

@@ -225,6 +225,10 @@ def apply(cat: Catalog, change: ch.Change) -> Catalog:
         from prisma_down.core import tsql
 
         handler = tsql.APPLY.get(type(change), handler)
+    if cat.dialect == "cockroachdb":  # ALTER PRIMARY KEY, ALTER SEQUENCE: core.cockroach
+        from prisma_down.core import cockroach
+
+        handler = cockroach.APPLY.get(type(change), handler)
     if handler is None:
         return cat
     return _follow_comments(handler(cat, change), cat, change)

@@ -144,6 +144,30 @@ class RenameConstraint:
 
 
 @dataclass(frozen=True)
+class AlterPrimaryKey:
+    """CockroachDB's ``ALTER TABLE t ALTER PRIMARY KEY USING COLUMNS (...)``.
+
+    ``constraint`` is the new primary key; the catalog (``core.cockroach``) also gives the old
+    key's columns the UNIQUE index CockroachDB keeps for them.
+    """
+
+    table: QName
+    constraint: Constraint
+
+
+@dataclass(frozen=True)
+class AlterSequence:
+    """CockroachDB's ``ALTER SEQUENCE s <options>``: ``options`` as (keyword, value) pairs.
+
+    The keywords and values are those of ``core.cockroach.sequence_options``.
+    """
+
+    name: QName
+    options: tuple[tuple[str, str], ...]
+    if_exists: bool = False
+
+
+@dataclass(frozen=True)
 class CreateIndex:
     index: Index
     if_not_exists: bool = False
@@ -336,6 +360,8 @@ Change = (
     | DropConstraint
     | ValidateConstraint
     | RenameConstraint
+    | AlterPrimaryKey
+    | AlterSequence
     | CreateIndex
     | DropIndex
     | RenameIndex

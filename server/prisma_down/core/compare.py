@@ -135,4 +135,8 @@ def differences(before: Catalog, after: Catalog) -> list[str]:
             out.append(f"{kind} {_t(name)} is missing after down.sql")
         elif key not in before.objects:
             out.append(f"{kind} {_t(name)} is still there after down.sql")
+        elif kind == "sequence" and before.dialect == "cockroachdb":  # options: core.cockroach
+            from prisma_down.core.cockroach import sequence_differences
+
+            out += sequence_differences(name, before.objects[key].sql, after.objects[key].sql)
     return out

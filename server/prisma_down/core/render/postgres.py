@@ -133,6 +133,13 @@ def _alter_type(c: ch.AlterColumnType) -> str:
     return sql
 
 
+def _alter_sequence(c: ch.AlterSequence) -> str:
+    from prisma_down.core.read.cockroach import option_sql
+
+    opts = " ".join(option_sql(k, v) for k, v in c.options)
+    return f"ALTER SEQUENCE {'IF EXISTS ' if c.if_exists else ''}{q(c.name)} {opts}"
+
+
 _RENDER: dict[type, Callable[..., str]] = {
     ch.CreateTable: _create_table,
     ch.DropTable: lambda c: f"DROP TABLE {q(c.name)}",
@@ -163,6 +170,11 @@ _RENDER: dict[type, Callable[..., str]] = {
     ch.RenameConstraint: lambda c: (
         f"ALTER TABLE {q(c.table)} RENAME CONSTRAINT {quote(c.old)} TO {quote(c.new)}"
     ),
+    ch.AlterPrimaryKey: lambda c: (  # CockroachDB
+        f"ALTER TABLE {q(c.table)} ALTER PRIMARY KEY USING COLUMNS ({_cols(c.constraint.columns)})"
+        + (f" {c.constraint.tail}" if c.constraint.tail else "")
+    ),
+    ch.AlterSequence: _alter_sequence,
     ch.CreateIndex: lambda c: index_sql(c.index, c.concurrently),
     ch.DropIndex: lambda c: f"DROP INDEX {'CONCURRENTLY ' if c.concurrently else ''}{q(c.name)}",
     ch.RenameIndex: lambda c: f"ALTER INDEX {q(c.old)} RENAME TO {quote(c.new.name)}",
