@@ -87,6 +87,36 @@ def _parser() -> argparse.ArgumentParser:
         default="error",
         help="exit with 1 when a finding of this severity or worse exists (default: error)",
     )
+    v = sub.add_parser(
+        "verify",
+        help="prove each down.sql on a throwaway database: up, down, compare, up, compare",
+    )
+    common(v)
+    v.add_argument("--migration", metavar="NAME", help="verify only this migration")
+    v.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="a disposable postgresql:// or mysql:// database to use instead of a private "
+        "server (it must hold no tables)",
+    )
+    v.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --database-url: DROP every table (all but _prisma_migrations) of that "
+        "database first, instead of refusing a database that holds tables",
+    )
+    v.add_argument("--format", choices=("text", "json"), default="text")
+    r = sub.add_parser(
+        "rollback",
+        help="roll a migration back on your database with Prisma's CLI "
+        "(prisma db execute down.sql, then prisma migrate resolve --rolled-back)",
+    )
+    r.add_argument("name", nargs="?", help="the migration (default: the last one)")
+    r.add_argument("--path", default=".", help="project folder (default: the current folder)")
+    r.add_argument("--dialect", choices=_DIALECT_CHOICES, help=argparse.SUPPRESS)
+    r.add_argument(
+        "--yes", action="store_true", help="do not ask first (also needed for a remote database)"
+    )
     lsp = sub.add_parser("lsp", help="run the language server (stdio)")
     lsp.add_argument("--tcp", action="store_true", help="listen on TCP instead of stdio")
     lsp.add_argument("--port", type=int, default=2087)
@@ -106,6 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "lsp":
             return _lsp(args)
+        if args.command == "verify":
+            return _verify(args)
+        if args.command == "rollback":
+            return _rollback(args)
     except (UsageError, ProjectError) as e:
         print(f"prisma-down: {e}", file=sys.stderr)
         return 2
@@ -121,6 +155,41 @@ def _lsp(args: argparse.Namespace) -> int:
         raise UsageError("the language server is not part of this build yet") from None
     run(tcp=args.tcp, port=args.port)
     return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from prisma_down.verify import command
+
+    history, only, _settings = _load(args)
+    only = args.migration or only
+    if only is not None and history.index_of(only) is None:
+        raise UsageError(f"there is no migration named {only}")
+    try:
+        verdicts = command.verify(
+            history,
+            only,
+            args.database_url,
+            args.reuse,
+            lambda line: print(line, file=sys.stderr, flush=True),
+        )
+    except command.VerifyError as e:
+        raise UsageError(str(e)) from None
+    if args.format == "json":
+        json.dump(command.as_json(verdicts), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write("".join(f"{line}\n" for line in command.as_text(verdicts)))
+    return 1 if command.failed(verdicts) else 0
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    from prisma_down import rollback
+
+    history, _only, _settings = _load(args)
+    try:
+        return rollback.rollback(history, args.name, yes=args.yes)
+    except rollback.RollbackError as e:
+        raise UsageError(str(e)) from None
 
 
 def _load(args: argparse.Namespace) -> tuple[History, str | None, Settings]:

@@ -1,0 +1,252 @@
+"""``prisma-down rollback`` against a fake ``prisma`` that records how it was called."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BLOG = REPO / "examples" / "blog"
+LAST = "20240402084500_add_post_slug"
+DROP_BIO = "20240215090000_drop_user_bio"
+LOCAL_URL = "postgresql://app:hunter2secret@localhost:5432/blog?schema=public"
+REMOTE_URL = "postgresql://app:hunter2secret@db.example.com:5432/blog"
+
+FAKE_PRISMA = """#!{python}
+import json, pathlib, sys
+here = pathlib.Path(__file__).resolve().parent
+with open(here / "calls.jsonl", "a") as f:
+    f.write(json.dumps(sys.argv[1:]) + "\\n")
+fail = here / "fail"
+if fail.exists() and fail.read_text().strip() == sys.argv[1]:
+    print("Error: P3012", file=sys.stderr)
+    print("Migration `{{}}` cannot be rolled back because it is not in a failed state."
+          .format(sys.argv[-1]), file=sys.stderr)
+    sys.exit(1)
+print("Script executed successfully." if sys.argv[1] == "db" else "Migration marked rolled back.")
+"""
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Path:
+    root = tmp_path / "app"
+    shutil.copytree(BLOG, root)
+    (root / "package.json").write_text('{"name": "app"}\n')
+    bin_dir = root / "node_modules" / ".bin"
+    bin_dir.mkdir(parents=True)
+    fake = bin_dir / "prisma"
+    fake.write_text(FAKE_PRISMA.format(python=sys.executable))
+    fake.chmod(0o755)
+    (root / "node_modules" / "prisma").mkdir()
+    (root / "node_modules" / "prisma" / "package.json").write_text('{"version": "6.19.0"}\n')
+    proc = run(root, "generate", url=None)
+    assert proc.returncode == 0, proc.stderr
+    return root
+
+
+def env_for(root: Path, url: str | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env |= {"PYTHONIOENCODING": "utf-8", "XDG_CACHE_HOME": str(root / ".test-cache")}
+    if url is not None:
+        env["DATABASE_URL"] = url
+    return env
+
+
+def run(
+    root: Path, *args: str, url: str | None = LOCAL_URL, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "prisma_down.cli", *args],
+        cwd=root,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env_for(root, url),
+        timeout=60,
+    )
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert "hunter2" not in proc.stdout + proc.stderr
+    return proc
+
+
+def run_in_terminal(root: Path, *args: str, answer: str) -> tuple[int, str, str]:
+    """Run with stdin a terminal, typing ``answer``; returns (code, stdout, stderr)."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "prisma_down.cli", *args],
+        cwd=root,
+        stdin=slave,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env_for(root, LOCAL_URL),
+    )
+    os.close(slave)
+    os.write(master, answer.encode())
+    try:
+        out, err = proc.communicate(timeout=60)
+    finally:
+        os.close(master)
+    assert "Traceback" not in out + err and "hunter2" not in out + err
+    return proc.returncode, out, err
+
+
+def calls(root: Path) -> list[list[str]]:
+    log = root / "node_modules" / ".bin" / "calls.jsonl"
+    if not log.exists():
+        return []
+    return [json.loads(line) for line in log.read_text().splitlines()]
+
+
+def expected(name: str, schema: bool = True) -> list[list[str]]:
+    execute = ["db", "execute", "--file", f"prisma/migrations/{name}/down.sql"]
+    if schema:
+        execute += ["--schema", "prisma/schema.prisma"]
+    return [execute, ["migrate", "resolve", "--rolled-back", name]]
+
+
+def test_yes_runs_both_commands_for_the_last_migration(app: Path) -> None:
+    proc = run(app, "rollback", "--yes")
+    assert proc.returncode == 0, proc.stderr
+    assert calls(app) == expected(LAST)
+    assert "Script executed successfully." in proc.stdout
+    assert "Migration marked rolled back." in proc.stdout
+    assert f"rolled back {LAST}" in proc.stderr
+    assert "postgresql://app:****@localhost:5432/blog" in proc.stderr
+
+
+def test_named_migration(app: Path) -> None:
+    proc = run(app, "rollback", DROP_BIO, "--yes")
+    assert proc.returncode == 0, proc.stderr
+    assert calls(app) == expected(DROP_BIO)
+
+
+def test_prisma_7_gets_no_schema_flag(app: Path) -> None:
+    (app / "node_modules" / "prisma" / "package.json").write_text('{"version": "7.0.1"}\n')
+    assert run(app, "rollback", "--yes").returncode == 0
+    assert calls(app) == expected(LAST, schema=False)
+
+
+def test_database_url_from_dotenv(app: Path) -> None:
+    (app / ".env").write_text(f'DATABASE_URL="{REMOTE_URL}"\n')
+    proc = run(app, "rollback", url=None, stdin="y\n")
+    assert proc.returncode == 2
+    assert "db.example.com" in proc.stderr and "--yes" in proc.stderr
+    assert calls(app) == []
+
+
+def test_prompt_yes(app: Path) -> None:
+    code, out, err = run_in_terminal(app, "rollback", answer="y\n")
+    assert code == 0, err
+    assert "Run these? [y/N]" in out
+    fake = str(app / "node_modules" / ".bin" / "prisma")
+    assert (
+        f"  {fake} db execute --file prisma/migrations/{LAST}/down.sql "
+        "--schema prisma/schema.prisma\n" in err
+    )
+    assert f"  {fake} migrate resolve --rolled-back {LAST}\n" in err
+    assert calls(app) == expected(LAST)
+
+
+@pytest.mark.parametrize("answer", ["n\n", "\n"])
+def test_prompt_no(app: Path, answer: str) -> None:
+    code, out, err = run_in_terminal(app, "rollback", answer=answer)
+    assert code == 1
+    assert "Run these? [y/N]" in out
+    assert "Nothing done." in err
+    assert calls(app) == []
+
+
+def test_no_terminal_without_yes_refuses(app: Path) -> None:
+    proc = run(app, "rollback", stdin="y\n")
+    assert proc.returncode == 2
+    assert proc.stderr.endswith("--yes to run these commands\n")
+    assert calls(app) == []
+
+
+def test_remote_database_refused_without_yes(app: Path) -> None:
+    proc = run(app, "rollback", url=REMOTE_URL)
+    assert proc.returncode == 2
+    assert proc.stderr.count("prisma-down:") == 1
+    assert "postgresql://app:****@db.example.com:5432/blog" in proc.stderr
+    assert calls(app) == []
+    proc = run(app, "rollback", "--yes", url=REMOTE_URL)
+    assert proc.returncode == 0
+    assert calls(app) == expected(LAST)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u:hunter2secret@127.0.0.1/db",
+        "postgresql://u:hunter2secret@[::1]:5432/db",
+        "postgresql://u@localhost/db?host=/var/run/postgresql",
+        "mysql://u:hunter2secret@remote.example/db?socket=/tmp/mysql.sock",
+        "file:./dev.db",
+    ],
+)
+def test_local_databases(app: Path, url: str) -> None:
+    code, _, err = run_in_terminal_with(app, url)
+    assert code == 0, err
+    assert calls(app) == expected(LAST)
+
+
+def run_in_terminal_with(app: Path, url: str) -> tuple[int, str, str]:
+    (app / ".env").write_text(f"DATABASE_URL={url}\n")
+    master, slave = pty.openpty()
+    env = env_for(app, None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "prisma_down.cli", "rollback"],
+        cwd=app,
+        stdin=slave,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    os.close(slave)
+    os.write(master, b"yes\n")
+    try:
+        out, err = proc.communicate(timeout=60)
+    finally:
+        os.close(master)
+    assert "hunter2" not in out + err
+    return proc.returncode, out, err
+
+
+def test_prisma_refusal_is_passed_through(app: Path) -> None:
+    (app / "node_modules" / ".bin" / "fail").write_text("migrate\n")
+    proc = run(app, "rollback", "--yes")
+    assert proc.returncode == 1
+    assert "Error: P3012" in proc.stderr
+    assert f"Migration `{LAST}` cannot be rolled back" in proc.stderr
+    assert "still records" in proc.stderr
+    assert calls(app) == expected(LAST)
+
+
+def test_failing_down_sql_stops_before_resolve(app: Path) -> None:
+    (app / "node_modules" / ".bin" / "fail").write_text("db\n")
+    proc = run(app, "rollback", "--yes")
+    assert proc.returncode == 1
+    assert calls(app) == expected(LAST)[:1]
+
+
+def test_missing_down_sql(app: Path) -> None:
+    (app / "prisma" / "migrations" / LAST / "down.sql").unlink()
+    proc = run(app, "rollback", "--yes")
+    assert proc.returncode == 2
+    assert "prisma-down generate" in proc.stderr
+    assert calls(app) == []
+
+
+def test_unknown_migration(app: Path) -> None:
+    proc = run(app, "rollback", "nope", "--yes")
+    assert proc.returncode == 2
+    assert proc.stderr == "prisma-down: there is no migration named nope\n"
