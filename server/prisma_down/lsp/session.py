@@ -178,19 +178,28 @@ class Session:
         root.task = self.spawn(self._run(root))
 
     async def _run(self, root: Root) -> None:
-        while True:
-            root.dirty = False
-            overlays, versions = self._snapshot(root)
-            result = await asyncio.to_thread(self._analyse, root, overlays, versions)
-            if root.dirty or self._snapshot(root)[1] != versions:
-                continue  # the text changed while we worked: this result is stale
-            if result is not None:
-                root.result = result
-                self._publish(root, result)
-                for listener in self.listeners:
-                    listener(root, result)
+        try:
+            while True:
+                root.dirty = False
+                overlays, versions = self._snapshot(root)
+                result = await asyncio.to_thread(self._analyse, root, overlays, versions)
+                if root.dirty or self._snapshot(root)[1] != versions:
+                    continue  # the text changed while we worked: this result is stale
+                if result is not None:
+                    root.result = result
+                    self._publish(root, result)
+                    for listener in self.listeners:
+                        listener(root, result)
+                return
+        except Exception as e:  # a bug on one odd file must not hang every waiter
+            log.exception("analysis of %s failed", root.directory)
+            self.log(
+                f"could not analyse {root.directory}: {type(e).__name__}: {e}",
+                types.MessageType.Error,
+            )
+            root.history = None  # read everything afresh next time
+        finally:
             root.done.set()
-            return
 
     async def wait(self, root: Root) -> Result | None:
         if root.result is None or root.dirty or (root.task and not root.task.done()):
