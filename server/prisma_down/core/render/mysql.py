@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from prisma_down.core import changes as ch
+from prisma_down.core.render.rows import delete_rows
 from prisma_down.core.schema import Column, Constraint, Index, QName
 
 
@@ -189,11 +190,7 @@ def _clause(c: ch.Change) -> _Clause | None:
 
 
 def _delete_rows(c: ch.DeleteRows) -> str:
-    if len(c.key) == 1:
-        values = ", ".join(v[0] for v in c.values)
-        return f"DELETE FROM {table_name(c.table)} WHERE {quote(c.key[0])} IN ({values})"
-    rows = ", ".join("(" + ", ".join(v) + ")" for v in c.values)
-    return f"DELETE FROM {table_name(c.table)} WHERE ({_cols(c.key)}) IN ({rows})"
+    return delete_rows(c, table_name(c.table), quote)
 
 
 def _drop_object(c: ch.DropObject) -> str:

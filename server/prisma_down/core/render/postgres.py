@@ -11,6 +11,7 @@ from collections.abc import Callable
 from prisma_down.core import changes as ch
 from prisma_down.core.catalog import qualified as q
 from prisma_down.core.catalog import quote, serial_default, serial_sequence
+from prisma_down.core.render.rows import delete_rows
 from prisma_down.core.schema import Column, Constraint, Index, QName
 
 
@@ -104,11 +105,7 @@ def _drop_object(c: ch.DropObject) -> str:
 
 
 def _delete_rows(c: ch.DeleteRows) -> str:
-    if len(c.key) == 1:
-        values = ", ".join(v[0] for v in c.values)
-        return f"DELETE FROM {q(c.table)} WHERE {quote(c.key[0])} IN ({values})"
-    rows = ", ".join("(" + ", ".join(v) + ")" for v in c.values)
-    return f"DELETE FROM {q(c.table)} WHERE ({_cols(c.key)}) IN ({rows})"
+    return delete_rows(c, q(c.table), quote)
 
 
 def _enum_value(v: str) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from prisma_down.core import changes as ch
 from prisma_down.core.catalog import qualified as q
 from prisma_down.core.catalog import quote
+from prisma_down.core.render.rows import delete_rows
 from prisma_down.core.schema import Column, Constraint, Index, QName, Table
 
 
@@ -117,11 +118,7 @@ def _add_column(c: ch.AddColumn) -> str:
 
 
 def _delete_rows(c: ch.DeleteRows) -> str:
-    if len(c.key) == 1:
-        values = ", ".join(v[0] for v in c.values)
-        return f"DELETE FROM {q(c.table)} WHERE {quote(c.key[0])} IN ({values})"
-    rows = ", ".join("(" + ", ".join(v) + ")" for v in c.values)
-    return f"DELETE FROM {q(c.table)} WHERE ({_cols(c.key)}) IN (VALUES {rows})"
+    return delete_rows(c, q(c.table), quote, keys="values")
 
 
 _RENDER: dict[type, Callable[..., str]] = {

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from prisma_down.core import changes as ch
+from prisma_down.core.render.rows import delete_rows
 from prisma_down.core.schema import Column, Constraint, Index, QName, Table
 
 _NEW = "_prisma_new_"
@@ -216,14 +217,7 @@ def _create_object(c: ch.CreateObject) -> str:
 
 
 def _delete_rows(c: ch.DeleteRows) -> str:
-    if len(c.key) == 1:
-        values = ", ".join(v[0] for v in c.values)
-        return f"DELETE FROM {q(c.table)} WHERE {quote(c.key[0])} IN ({values})"
-    rows = " OR ".join(
-        "(" + " AND ".join(f"{quote(k)} = {v}" for k, v in zip(c.key, row, strict=True)) + ")"
-        for row in c.values
-    )
-    return f"DELETE FROM {q(c.table)} WHERE {rows}"
+    return delete_rows(c, q(c.table), quote, keys="or")
 
 
 def _cannot(c: ch.Change) -> str:
