@@ -29,18 +29,7 @@ def check(ctx: MigrationContext) -> Iterator[Finding]:
                     f'DROP TABLE "{change.name.name}" deletes its rows for good: rename it to '
                     f'"{change.name.name}{suffix}" instead and rename it back in down.sql'
                 )
-                origin = ctx.origins.get(("table", str(change.name)))
-                rel = (related(origin, f'"{change.name.name}" is created here'),) if origin else ()
-                yield finding(
-                    RULE,
-                    SEVERITY,
-                    ctx.up_path,
-                    ctx.up.script.lines,
-                    step.statement.span,
-                    msg,
-                    ctx.migration.name,
-                    rel,
-                )
+                yield _report(ctx, step, msg, ("table", str(change.name)), change.name.name)
             elif isinstance(change, ch.DropColumn):
                 before = ctx.up.before.tables.get(change.table)
                 if change.name.endswith(suffix) or before is None or not before.column(change.name):
@@ -50,17 +39,8 @@ def check(ctx: MigrationContext) -> Iterator[Finding]:
                     f'good: rename it to "{change.name}{suffix}" instead and rename it back '
                     "in down.sql"
                 )
-                origin = ctx.origins.get(("column", str(change.table), change.name))
-                rel = (related(origin, f'"{change.name}" is created here'),) if origin else ()
-                yield finding(
-                    RULE,
-                    SEVERITY,
-                    ctx.up_path,
-                    ctx.up.script.lines,
-                    step.statement.span,
-                    msg,
-                    ctx.migration.name,
-                    rel,
+                yield _report(
+                    ctx, step, msg, ("column", str(change.table), change.name), change.name
                 )
             elif isinstance(change, ch.RedefineTable):  # SQLite: columns left out are dropped
                 yield from _left_out(ctx, step, change)
@@ -80,15 +60,22 @@ def _left_out(ctx: MigrationContext, step: Step, change: ch.RedefineTable) -> It
             f'deletes its values for good: keep it as "{col.name}{ctx.archive_suffix}" instead '
             "and rename it back in down.sql"
         )
-        origin = ctx.origins.get(("column", str(table), col.name))
-        rel = (related(origin, f'"{col.name}" is created here'),) if origin else ()
-        yield finding(
-            RULE,
-            SEVERITY,
-            ctx.up_path,
-            ctx.up.script.lines,
-            step.statement.span,
-            msg,
-            ctx.migration.name,
-            rel,
-        )
+        yield _report(ctx, step, msg, ("column", str(table), col.name), col.name)
+
+
+def _report(
+    ctx: MigrationContext, step: Step, msg: str, origin_key: tuple[str, ...], name: str
+) -> Finding:
+    """A finding on the dropping statement, pointing at where the dropped thing was created."""
+    origin = ctx.origins.get(origin_key)
+    rel = (related(origin, f'"{name}" is created here'),) if origin else ()
+    return finding(
+        RULE,
+        SEVERITY,
+        ctx.up_path,
+        ctx.up.script.lines,
+        step.statement.span,
+        msg,
+        ctx.migration.name,
+        rel,
+    )
