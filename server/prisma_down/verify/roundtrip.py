@@ -7,7 +7,7 @@ predecessors left, as ``prisma migrate deploy`` would have built it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from prisma_down.verify.snapshot import diff, snapshot
@@ -36,18 +36,6 @@ class Verdict:
         return self.status == "restored"
 
 
-@dataclass
-class Tally:
-    verdicts: list[Verdict] = field(default_factory=list)
-
-    def count(self, status: str) -> int:
-        return sum(1 for v in self.verdicts if v.status == status)
-
-    @property
-    def checked(self) -> int:
-        return sum(1 for v in self.verdicts if v.status != "up-failed")
-
-
 def verify_history(
     conn: Any,
     migrations: Iterable[tuple[str, str, str]],
@@ -57,7 +45,9 @@ def verify_history(
 ) -> list[Verdict]:
     """Check ``(name, up_sql, down_sql)`` in order on ``conn``, an empty database.
 
-    ``snapshot``/``diff`` default to PostgreSQL's; other servers pass their own.
+    ``snapshot``/``diff`` default to PostgreSQL's; other servers pass their own. After a
+    failing script the database stays where the script stopped, and the next migrations
+    are checked from there.
     """
     out: list[Verdict] = []
     for name, up, down in migrations:
@@ -70,14 +60,12 @@ def verify_history(
         err = apply(conn, down)
         if err is not None:
             out.append(Verdict(name, "down-failed", error=err))
-            _back_to(conn, after, apply)
             continue
         restored = snapshot(conn)
         differences = tuple(diff(before, restored))
         err = apply(conn, up)
         if err is not None:
             out.append(Verdict(name, "reapply-failed", differences, err))
-            _back_to(conn, after, apply)
             continue
         again = snapshot(conn)
         if differences:
@@ -86,8 +74,3 @@ def verify_history(
         redo = tuple(diff(after, again))
         out.append(Verdict(name, "reapply-mismatch", redo) if redo else Verdict(name, "restored"))
     return out
-
-
-def _back_to(conn: Any, state: object, apply: Apply) -> None:
-    """After a failure the database is where the script stopped; checks go on from there."""
-    del conn, state, apply
