@@ -46,13 +46,19 @@ def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def replay(text: str, dialect: str, before: Catalog) -> ScriptAnalysis:
-    """Read every statement of ``text``, invert each change, and apply it to the catalog."""
+def replay(
+    text: str, dialect: str, before: Catalog, reads: dict[str, Reading] | None = None
+) -> ScriptAnalysis:
+    """Read every statement of ``text``, invert each change, and apply it to the catalog.
+
+    ``reads`` memoises readings by statement text (an Analyzer keeps one per dialect): an
+    edit early in a history replays everything after it, but re-reads none of it.
+    """
     script = split(text, dialect)
     cat = before
     steps: list[Step] = []
     texts = [st.text for st in script.statements]
-    readings = idioms(texts, [_read(t, dialect) for t in texts], dialect)
+    readings = idioms(texts, [_read(t, dialect, reads) for t in texts], dialect)
     for st, reading in zip(script.statements, readings, strict=True):
         inverses: list[Inverse] = []
         problems: list[str] = []
@@ -79,17 +85,15 @@ def flatten(changes: tuple[Change, ...], catalog: Callable[[], Catalog]) -> Iter
             yield change
 
 
-_READ_MEMO: dict[tuple[str, str], Reading] = {}
-
-
-def _read(text: str, dialect: str) -> Reading:
-    key = (dialect, text)
-    hit = _READ_MEMO.get(key)
+def _read(text: str, dialect: str, reads: dict[str, Reading] | None) -> Reading:
+    if reads is None:
+        return read_statement(text, dialect)
+    hit = reads.get(text)
     if hit is None:
         hit = read_statement(text, dialect)
-        if len(_READ_MEMO) > 200_000:
-            _READ_MEMO.clear()
-        _READ_MEMO[key] = hit
+        if len(reads) > 200_000:
+            reads.clear()
+        reads[text] = hit
     return hit
 
 
@@ -109,6 +113,7 @@ class Analyzer:
     dialect: str = "postgres"
     _memo: dict[str, ScriptAnalysis] = field(default_factory=dict)
     _digests: dict[str, str] = field(default_factory=dict)
+    _reads: dict[str, Reading] = field(default_factory=dict)
 
     def chain(self, texts: list[str]) -> list[str]:
         """Chain hashes: each one names a migration's text and everything before it."""
@@ -133,7 +138,7 @@ class Analyzer:
         for text, key in zip(texts, keys, strict=True):
             hit = self._memo.get(key)
             if hit is None:
-                hit = replay(text, self.dialect, cat)
+                hit = replay(text, self.dialect, cat, self._reads)
                 self._memo[key] = hit
             out.append(hit)
             cat = hit.after
@@ -147,7 +152,7 @@ class Analyzer:
         key = "down:" + sha256(str(id(up.after))) + sha256(down_text)
         hit = self._memo.get(key)
         if hit is None or hit.before is not up.after:
-            hit = replay(down_text, self.dialect, up.after)
+            hit = replay(down_text, self.dialect, up.after, self._reads)
             self._memo[key] = hit
         return hit
 
