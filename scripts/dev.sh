@@ -26,6 +26,9 @@ setup_python() {
   say "installing prisma-down and its dev tools"
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[dev]"
+  # An editable install writes no bytecode, and this machine sets PYTHONDONTWRITEBYTECODE:
+  # without .pyc files every run recompiles the package (~60 ms of each CLI start).
+  "$VENV/bin/python" -m compileall -q -j 0 server >/dev/null
 }
 
 setup_postgres() {

@@ -1,9 +1,12 @@
-"""The CLI's cache of ``check`` results, keyed by the content of everything they depend on.
+"""The CLI's cache of ``check`` answers, keyed by the bytes of everything they depend on.
 
-A check of an unchanged project (the usual case in a pre-commit hook or a watch loop)
-reads the files, hashes them, and prints the stored findings without loading the engine.
-The key covers prisma-down's version, the dialect, the settings and every migration.sql
-and down.sql byte; anything else changing means a miss, never a stale answer.
+A check of an unchanged project (the usual case in a pre-commit hook, a watch loop or CI
+with a cached ``node_modules``) hashes the raw files and prints the stored answer without
+reading the history into objects or loading the engine. The key covers prisma-down's
+version, the settings, the dialect override, ``migration_lock.toml`` and every
+migration.sql and down.sql byte of every migration folder; anything changing means a
+miss, never a stale answer. Answers are kept per output variant (format, ``--fail-on``,
+working folder, one migration), findings once per key.
 """
 
 from __future__ import annotations
@@ -12,15 +15,11 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from prisma_down import __version__
-from prisma_down.core.history import History
-from prisma_down.core.settings import Settings
-
 Row = dict[str, Any]
+_FILES = ("migration.sql", "down.sql")
 
 
 def location(migrations_dir: Path) -> Path:
@@ -35,48 +34,76 @@ def location(migrations_dir: Path) -> Path:
     return Path(base) / "prisma-down" / name
 
 
-def key(history: History, settings: Settings) -> str:
-    h = hashlib.sha256()
-    head = {
-        "version": __version__,
-        "dialect": history.dialect,
-        "settings": asdict(settings) | {"rules": dict(settings.rules)},
-    }
-    h.update(json.dumps(head, sort_keys=True).encode())
-    for m in history.migrations:
-        down = m.down
-        h.update(
-            json.dumps(
-                [
-                    m.name,
-                    str(m.directory),
-                    m.up.sha256,
-                    m.up.error,
-                    None if down is None else (down.sha256, down.error),
-                ]
-            ).encode()
-        )
+def key(migrations_dir: Path, head: str) -> str | None:
+    """sha256 over ``head`` and the raw bytes of the folder's migrations; None if unreadable.
+
+    Plain ``os`` calls on purpose: this is the whole cost of a cached check.
+    """
+    h = hashlib.sha256(head.encode("utf-8", "surrogateescape"))
+    base = os.fspath(migrations_dir)
+    try:
+        with os.scandir(base) as it:
+            names = sorted(e.name for e in it if e.is_dir())
+    except OSError:
+        return None
+    for name in (None, *names):
+        folder = base if name is None else os.path.join(base, name)
+        if name is not None:
+            h.update(b"\0dir " + name.encode("utf-8", "surrogateescape"))
+        for file in ("migration_lock.toml",) if name is None else _FILES:
+            try:
+                with open(os.path.join(folder, file), "rb") as f:
+                    data = f.read()
+            except FileNotFoundError:
+                h.update(b"\0none")
+                continue
+            except OSError:
+                return None  # unreadable now: let the full check say why
+            h.update(b"\0%d:" % len(data))
+            h.update(data)
     return h.hexdigest()
 
 
-def load(path: Path, expected: str) -> list[Row] | None:
+def _read(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def answer(path: Path, content_key: str, variant: str) -> tuple[str, int] | None:
+    """The stored output and exit code of this variant, if the key still matches."""
+    data = _read(path)
+    if data.get("key") != content_key:
         return None
-    if not isinstance(data, dict) or data.get("key") != expected:
-        return None
-    rows = data.get("findings")
+    hit = data.get("outputs", {}).get(variant)
+    if isinstance(hit, list) and len(hit) == 2 and isinstance(hit[0], str):
+        return hit[0], int(hit[1])
+    return None
+
+
+def findings(path: Path, content_key: str) -> list[Row] | None:
+    """The stored findings (absolute paths) of this key: another variant of the same history."""
+    data = _read(path)
+    rows = data.get("findings") if data.get("key") == content_key else None
     return rows if isinstance(rows, list) else None
 
 
-def store(path: Path, content_key: str, rows: list[Row]) -> None:
+def store(path: Path, content_key: str, variant: str, rows: list[Row], out: str, code: int) -> None:
     """Best effort: a cache that cannot be written is no error."""
+    data = _read(path)
+    if data.get("key") != content_key:
+        data = {"key": content_key, "findings": rows, "outputs": {}}
+    outputs = data.setdefault("outputs", {})
+    if len(outputs) >= 16:
+        outputs.clear()
+    outputs[variant] = [out, code]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".check.", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump({"key": content_key, "findings": rows}, f)
+            json.dump(data, f)
         os.replace(tmp, path)
     except OSError:
         pass

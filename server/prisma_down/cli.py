@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from prisma_down import __version__, check_cache
 from prisma_down.core.findings import SEVERITIES, Finding
 from prisma_down.core.history import History, load_history
-from prisma_down.core.project import ProjectError, locate
+from prisma_down.core.project import Located, ProjectError, locate
 from prisma_down.core.settings import Settings, load_project
 
 if TYPE_CHECKING:
@@ -193,11 +193,19 @@ def _rollback(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace) -> tuple[History, str | None, Settings]:
+    located, settings = _locate(args)
+    return _history(args, located, settings), located.only_migration, settings
+
+
+def _locate(args: argparse.Namespace) -> tuple[Located, Settings]:
     path = Path(args.path)
     if not path.exists():
         raise UsageError(f"No such file or folder: {path}")
     settings = load_project(path.resolve(), lambda m: print(f"prisma-down: {m}", file=sys.stderr))
-    located = locate(path, settings.migrations_path)
+    return locate(path, settings.migrations_path), settings
+
+
+def _history(args: argparse.Namespace, located: Located, settings: Settings) -> History:
     history = load_history(located.migrations_dir, args.dialect or settings.dialect)
     if not history.migrations:
         raise UsageError(
@@ -206,7 +214,7 @@ def _load(args: argparse.Namespace) -> tuple[History, str | None, Settings]:
         )
     if located.only_migration is not None and history.index_of(located.only_migration) is None:
         raise UsageError(f"{located.only_migration} has no migration.sql")
-    return history, located.only_migration, settings
+    return history
 
 
 def _show(path: Path) -> str:
@@ -307,41 +315,58 @@ def _umask() -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    history, only, settings = _load(args)
-    cache = None if args.no_cache else check_cache.location(history.root)
-    content_key = check_cache.key(history, settings)
-    rows = check_cache.load(cache, content_key) if cache is not None else None
+    located, settings = _locate(args)
+    only = located.only_migration
+    cache = content_key = None
+    variant = json.dumps([args.format, args.fail_on, os.getcwd(), only])
+    if not args.no_cache:
+        cache = check_cache.location(located.migrations_dir)
+        content_key = check_cache.key(
+            located.migrations_dir, f"{__version__}\0{args.dialect}\0{settings!r}"
+        )
+    if cache is not None and content_key is not None:
+        hit = check_cache.answer(cache, content_key, variant)
+        if hit is not None:
+            sys.stdout.write(hit[0])
+            return hit[1]
+    history = _history(args, located, settings)
+    rows = check_cache.findings(cache, content_key) if cache and content_key else None
     if rows is None:
         from prisma_down.core.lint import run_rules
 
         rows = [_row(f) for f in run_rules(_contexts(history, settings), settings.rules)]
-        if cache is not None:
-            check_cache.store(cache, content_key, rows)
-    if only is not None:
-        rows = [r for r in rows if r["migration"] == only]
+    out, code = _report(
+        args,
+        rows if only is None else [r for r in rows if r["migration"] == only],
+        len(history.migrations) if only is None else 1,
+    )
+    sys.stdout.write(out)
+    if cache is not None and content_key is not None:
+        check_cache.store(cache, content_key, variant, rows, out, code)
+    return code
+
+
+def _report(args: argparse.Namespace, rows: list[dict[str, Any]], n: int) -> tuple[str, int]:
+    """What check prints, and its exit code."""
     if args.format == "json":
         shown = [r | {"path": _show(Path(r["path"]))} for r in rows]
-        json.dump(shown, sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        out = json.dumps(shown, indent=2, ensure_ascii=False) + "\n"
     else:
         names: dict[str, str] = {}  # a few files hold many findings: relativise each once
-        sys.stdout.write(
-            "".join(
-                f"{names.setdefault(r['path'], _show(Path(r['path'])))}:{r['line']}:{r['column']}: "
-                f"{r['severity']} {r['rule']} {r['message']}\n"
-                for r in rows
-            )
+        out = "".join(
+            f"{names.setdefault(r['path'], _show(Path(r['path'])))}:{r['line']}:{r['column']}: "
+            f"{r['severity']} {r['rule']} {r['message']}\n"
+            for r in rows
         )
         counts = {s: sum(1 for r in rows if r["severity"] == s) for s in SEVERITIES}
-        n = len(history.migrations) if only is None else 1
-        print(
+        out += (
             f"{_plural(n, 'migration')} checked: {_plural(counts['error'], 'error')}, "
-            f"{_plural(counts['warning'], 'warning')}"
+            f"{_plural(counts['warning'], 'warning')}\n"
         )
     if args.fail_on == "never":
-        return 0
+        return out, 0
     worst = SEVERITIES.index(args.fail_on)
-    return 1 if any(SEVERITIES.index(r["severity"]) <= worst for r in rows) else 0
+    return out, 1 if any(SEVERITIES.index(r["severity"]) <= worst for r in rows) else 0
 
 
 def _plural(n: int, word: str) -> str:

@@ -284,3 +284,34 @@ def test_check_cache_answers_the_same_and_notices_every_change(blog: Path) -> No
     assert "drop-without-rename" not in third.stdout
     uncached = run(blog, "check", "--format", "json", "--no-cache")
     assert uncached.stdout == third.stdout
+
+
+def test_check_cache_keeps_each_output_variant_apart(blog: Path) -> None:
+    """Format, --fail-on, the working folder and settings change what check prints."""
+    cold = {
+        args: run(blog, "check", *args, "--no-cache")
+        for args in (("--format", "json"), ("--format", "text"), ("--fail-on", "warning"))
+    }
+    for _ in range(2):  # the first run fills the cache, the second answers from it
+        for args, expected in cold.items():
+            got = run(blog, "check", *args)
+            assert (got.stdout, got.returncode) == (expected.stdout, expected.returncode), args
+    assert cold[("--fail-on", "warning")].returncode == 1 != cold[("--format", "text")].returncode
+    # paths are shown relative to where check runs
+    inside = blog / "prisma"
+    env_cache = str(blog / ".test-cache")
+    here = subprocess.run(
+        [sys.executable, "-m", "prisma_down.cli", "check", "..", "--format", "json"],
+        cwd=inside,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "XDG_CACHE_HOME": env_cache},
+        timeout=120,
+    )
+    assert json.loads(here.stdout)[0]["path"].startswith("migrations/")
+    assert json.loads(cold[("--format", "json")].stdout)[0]["path"].startswith("prisma/")
+    # a settings file changes severities: the cached answer must not survive it
+    (blog / ".prisma-down.json").write_text('{"rules": {"missing-down-sql": "off"}}')
+    quiet = run(blog, "check", "--format", "json")
+    assert "missing-down-sql" not in quiet.stdout
+    assert "missing-down-sql" in cold[("--format", "json")].stdout
