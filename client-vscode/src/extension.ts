@@ -5,16 +5,13 @@
  */
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, type LanguageClient } from 'vscode-languageclient/node';
+import { CLIENT, migrationFile, SERVER } from './common/commands';
 import type { NotFound } from './common/discovery';
 import { outputChannel } from './common/log';
 import { onPythonInterpreterChanged } from './common/python';
 import { createClient, findServer, State } from './common/server';
 import { clientSettings, RESTART_KEYS } from './common/settings';
 import { StatusItem } from './common/status';
-
-/** Commands the server implements (workspace/executeCommand). */
-const SERVER_GENERATE = 'prismaDown.generateDownSql';
-const SERVER_GENERATE_ALL = 'prismaDown.generateAll';
 
 let client: LanguageClient | undefined;
 let lifecycle: Promise<void> = Promise.resolve();
@@ -36,13 +33,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   };
 
   context.subscriptions.push(
-    vscode.commands.registerCommand('prismaDown.generate', (uri?: unknown) => generate(uri)),
-    vscode.commands.registerCommand('prismaDown.generateAllMissing', () => generateAll()),
-    vscode.commands.registerCommand('prismaDown.checkMigrations', () =>
+    vscode.commands.registerCommand(CLIENT.generate, (uri?: unknown) => generate(uri)),
+    vscode.commands.registerCommand(CLIENT.generateAll, () => generateAll()),
+    vscode.commands.registerCommand(CLIENT.verify, (uri?: unknown) => verify(uri)),
+    vscode.commands.registerCommand(CLIENT.verifyAll, () => verifyAll()),
+    vscode.commands.registerCommand(CLIENT.check, () =>
       vscode.commands.executeCommand('workbench.actions.view.problems'),
     ),
-    vscode.commands.registerCommand('prismaDown.restart', () => restart()),
-    vscode.commands.registerCommand('prismaDown.showOutput', () => { log.show(); }),
+    vscode.commands.registerCommand(CLIENT.restart, () => restart()),
+    vscode.commands.registerCommand(CLIENT.showOutput, () => { log.show(); }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       // The server's own settings reach it through workspace/didChangeConfiguration
       // (synchronize.configurationSection); these two decide which process runs.
@@ -140,7 +139,7 @@ async function running(): Promise<LanguageClient | undefined> {
   }
   const pick = await vscode.window.showErrorMessage('prisma-down: the language server is not running.', 'Restart', 'Show Output');
   if (pick === 'Restart') {
-    await vscode.commands.executeCommand('prismaDown.restart');
+    await vscode.commands.executeCommand(CLIENT.restart);
   } else if (pick === 'Show Output') {
     outputChannel().show();
   }
@@ -153,11 +152,8 @@ function migrationOf(arg: unknown): vscode.Uri | undefined {
   if (!uri) {
     return undefined;
   }
-  const name = uri.path.slice(uri.path.lastIndexOf('/') + 1);
-  if (name === 'migration.sql') {
-    return uri;
-  }
-  return name === 'down.sql' ? vscode.Uri.joinPath(uri, '..', 'migration.sql') : undefined;
+  const path = migrationFile(uri.path);
+  return path === undefined ? undefined : uri.with({ path });
 }
 
 async function generate(arg: unknown): Promise<void> {
@@ -172,7 +168,7 @@ async function generate(arg: unknown): Promise<void> {
   }
   // The server writes the file (only if there is none), reports, and shows it.
   await c.sendRequest(ExecuteCommandRequest.type, {
-    command: SERVER_GENERATE,
+    command: SERVER.generate,
     arguments: [c.code2ProtocolConverter.asUri(migration)],
   });
 }
@@ -182,5 +178,34 @@ async function generateAll(): Promise<void> {
   if (!c) {
     return;
   }
-  await c.sendRequest(ExecuteCommandRequest.type, { command: SERVER_GENERATE_ALL, arguments: [] });
+  await c.sendRequest(ExecuteCommandRequest.type, { command: SERVER.generateAll, arguments: [] });
+}
+
+/**
+ * Verify the down.sql of the migration open in the editor (its migration.sql or down.sql)
+ * on a throwaway database. The server runs it with progress, puts what differs on down.sql
+ * and says the verdict in a notification; what is verified is the editor's text, saved or not.
+ */
+async function verify(arg: unknown): Promise<void> {
+  const migration = migrationOf(arg);
+  if (!migration) {
+    void vscode.window.showWarningMessage('prisma-down: open a migration.sql or its down.sql to verify the down.sql.');
+    return;
+  }
+  const c = await running();
+  if (!c) {
+    return;
+  }
+  await c.sendRequest(ExecuteCommandRequest.type, {
+    command: SERVER.verify,
+    arguments: [c.code2ProtocolConverter.asUri(migration)],
+  });
+}
+
+async function verifyAll(): Promise<void> {
+  const c = await running();
+  if (!c) {
+    return;
+  }
+  await c.sendRequest(ExecuteCommandRequest.type, { command: SERVER.verifyAll, arguments: [] });
 }

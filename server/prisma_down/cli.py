@@ -105,6 +105,14 @@ def _parser() -> argparse.ArgumentParser:
         help="with --database-url: DROP every table (all but _prisma_migrations) of that "
         "database first, instead of refusing a database that holds tables",
     )
+    v.add_argument(
+        "--partial",
+        action="store_true",
+        help="also run down.sql from every state a failed migration.sql can leave (PostgreSQL: "
+        "nothing applied, or up to each COMMIT; MySQL and SQLite: every prefix of its "
+        "statements), as Prisma's recipe for a failed migration does; each state that down.sql "
+        "does not bring back is named with the statement the migration stopped before",
+    )
     v.add_argument("--format", choices=("text", "json"), default="text")
     r = sub.add_parser(
         "rollback",
@@ -171,6 +179,7 @@ def _verify(args: argparse.Namespace) -> int:
             args.database_url,
             args.reuse,
             lambda line: print(line, file=sys.stderr, flush=True),
+            partial=args.partial,
         )
     except command.VerifyError as e:
         raise UsageError(str(e)) from None

@@ -140,7 +140,7 @@ def test_generate_writes_every_missing_down_sql(blog: Path) -> None:
     assert all_dirs(blog) == dirs_before  # never creates a folder
     assert not list((blog / MIGRATIONS).rglob("*.tmp"))
     bio = (blog / MIGRATIONS / DROP_BIO / "down.sql").read_text(encoding="utf-8")
-    assert 'ALTER TABLE "User" ADD COLUMN "bio" TEXT;' in bio
+    assert 'ALTER TABLE "User" ADD COLUMN IF NOT EXISTS "bio" TEXT;' in bio
     assert "-- loses-data:" in bio
 
     first = downs(blog)
@@ -201,7 +201,7 @@ def test_generate_stdout_writes_no_file(blog: Path) -> None:
     assert f"-- ==> {MIGRATIONS}/{DROP_BIO}/down.sql <==" in proc.stdout
     one = run(blog, "generate", "--stdout", str(MIGRATIONS / DROP_BIO))
     assert one.stdout.startswith(f"-- Down migration for {DROP_BIO}")
-    assert 'ADD COLUMN "bio" TEXT;' in one.stdout
+    assert 'ADD COLUMN IF NOT EXISTS "bio" TEXT;' in one.stdout
     assert downs(blog) == {}
 
 

@@ -98,18 +98,18 @@ def test_data_changes_are_irreversible(name: str, pattern: str) -> None:
 
 def test_update_keeps_the_schema_undo() -> None:
     body = load("update_irreversible").body
-    assert 'DROP INDEX "Post_slug_key";' in body
-    assert 'ALTER TABLE "Post" DROP COLUMN "slug";' in body
+    assert 'DROP INDEX IF EXISTS "Post_slug_key";' in body
+    assert 'ALTER TABLE IF EXISTS "Post" DROP COLUMN IF EXISTS "slug";' in body
     assert (
-        body.index('DROP INDEX "Post_slug_key"')
+        body.index('DROP INDEX IF EXISTS "Post_slug_key"')
         < body.index("irreversible")
-        < body.index('DROP COLUMN "slug"')
+        < body.index('DROP COLUMN IF EXISTS "slug"')
     )
 
 
 def test_do_block_column_is_dropped() -> None:
     body = load("do_block_add_column").body
-    assert 'ALTER TABLE "User" DROP COLUMN "slug";' in body
+    assert 'ALTER TABLE IF EXISTS "User" DROP COLUMN IF EXISTS "slug";' in body
 
 
 def test_literal_inserts_become_deletes() -> None:
@@ -133,5 +133,5 @@ def test_noops_undo_nothing() -> None:
 
 def test_guarded_block_undoes_only_what_ran() -> None:
     case = load("do_block_guard")
-    assert 'DROP CONSTRAINT "Comment_postId_fkey"' in case.body
+    assert 'DROP CONSTRAINT IF EXISTS "Comment_postId_fkey"' in case.body
     assert "Post_authorId_fkey" not in case.body

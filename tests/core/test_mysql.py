@@ -110,7 +110,7 @@ def test_foreign_key_gets_and_leaves_its_index() -> None:
     assert after.index(index_key(post, "Post_authorId_fkey")) is not None  # the key went, not it
     assert "DROP INDEX" not in case.body
     create = load("create_tables_and_foreign_keys", "mysql").body
-    assert "DROP FOREIGN KEY `Post_authorId_fkey`,\n    DROP INDEX `Post_authorId_fkey`;" in create
+    assert "DROP FOREIGN KEY `Post_authorId_fkey`,\n    DROP INDEX `Post_authorId_fkey`'" in create
 
 
 def test_covering_index_swallows_the_implicit_one() -> None:

@@ -6,8 +6,11 @@ code-server, playwright-core) into ``$PRISMA_DOWN_E2E_CACHE`` (default
 (``npm run package``, which bundles the server) unless ``PRISMA_DOWN_VSIX`` names one, and
 runs ``vscode_e2e.mjs``: the extension is installed into code-server, which opens a copy of
 examples/blog with only a system Python for ``prismaDown.python`` (no prisma-down and no
-repository venv on its PATH: the bundled libraries are what runs). Without the tools the
-test is skipped, except under CI, where it fails: a skipped editor test proves nothing.
+repository venv on its PATH: the bundled libraries are what runs), applies the "Generate
+down.sql" quick fix, then runs "prisma-down: Verify down.sql" from the Command Palette on a
+SQLite project inside the workspace and reads the verdict's notification and Problems row.
+Without the tools the test is skipped, except under CI, where it fails: a skipped editor
+test proves nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ REPO = Path(__file__).resolve().parents[2]
 CLIENT = REPO / "client-vscode"
 SCRIPT = Path(__file__).with_name("vscode_e2e.mjs")
 MIGRATION = "20240215090000_drop_user_bio"
+SQLITE = "sqlite-app"  # a second, SQLite, project inside the workspace, for Verify down.sql
 CHROMIUM = Path("/usr/lib/chromium/chromium")
 
 
@@ -74,6 +78,16 @@ def _clean_path() -> str:
     return os.pathsep.join(keep)
 
 
+def _sqlite_project(root: Path) -> None:
+    """A SQLite history (verify runs in-process) with generated down.sql files, one broken."""
+    from tests.verify.test_verify_command import SQLITE_HISTORY, project
+
+    migrations = project(root, SQLITE_HISTORY, "sqlite")
+    (migrations / "3_add_name" / "down.sql").write_text(
+        'ALTER TABLE "User" DROP COLUMN "name";\nCREATE TABLE "Extra" ("id" INTEGER);\n'
+    )
+
+
 @pytest.fixture
 def vsix(tmp_path: Path) -> Path:
     given = os.environ.get("PRISMA_DOWN_VSIX")
@@ -119,6 +133,7 @@ def test_quick_fix_generates_down_sql_in_vscode(vsix: Path, tmp_path: Path) -> N
     ).stdout
     assert expected.startswith("-- Down migration for " + MIGRATION)
     (tmp_path / "expected.sql").write_text(expected)
+    _sqlite_project(project / SQLITE)
     work = tmp_path / "vscode"
     work.mkdir()
 
@@ -137,6 +152,7 @@ def test_quick_fix_generates_down_sql_in_vscode(vsix: Path, tmp_path: Path) -> N
         E2E_EXPECTED=str(tmp_path / "expected.sql"),
         E2E_PYTHON=python,
         E2E_WORK=str(work),
+        E2E_SQLITE=SQLITE,
     )
     started = time.monotonic()
     run = subprocess.run(

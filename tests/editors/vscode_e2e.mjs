@@ -8,6 +8,8 @@
 //   E2E_EXPECTED    a file holding what `prisma-down generate <folder> --stdout` prints
 //   E2E_PYTHON      the interpreter for prismaDown.python (no prisma-down installed in it)
 //   E2E_WORK        a scratch folder (code-server's config, data, extensions; screenshots)
+//   E2E_SQLITE      a SQLite project inside E2E_PROJECT (relative), its down.sql generated,
+//                   with 3_add_name/down.sql broken: "Verify down.sql" is run on it
 // Exit 0 when every step passed; the last line names the final screenshot.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -30,6 +32,7 @@ const MIGRATION = env('E2E_MIGRATION');
 const EXPECTED = readFileSync(env('E2E_EXPECTED'), 'utf8');
 const PYTHON = env('E2E_PYTHON');
 const WORK = env('E2E_WORK');
+const SQLITE = env('E2E_SQLITE');
 const NEW_MIGRATION = '20240701120000_add_user_nickname';
 
 const require = createRequire(join(TOOLS, 'node_modules', 'noop.js'));
@@ -312,6 +315,55 @@ try {
   await until('the status bar to count the new migration', async () => (await missingCount()) === afterGenerate + 1, 30_000);
   log(`status bar: ${await statusText()}`);
   log(`Problems panel: ${JSON.stringify((await page.locator('.markers-panel .monaco-list-row').allInnerTexts()).slice(0, 6))}`);
+
+  // "prisma-down: Verify down.sql" from the Command Palette, on the active editor's down.sql
+  // (a SQLite history: verify runs in-process, no database server needed).
+  const toasts = async () => page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts();
+  const verifyFromPalette = async (migration) => {
+    const file = `${SQLITE}/prisma/migrations/${migration}/down.sql`;
+    await until(`the ${migration}/down.sql editor`, async () => {
+      await page.keyboard.press('Escape');
+      // Focus an editor first: Quick Open's key does nothing in the Problems filter box.
+      await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+      await page.keyboard.press('Control+P');
+      await page.waitForSelector('.quick-input-widget input', { timeout: 5000 });
+      await page.keyboard.type(file, { delay: 5 });
+      await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 5000 });
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('.tab.active[data-resource-name="down.sql"]', { timeout: 5000 });
+      // The breadcrumbs above the editor name the folder (the tab shows only "down.sql").
+      return (await page.locator('.monaco-breadcrumbs', { hasText: migration }).count()) > 0;
+    }, 30_000, 1000);
+    const picked = await until('"prisma-down: Verify down.sql" in the Command Palette', async () => {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+Shift+P');
+      await page.waitForSelector('.quick-input-widget input', { timeout: 5000 });
+      await page.keyboard.type('prisma-down: Verify down.sql', { delay: 5 });
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Verify down.sql' }).first();
+      await row.waitFor({ timeout: 5000 });
+      return (await row.innerText()).replace(/\s+/g, ' ').trim();
+    }, 30_000, 1000);
+    await page.keyboard.press('Enter');
+    log(`ran "${picked}" on ${file}`);
+  };
+
+  await verifyFromPalette('2_drop_email_key');
+  const restored = '2_drop_email_key: down.sql restores the schema (verified on SQLite)';
+  const verdict = await until(`the notification "${restored}"`, async () => (await toasts()).find((t) => t.includes(restored)), 45_000);
+  log(`notification: ${verdict}`);
+  await shot('3-verified');
+
+  await verifyFromPalette('3_add_name');
+  const broken = '3_add_name: down.sql does not restore the schema';
+  log(`notification: ${await until(`the notification "${broken}…"`, async () => (await toasts()).find((t) => t.includes(broken)), 45_000)}`);
+  await page.keyboard.press('Control+Shift+M');
+  await page.locator('.markers-panel-container .viewpane-filter input, .panel .viewpane-filter input').first().fill('after down.sql');
+  const row = await until('the verify difference in the Problems panel', async () => {
+    const rows = await page.locator('.markers-panel .monaco-list-row').allInnerTexts();
+    return rows.find((r) => r.includes('prisma-down verify') && r.includes('"Extra" was not there before, is there after down.sql'));
+  }, 30_000);
+  log(`Problems panel: ${JSON.stringify(row.replace(/\s+/g, ' '))}`);
+  await shot('4-verify-problem');
 } catch (e) {
   failed = true;
   console.error(`FAILED: ${e instanceof Error ? e.stack : String(e)}`);

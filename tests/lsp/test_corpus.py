@@ -109,7 +109,7 @@ async def test_hover_and_lens_on_a_real_migration(client: LanguageClient) -> Non
         types.CodeLensParams(types.TextDocumentIdentifier(up.as_uri()))
     )
     titles = [lens.command.title for lens in lenses or [] if lens.command]
-    assert titles == ["down.sql restores the schema"]
+    assert titles == ["down.sql restores the schema", "Verify down.sql"]
     line = next(i for i, t in enumerate(up.read_text().splitlines()) if "RENAME COLUMN" in t)
     hover = await client.text_document_hover_async(
         types.HoverParams(types.TextDocumentIdentifier(up.as_uri()), types.Position(line, 5))

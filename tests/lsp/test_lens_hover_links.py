@@ -138,7 +138,8 @@ async def test_lens_follows_down_sql_from_missing_to_restoring_to_broken(
     down = _generate(folder)
     _touched(client, down, types.FileChangeType.Created)
     lenses = await _until(
-        lambda: _lenses(client, up), lambda ls: _titles(ls) == ["down.sql restores the schema"]
+        lambda: _lenses(client, up),
+        lambda ls: _titles(ls) == ["down.sql restores the schema", "Verify down.sql"],
     )
     if client.profile == "visual-studio-code":  # type: ignore[attr-defined]
 
@@ -148,7 +149,7 @@ async def test_lens_follows_down_sql_from_missing_to_restoring_to_broken(
         await _until(refreshes, bool)  # it advertises refreshSupport: it is told
 
     down_lenses = await _lenses(client, down.as_uri())
-    assert _titles(down_lenses) == [f"Undoes {folder.name}"]
+    assert _titles(down_lenses) == [f"Undoes {folder.name}", "Verify down.sql"]
     assert down_lenses[0].command is not None
     assert down_lenses[0].command.command == "prismaDown.showMigration"
     assert list(down_lenses[0].command.arguments or []) == [up]
@@ -161,13 +162,14 @@ async def test_lens_follows_down_sql_from_missing_to_restoring_to_broken(
     )
     diags = await wait_for(client, down.as_uri(), bool)
     n = len(diags)
-    assert _titles(lenses) == [f"down.sql: {n} problem{'s' if n != 1 else ''}"]
+    assert _titles(lenses) == [f"down.sql: {n} problem{'s' if n != 1 else ''}", "Verify down.sql"]
 
     # an edit in the editor, not on disk: the lens of the other file follows it
     down_uri = _open(client, down)
     _change(client, down_uri, 2, 'ALTER TABLE "Post" RENAME COLUMN "body" TO "content";\n')
     await _until(
-        lambda: _lenses(client, up), lambda ls: _titles(ls) == ["down.sql restores the schema"]
+        lambda: _lenses(client, up),
+        lambda ls: _titles(ls) == ["down.sql restores the schema", "Verify down.sql"],
     )
 
 
@@ -263,7 +265,9 @@ async def test_definition_goes_from_a_statement_to_its_down_sql_block(
     got = await _definition(client, uri, _at(up, "SET NOT NULL"))
     block = _line_of(down, "-- Undo line 16")
     assert got[0].range.start.line == block
-    assert got[0].range.end.line == block + 1  # through its statement
+    # through its statement: a DO block guarding it against a half-applied migration
+    end = down.read_text().splitlines().index("END $down$;", block)
+    assert got[0].range.end.line == end
 
 
 async def test_definition_goes_from_a_name_to_the_migration_that_created_it(

@@ -822,21 +822,97 @@ _APPLY: dict[type[Any], Callable[[Catalog, Any], Catalog]] = {
 
 
 def holds(guard: ch.Guard, cat: Catalog) -> bool:
-    """Whether an ``IF [NOT] EXISTS`` guard over the system catalogs is true in ``cat``."""
-    names = guard.names
-    found: bool
-    if guard.kind == "table":
-        found = any(t.name.name == names[0] for t in cat.tables.values())
-    elif guard.kind == "column":
-        found = any(t.name.name == names[0] and t.column(names[1]) for t in cat.tables.values())
-    elif guard.kind == "constraint":
-        found = any(t.constraint(names[0]) for t in cat.tables.values())
-    elif guard.kind == "type":
-        found = any(e.name == names[0] for e in cat.enums) or any(
-            k[0] == "type" and k[1].name == names[0] for k in cat.objects
+    """Whether an ``IF [NOT] EXISTS`` guard over the system catalogs is true in ``cat``.
+
+    A guard with a schema looks there only ("" the default schema); one without (read from
+    a hand-written block that compares names only) looks in every schema. Index and
+    constraint names are looked for on the table the guard names, if it names one. What
+    the database counts along mirrors its catalogs: PostgreSQL's ``pg_indexes`` lists the
+    indexes behind primary-key, unique and exclusion constraints, ``pg_type`` domains and
+    composite types too; MySQL's ``table_constraints`` lists unique indexes, and compares
+    column and index names without regard to case.
+    """
+    return _found(guard, cat) != guard.negated
+
+
+def _found(guard: ch.Guard, cat: Catalog) -> bool:
+    kind, names, schema = guard.kind, guard.names, guard.schema
+    mysql = cat.dialect == "mysql"
+
+    def same(a: str, b: str) -> bool:
+        return a == b or (mysql and a.lower() == b.lower())
+
+    def in_schema(name: QName) -> bool:
+        return schema is None or name.schema == schema
+
+    def tables(name: str | None) -> list[Table]:
+        if name is not None and schema is not None:
+            t = cat.tables.get(QName(schema, name))
+            return [t] if t is not None else []
+        return [t for t in cat.tables.values() if in_schema(t.name) and name in (None, t.name.name)]
+
+    scoped = kind in ("index", "constraint") and len(names) == 1  # on any table
+    table, name = (None, names[0]) if scoped else (names[0], names[-1])
+    if kind == "table":
+        return bool(tables(table))
+    if kind == "column":
+        return any(any(same(c.name, name) for c in t.columns) for t in tables(table))
+    if kind in ("constraint", "index"):
+        owners = tables(table)
+        backing = "" if kind == "constraint" else "u" if mysql else "pux"
+        if any(
+            k.name and same(k.name, name) and (kind == "constraint" or k.kind in backing)
+            for t in owners
+            for k in t.constraints
+        ):
+            return True
+        if kind == "constraint" and not mysql:
+            return False
+        if not mysql and schema is not None and table is not None:  # names are exact: look up
+            hit = cat.indexes.get(QName(schema, name))
+            return hit is not None and hit[0].name == table
+        names_on = {t.name for t in owners}
+        return any(
+            tb in names_on and same(ix.name.name, name) and (kind == "index" or ix.unique)
+            for tb, ix in cat.indexes.values()
         )
-    elif guard.kind == "index":
-        found = any(n.name == names[0] for n in cat.indexes)
-    else:
-        found = any(k[0] == "extension" and k[1].name == names[0] for k in cat.objects)
-    return found != guard.negated
+    if kind in ("type", "value") and schema is not None:
+        e = cat.enums.get(QName(schema, table or name))
+        if kind == "value":
+            return e is not None and name in e.values
+        return e is not None or any(
+            (k, QName(schema, name), None) in cat.objects for k in ("type", "domain")
+        )
+    if kind == "type":
+        return any(in_schema(e) and e.name == name for e in cat.enums) or any(
+            k in ("type", "domain") and in_schema(n) and n.name == name for k, n, _ in cat.objects
+        )
+    if kind == "value":
+        return any(
+            in_schema(e.name) and e.name.name == table and name in e.values
+            for e in cat.enums.values()
+        )
+    if kind in ("extension", "schema"):  # read by name alone (``read.postgres``)
+        return (kind, QName("", name), None) in cat.objects
+    if kind == "sequence":
+        return any(k == "sequence" and in_schema(n) and n.name == name for k, n, _ in cat.objects)
+    if kind == "object":  # a trigger, policy or rule is looked for on its table
+        want = _OBJECT_FAMILY.get(names[0], (names[0],))
+        on = names[2] if len(names) > 2 else None
+        return any(
+            k in want
+            and n.name == names[1]
+            and (
+                in_schema(n) if on is None else (tb is not None and tb.name == on and in_schema(tb))
+            )
+            for k, n, tb in cat.objects
+        )
+    return False
+
+
+# pg_proc holds functions, procedures and aggregates alike
+_OBJECT_FAMILY = {
+    "function": ("function", "procedure", "aggregate"),
+    "procedure": ("function", "procedure", "aggregate"),
+    "aggregate": ("function", "procedure", "aggregate"),
+}

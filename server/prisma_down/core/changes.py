@@ -319,18 +319,29 @@ class Unsupported:
 class Guard:
     """``IF [NOT] EXISTS (SELECT ... FROM information_schema / pg_catalog ...)``, as names.
 
-    ``kind``: table, column, constraint, type, index or extension; ``names`` the literals
-    the query compares with (table first where it names one).
+    ``kind`` and ``names`` (the literals the query compares with, table first):
+    table ``(table,)``; column ``(table, column)``; index ``(table, index)``; constraint
+    ``(table, constraint)``; type, extension, schema, sequence ``(name,)``; value (a label of
+    a PostgreSQL enum) ``(type, label)``; object ``(kind, name)``, or ``(kind, name, table)``
+    for triggers, policies and rules. A guard read from a hand-written block may name an
+    index or constraint alone, ``(name,)``: on any table. ``negated``: IF NOT EXISTS.
+    ``schema``: "" the default schema (PostgreSQL ``current_schema()``, MySQL
+    ``DATABASE()``), None any schema (hand-written guards that compare names only).
     """
 
     kind: str
     names: tuple[str, ...]
     negated: bool
+    schema: str | None = None
 
 
 @dataclass(frozen=True)
 class Guarded:
-    """Changes that run only when ``guard`` holds; the replay decides with the catalog."""
+    """Changes that run only when ``guard`` holds; the replay decides with the catalog.
+
+    Guards nest (``Guarded(a, (Guarded(b, (c,)),))``): both are decided before ``c`` runs,
+    as ``IF a AND b``.
+    """
 
     guard: Guard
     changes: tuple[Change, ...]

@@ -1,5 +1,9 @@
 """Writing down.sql: the inverses in reverse order, each under a pointer to its up statement.
 
+On PostgreSQL and MySQL each inverse that a half-applied migration.sql would make fail or
+do harm is guarded (``core.guards``), so the same file also undoes a run that stopped
+partway: Prisma's recipe for a failed migration.
+
 The header records the sha256 of the migration.sql it was generated from (staleness) and of
 its own body (whether a person has edited it since: never regenerate over their edits).
 """
@@ -12,6 +16,7 @@ from dataclasses import dataclass
 from prisma_down import __version__
 from prisma_down.core import changes as ch
 from prisma_down.core.analysis import ScriptAnalysis, Step, down_changes, sha256
+from prisma_down.core.guards import guard
 from prisma_down.core.inverse import Inverse, Risk
 from prisma_down.core.render import render_all
 
@@ -48,7 +53,7 @@ def _excerpt(text: str, width: int = 90) -> str:
 
 def generate(name: str, up_text: str, analysis: ScriptAnalysis, dialect: str) -> str:
     """The whole down.sql for one migration."""
-    pairs = down_changes(analysis)
+    pairs = guard(analysis, down_changes(analysis), dialect)  # right after a partial up too
     if dialect == "mysql":
         pairs = _by_statement(pairs)  # one ALTER TABLE is undone by one ALTER TABLE
     executable = sum(len(inv.changes) for _, inv in pairs)
@@ -99,6 +104,8 @@ def _by_statement(pairs: list[tuple[Step, Inverse]]) -> list[tuple[Step, Inverse
 
 def _sequential(change: ch.Change) -> ch.Change:
     """CONCURRENTLY cannot run in the implicit transaction of a multi-statement script."""
+    if isinstance(change, ch.Guarded):
+        return ch.Guarded(change.guard, tuple(_sequential(c) for c in change.changes))
     if isinstance(change, ch.CreateIndex) and change.concurrently:
         return ch.CreateIndex(change.index, change.if_not_exists, False)
     if isinstance(change, ch.DropIndex) and change.concurrently:

@@ -24,6 +24,9 @@ class Settings:
     dialect: str | None = None
     rules: Mapping[str, str] = field(default_factory=dict)  # rule id → severity or "off"
     archive_suffix: str = "_archived"
+    # verify.databaseUrl: a disposable database for the editor's verify commands. Out of
+    # repr: it may hold a password, and a repr ends up in logs and cache keys.
+    verify_database_url: str | None = field(default=None, repr=False)
 
 
 def parse(raw: Any, report: Callable[[str], None], base: Settings | None = None) -> Settings:
@@ -65,7 +68,34 @@ def parse(raw: Any, report: Callable[[str], None], base: Settings | None = None)
     if not isinstance(suffix, str) or not suffix or not suffix.replace("_", "").isalnum():
         report("prismaDown.archiveSuffix must be letters, digits and _: using _archived")
         suffix = "_archived"
-    return replace(s, migrations_path=path, dialect=dialect, rules=rules, archive_suffix=suffix)
+    url = _database_url(raw, s.verify_database_url, report)
+    return replace(
+        s,
+        migrations_path=path,
+        dialect=dialect,
+        rules=rules,
+        archive_suffix=suffix,
+        verify_database_url=url,
+    )
+
+
+def _database_url(
+    raw: Mapping[str, Any], default: str | None, report: Callable[[str], None]
+) -> str | None:
+    """``verify.databaseUrl`` (nested, as editors send it, or the dotted key); never echoed."""
+    verify = raw.get("verify")
+    if isinstance(verify, Mapping) and "databaseUrl" in verify:
+        url = verify["databaseUrl"]
+    elif "verify.databaseUrl" in raw:
+        url = raw["verify.databaseUrl"]
+    else:
+        return default
+    if url is None or url == "":
+        return None
+    if not isinstance(url, str) or "://" not in url:
+        report("prismaDown.verify.databaseUrl must be a postgresql:// or mysql:// URL: ignored")
+        return None
+    return url.strip()
 
 
 def find_config(start: Path) -> tuple[Path, Any] | None:

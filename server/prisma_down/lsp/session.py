@@ -4,6 +4,10 @@ Per migrations folder (a ``Root``): the history as last read from disk, an Analy
 memo makes re-analysis incremental, and what was last published. Analysis runs in a worker
 thread, one at a time per root; edits that arrive meanwhile coalesce into one more run, and
 a result computed from text that has changed since is dropped, never published.
+
+Verify verdicts (features/verify.py) are published with each down.sql's diagnostics, apart
+from the analysis: they stay through re-analyses for as long as the migration.sql and
+down.sql texts are the ones verified, and are dropped as stale once either changes.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
-from prisma_down.core.analysis import Analyzer
+from prisma_down.core.analysis import Analyzer, sha256
 from prisma_down.core.findings import Finding
 from prisma_down.core.history import History, load_history
 from prisma_down.core.lint import ContextMemo, RuleMemo, analyse_history, run_rules
@@ -49,6 +53,15 @@ class Result:
             if path in (ctx.up_path, ctx.down_path):
                 return ctx
         return None
+
+
+@dataclass(frozen=True)
+class Verified:
+    """The diagnostics of one verify verdict, and the texts it was computed from."""
+
+    up_sha: str
+    down_sha: str
+    diagnostics: tuple[types.Diagnostic, ...]
 
 
 @dataclass
@@ -103,6 +116,7 @@ class Session:
         # (workspace/diagnostic/refresh); we then stop pushing, or it would show both.
         self.pull = False
         self.listeners: list[Callable[[Root, Result], None]] = []  # told of each new result
+        self.verified: dict[Path, Verified] = {}  # down.sql path → its last verify verdict
 
     # -- background work, tracked and logged
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
@@ -274,21 +288,47 @@ class Session:
     def diagnostics_for(self, result: Result, path: Path) -> list[types.Diagnostic]:
         text = result.texts.get(path, "")
         conv = Converter(text, self.encoding())
-        return [diagnostic(f, conv, result.texts) for f in result.findings.get(path, [])]
+        found = [diagnostic(f, conv, result.texts) for f in result.findings.get(path, [])]
+        return found + list(self._verified_for(result, path))
+
+    # -- verify verdicts, published beside the analysis
+    def set_verified(self, down_path: Path, verified: Verified | None) -> None:
+        """Show ``verified`` on ``down_path`` (None: clear it) and publish the change now."""
+        if verified is None:
+            self.verified.pop(down_path, None)
+        else:
+            self.verified[down_path] = verified
+        root = self.root_for(down_path)
+        if root is not None and root.result is not None:
+            self._publish(root, root.result)
+
+    def _verified_for(self, result: Result, path: Path) -> tuple[types.Diagnostic, ...]:
+        """The verify diagnostics of ``path`` while ``result`` holds the texts verified."""
+        hit = self.verified.get(path)
+        if hit is None:
+            return ()
+        up = result.texts.get(path.with_name("migration.sql"))
+        down = result.texts.get(path)
+        if up is None or down is None or (sha256(up), sha256(down)) != (hit.up_sha, hit.down_sha):
+            del self.verified[path]  # a file changed since: the verdict is stale
+            return ()
+        return hit.diagnostics
 
     def _publish(self, root: Root, result: Result) -> None:
         """Send only what changed since the last publish: an edit touches few files."""
-        paths = set(result.findings) | set(root.published)
+        verified = {p for p in self.verified if root.contains(p)}
+        paths = set(result.findings) | set(root.published) | verified
         changed = False
         for path in paths:
             findings = result.findings.get(path, [])
             version = result.versions.get(path)
-            key = tuple(findings)  # the same Finding objects when nothing changed: cheap
+            extra = self._verified_for(result, path) if path in verified else ()
+            key = (tuple(findings), extra)  # the same objects when nothing changed: cheap
             if root.published.get(path) == (version, key):
                 continue
             changed = True
             root.published[path] = (version, key)
-            if not findings:
+            if not findings and not extra:
                 root.published.pop(path, None)
             if not self.pull:
                 self.ls.text_document_publish_diagnostics(

@@ -3,6 +3,8 @@
 For each migration, on one database that replays the history in order: snapshot, apply
 migration.sql, apply down.sql, compare with the snapshot, apply migration.sql again, compare
 with the state after the first up (:func:`prisma_down.verify.roundtrip.verify_history`).
+With ``partial``, first from every state a failed run of migration.sql can leave
+(:mod:`prisma_down.verify.partial`), starting afresh after a trial that went wrong.
 
 The database is, by default, one nobody else sees: SQLite in a temporary file, PostgreSQL
 or MariaDB as a private server started from the locally installed programs in a temporary
@@ -24,9 +26,12 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from prisma_down.core.history import History, Migration
+from prisma_down.verify import partial as partial_states
 from prisma_down.verify.roundtrip import Verdict, verify_history
 
-FAILING = frozenset({"mismatch", "down-failed", "reapply-failed", "reapply-mismatch"})
+FAILING = frozenset(
+    {"mismatch", "down-failed", "reapply-failed", "reapply-mismatch", *partial_states.FAILING}
+)
 NO_DOWN = "no-down"
 _MIGRATIONS_TABLE = "_prisma_migrations"
 _PROGRESS_FROM = 10  # more migrations than this: a progress line per migration on stderr
@@ -45,6 +50,7 @@ class Target:
     snapshot: Callable[[Any], Any]
     diff: Callable[[Any, Any], list[str]]
     label: str  # for messages, password masked
+    reset: Callable[[Any], None]  # empty the database (``_prisma_migrations`` kept)
 
 
 # -- passwords ----------------------------------------------------------------------------
@@ -97,8 +103,12 @@ def verify(
     database_url: str | None = None,
     reuse: bool = False,
     progress: Callable[[str], None] | None = None,
+    partial: bool = False,
 ) -> list[Verdict]:
-    """Verify every migration (or only ``only``, after replaying the ones before it)."""
+    """Verify every migration (or only ``only``, after replaying the ones before it).
+
+    ``partial``: also from every state a failed run of migration.sql can leave.
+    """
     migrations = history.migrations
     if only is not None:
         index = history.index_of(only)
@@ -109,7 +119,7 @@ def verify(
         replay, checked = (), migrations
     try:
         with _target(history.dialect, database_url, reuse) as target:
-            return _run(target, replay, checked, progress)
+            return _run(target, replay, checked, progress, history.dialect if partial else None)
     except VerifyError as error:
         raise VerifyError(scrub(str(error), database_url)) from None
 
@@ -119,7 +129,9 @@ def _run(
     replay: Sequence[Migration],
     checked: Sequence[Migration],
     progress: Callable[[str], None] | None,
+    partial: str | None = None,
 ) -> list[Verdict]:
+    """``partial``: the dialect, when partial states are tried too."""
     for m in replay:
         error = m.up.error or target.apply(target.conn, m.up.text)
         if error is not None:
@@ -130,15 +142,18 @@ def _run(
     out: list[Verdict] = []
     total = len(checked)
     show = progress if progress is not None and total > _PROGRESS_FROM else None
+    done = [m.up.text for m in replay]
     for i, m in enumerate(checked, 1):
-        verdict = _one(target, m)
+        verdict = _one(target, m, partial, done)
         out.append(verdict)
+        done.append(m.up.text)
         if show is not None:
             show(f"[{i}/{total}] {m.name} ... {verdict.status}")
     return out
 
 
-def _one(target: Target, m: Migration) -> Verdict:
+def _one(target: Target, m: Migration, partial: str | None, done: Sequence[str]) -> Verdict:
+    """One migration on ``target``, which holds ``done`` (the up scripts before it)."""
     if m.up.error is not None:
         return Verdict(m.name, "up-failed", error=m.up.error)
     if m.down is None or m.down.error is not None:
@@ -147,6 +162,24 @@ def _one(target: Target, m: Migration) -> Verdict:
         if error is not None:
             return Verdict(m.name, "up-failed", error=error)
         return Verdict(m.name, NO_DOWN, error=reason)
+    if partial is not None:
+
+        def restart() -> None:
+            target.reset(target.conn)
+            for text in done:
+                target.apply(target.conn, text)  # one that failed fails as it did at first
+
+        return partial_states.verify_partial(
+            target.conn,
+            m.name,
+            m.up.text,
+            m.down.text,
+            partial,
+            target.apply,
+            target.snapshot,
+            target.diff,
+            restart,
+        )
     return verify_history(
         target.conn,
         [(m.name, m.up.text, m.down.text)],
@@ -191,7 +224,7 @@ def _sqlite() -> Iterator[Target]:
     with tempfile.TemporaryDirectory(prefix="prisma-down-verify-") as folder:
         conn = sqlite.connect(Path(folder) / "verify.db")
         try:
-            yield Target(conn, sqlite.apply, sqlite.snapshot, sqlite.diff, "SQLite")
+            yield Target(conn, sqlite.apply, sqlite.snapshot, sqlite.diff, "SQLite", _sqlite_empty)
         finally:
             conn.close()
 
@@ -219,7 +252,9 @@ def _private_postgres() -> Iterator[Target]:
     try:
         server.create_database("verify")
         with server.connect("verify") as conn:
-            yield Target(conn, apply, pg_snapshot.snapshot, pg_snapshot.diff, "PostgreSQL")
+            yield Target(
+                conn, apply, pg_snapshot.snapshot, pg_snapshot.diff, "PostgreSQL", reset_postgres
+            )
     finally:
         server.stop()
 
@@ -240,11 +275,28 @@ def _private_mariadb() -> Iterator[Target]:
         server.create_database("verify")
         conn = server.connect("verify")
         try:
-            yield Target(conn, apply, mysql_snapshot.snapshot, mysql_snapshot.diff, "MariaDB")
+            yield Target(
+                conn, apply, mysql_snapshot.snapshot, mysql_snapshot.diff, "MariaDB", _my_empty
+            )
         finally:
             conn.close()
     finally:
         server.stop()
+
+
+def _sqlite_empty(conn: Any) -> None:
+    """Drop every table, view, index and trigger of a SQLite database."""
+    rows = conn.execute(
+        "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+        "AND type IN ('table', 'view') ORDER BY type DESC"
+    ).fetchall()
+    conn.execute("PRAGMA foreign_keys=OFF")
+    try:
+        for kind, name in rows:
+            quoted = '"' + str(name).replace('"', '""') + '"'
+            conn.execute(f"DROP {kind.upper()} IF EXISTS {quoted}")
+    finally:
+        conn.execute("PRAGMA foreign_keys=ON")
 
 
 def _first_line(text: str) -> str:
@@ -334,13 +386,25 @@ def _given_postgres(url: str, shown: str, reuse: bool) -> Iterator[Target]:
         schemas = _pg_schemas(conn)
         conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
         try:
-            yield Target(conn, apply, pg_snapshot.snapshot, pg_snapshot.diff, shown)
+            yield Target(
+                conn,
+                apply,
+                pg_snapshot.snapshot,
+                pg_snapshot.diff,
+                shown,
+                lambda c: _pg_empty(c, schemas),
+            )
         finally:
             if not conn.closed and not conn.broken:
                 with contextlib.suppress(psycopg.Error):
                     _pg_empty(conn, schemas)
     finally:
         conn.close()
+
+
+def reset_postgres(conn: Any, keep: Sequence[str] = ("public",)) -> None:
+    """Empty a PostgreSQL database: every user schema dropped, ``keep`` made again, empty."""
+    _pg_empty(conn, keep)
 
 
 def _pg_schemas(conn: Any) -> list[str]:
@@ -445,7 +509,9 @@ def _given_mysql(url: str, shown: str, reuse: bool) -> Iterator[Target]:
         if tables:
             _my_empty(conn)
         try:
-            yield Target(conn, apply, mysql_snapshot.snapshot, mysql_snapshot.diff, shown)
+            yield Target(
+                conn, apply, mysql_snapshot.snapshot, mysql_snapshot.diff, shown, _my_empty
+            )
         finally:
             if conn.open:
                 with contextlib.suppress(pymysql.err.MySQLError):
@@ -511,15 +577,33 @@ def failed(verdicts: Sequence[Verdict]) -> bool:
 
 
 def as_json(verdicts: Sequence[Verdict]) -> list[dict[str, Any]]:
-    return [
-        {
+    """One object per migration; with partial states, ``partial_states`` (how many were
+    tried) and ``partial`` (each that failed: ``applied``, ``statements``,
+    ``stopped_before_line``, ``status``, ``differences``, ``error``)."""
+    out: list[dict[str, Any]] = []
+    for v in verdicts:
+        item: dict[str, Any] = {
             "migration": v.name,
             "status": v.status,
             "differences": list(v.differences),
             "error": v.error,
         }
-        for v in verdicts
-    ]
+        if isinstance(v, partial_states.PartialVerdict):
+            item["partial_states"] = len(v.trials)
+            item["partial"] = [
+                {
+                    "applied": t.applied,
+                    "statements": t.total,
+                    "stopped_before_line": t.line,
+                    "status": t.status,
+                    "differences": list(t.differences),
+                    "error": t.error,
+                }
+                for t in v.trials
+                if t.failed
+            ]
+        out.append(item)
+    return out
 
 
 _SAY = {
@@ -529,6 +613,9 @@ _SAY = {
     "reapply-failed": "migration.sql failed when applied again after down.sql",
     "reapply-mismatch": "migration.sql applied again after down.sql gives a different schema",
     "up-failed": "migration.sql failed, not verified",
+    partial_states.PARTIAL_MISMATCH: "down.sql does not restore the schema after a partial "
+    "migration",
+    partial_states.PARTIAL_DOWN_FAILED: "down.sql failed after a partial migration",
     NO_DOWN: "not verified",
 }
 
@@ -548,6 +635,11 @@ def as_text(verdicts: Sequence[Verdict]) -> list[str]:
     summary += f", {bad} failed"
     if skipped:
         summary += f", {skipped} not verified"
+    trials = [t for v in verdicts if isinstance(v, partial_states.PartialVerdict) for t in v.trials]
+    if trials:
+        bad_trials = sum(1 for t in trials if t.failed)
+        summary += f"; {len(trials)} partial state{'' if len(trials) == 1 else 's'} tried"
+        summary += f", {bad_trials} failed"
     lines.append(summary)
     return lines
 
@@ -560,6 +652,7 @@ __all__ = [
     "as_text",
     "failed",
     "mask_url",
+    "reset_postgres",
     "scrub",
     "verify",
 ]

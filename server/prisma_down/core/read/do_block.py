@@ -2,9 +2,11 @@
 
 People wrap schema changes in DO blocks, to fill a new column or to make a step idempotent
 (``IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'x') THEN ALTER TABLE ...``).
-A straight list of statements is read like any other script; an existence guard becomes a
-``Guarded`` change that the replay decides against the catalog; other branches, loops and
-dynamic SQL leave the block opaque (irreversible).
+A straight list of statements is read like any other script; an existence guard (``IF
+[NOT] EXISTS (…) [AND …] THEN``, nested or not) becomes a ``Guarded`` change that the replay
+decides against the catalog; other branches, loops and dynamic SQL leave the block opaque
+(irreversible). The queries prisma-down writes into down.sql come from ``exists_query``
+here, so what it writes it reads back.
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ import re
 from collections.abc import Callable
 
 from prisma_down.core import changes as ch
+from prisma_down.core.schema import QName
 from prisma_down.core.statements import split
 
 _DOLLAR = re.compile(
-    r"^\s*DO\s+(?:LANGUAGE\s+plpgsql\s+)?(\$[A-Za-z_]*\$)(.*)\1\s*(?:LANGUAGE\s+plpgsql\s*)?$",
+    r"^\s*DO\s+(?:LANGUAGE\s+plpgsql\s+)?(\$(?:[A-Za-z_]\w*)?\$)(.*)\1"
+    r"\s*(?:LANGUAGE\s+plpgsql\s*)?$",
     re.S | re.I,
 )
-_IF = re.compile(r"^\s*IF\s+(NOT\s+)?EXISTS\s*\((.*)\)\s*THEN\b(.*)$", re.S | re.I)
+_IF = re.compile(r"^\s*IF\b", re.I)
 _END_IF = re.compile(r"^\s*END\s+IF\s*$", re.I)
 _BRANCHY = re.compile(
     r"^\s*(IF|ELSIF|ELSE|CASE|LOOP|FOR|FOREACH|WHILE|EXCEPTION|BEGIN|END|"
@@ -29,17 +33,8 @@ _BRANCHY = re.compile(
 _DDL = re.compile(r"^\s*(CREATE|ALTER|DROP|COMMENT)\b", re.I)
 _HARMLESS = re.compile(r"^\s*(RAISE\s+(NOTICE|INFO|LOG|DEBUG)|NULL)\b", re.I)
 _LITERAL = r"\s*=\s*'((?:[^']|'')*)'"
-# catalog relation → (kind, the column names holding the literals, table column first)
-_GUARDS = {
-    "information_schema.tables": ("table", ("table_name",)),
-    "pg_tables": ("table", ("tablename",)),
-    "information_schema.columns": ("column", ("table_name", "column_name")),
-    "information_schema.table_constraints": ("constraint", ("constraint_name",)),
-    "pg_constraint": ("constraint", ("conname",)),
-    "pg_type": ("type", ("typname",)),
-    "pg_indexes": ("index", ("indexname",)),
-    "pg_extension": ("extension", ("extname",)),
-}
+_EXISTS = re.compile(r"(NOT\s+)?EXISTS\s*\(", re.I)
+_AND_THEN = re.compile(r"\s*(AND|THEN)\b", re.I)
 
 ReadInner = Callable[[str, str], tuple[ch.Change, ...]]
 
@@ -55,34 +50,10 @@ def read(text: str, dialect: str, read_inner: ReadInner) -> tuple[ch.Change, ...
     if begin is None or not ends:
         return None
     pieces = [st.text for st in split(body[begin.end() : ends[-1].start()], dialect).statements]
-    out: list[ch.Change] = []
     others: list[str] = []
-    i = 0
-    while i < len(pieces):
-        piece = pieces[i]
-        cond = _IF.match(piece)
-        if cond is not None:
-            guard = guard_of(cond.group(2), bool(cond.group(1)))
-            if guard is None:
-                return None
-            inner = [cond.group(3)] if cond.group(3).strip() else []
-            i += 1
-            while i < len(pieces) and not _END_IF.match(pieces[i]):
-                inner.append(pieces[i])
-                i += 1
-            if i == len(pieces):
-                return None
-            changes = _straight(inner, dialect, read_inner, others)
-            if changes is None:
-                return None
-            out.append(ch.Guarded(guard, tuple(changes)))
-        else:
-            changes = _straight([piece], dialect, read_inner, others)
-            if changes is None:
-                return None
-            out.extend(changes)
-        i += 1
-    if not out:
+    read_block = _Block(pieces, dialect, read_inner, others)
+    out = read_block.changes(nested=False)
+    if out is None or not out or read_block.i != len(pieces):
         return None
     if others:
         kinds = ", ".join(sorted(set(others)))
@@ -90,18 +61,135 @@ def read(text: str, dialect: str, read_inner: ReadInner) -> tuple[ch.Change, ...
     return tuple(out)
 
 
-def _straight(
-    pieces: list[str], dialect: str, read_inner: ReadInner, others: list[str]
-) -> list[ch.Change] | None:
-    out: list[ch.Change] = []
-    for text in pieces:
+class _Block:
+    """Reads statements and ``IF … THEN … END IF`` blocks, up to an END IF when nested."""
+
+    def __init__(
+        self, pieces: list[str], dialect: str, read_inner: ReadInner, others: list[str]
+    ) -> None:
+        self.pieces, self.dialect, self.read_inner, self.others = (
+            pieces,
+            dialect,
+            read_inner,
+            others,
+        )
+        self.i = 0
+
+    def changes(self, nested: bool) -> list[ch.Change] | None:
+        out: list[ch.Change] = []
+        while self.i < len(self.pieces):
+            piece = self.pieces[self.i]
+            if _END_IF.match(piece):
+                return out if nested else None
+            self.i += 1
+            if _IF.match(piece):
+                cond = conditions(piece)
+                if cond is None:
+                    return None
+                guards, first = cond
+                if first.strip():
+                    self.i -= 1
+                    self.pieces[self.i] = first  # the statement after THEN
+                inner = self.changes(nested=True)
+                if inner is None or self.i >= len(self.pieces):
+                    return None
+                self.i += 1  # END IF
+                wrapped: ch.Change = ch.Guarded(guards[-1], tuple(inner))
+                for g in reversed(guards[:-1]):
+                    wrapped = ch.Guarded(g, (wrapped,))
+                out.append(wrapped)
+                continue
+            straight = self._straight(piece)
+            if straight is None:
+                return None
+            out.extend(straight)
+        return None if nested else out
+
+    def _straight(self, text: str) -> list[ch.Change] | None:
         if _BRANCHY.match(text):
             return None
         if _DDL.match(text):
-            out.extend(read_inner(text, dialect))
-        elif not _HARMLESS.match(text):
-            others.append(text.split(None, 1)[0].upper())
-    return out
+            return list(self.read_inner(text, self.dialect))
+        if not _HARMLESS.match(text):
+            self.others.append(text.split(None, 1)[0].upper())
+        return []
+
+
+def conditions(piece: str) -> tuple[list[ch.Guard], str] | None:
+    """``IF [NOT] EXISTS (…) [AND [NOT] EXISTS (…)]… THEN rest``: the guards, and rest."""
+    m = re.match(r"\s*IF\s+", piece, re.I)
+    if m is None:
+        return None
+    i = m.end()
+    guards: list[ch.Guard] = []
+    while True:
+        m = _EXISTS.match(piece, i)
+        if m is None:
+            return None
+        end = _closing(piece, m.end())
+        if end is None:
+            return None
+        g = guard_of(piece[m.end() : end], bool(m.group(1)))
+        if g is None:
+            return None
+        guards.append(g)
+        m = _AND_THEN.match(piece, end + 1)
+        if m is None:
+            return None
+        i = m.end()
+        if m.group(1).upper() == "THEN":
+            return guards, piece[i:]
+        i += len(piece[i:]) - len(piece[i:].lstrip())
+
+
+def _closing(text: str, i: int) -> int | None:
+    """The index of the ``)`` closing the group that starts at ``i``, quotes respected."""
+    depth = 1
+    while i < len(text):
+        c = text[i]
+        if c in "'\"":
+            j = text.find(c, i + 1)
+            while j != -1 and text[j + 1 : j + 2] == c:
+                j = text.find(c, j + 2)
+            if j == -1:
+                return None
+            i = j
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return None
+
+
+# -- the catalog queries of guards -----------------------------------------------------------
+
+# relation → (kind, object kind, where the names are, table first). A name is compared with
+# a literal (``field = 'x'``), or is the one of an oid (``field@``: ``field = to_regclass('"t"')``
+# or ``to_regtype``, which also says the schema); ``a|b`` one or the other; ``?`` optional.
+_READ: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "information_schema.tables": ("table", "", ("table_name",)),
+    "pg_tables": ("table", "", ("tablename",)),
+    "information_schema.columns": ("column", "", ("table_name", "column_name")),
+    "information_schema.table_constraints": ("constraint", "", ("table_name?", "constraint_name")),
+    "pg_constraint": ("constraint", "", ("conrelid@?", "conname")),
+    "pg_indexes": ("index", "", ("tablename?", "indexname")),
+    "pg_type": ("type", "", ("oid@|typname",)),
+    "pg_enum": ("value", "", ("enumtypid@|typname", "enumlabel")),
+    "pg_extension": ("extension", "", ("extname",)),
+    "pg_namespace": ("schema", "", ("nspname",)),
+    "pg_sequences": ("sequence", "", ("sequencename",)),
+    "pg_views": ("object", "view", ("viewname",)),
+    "pg_matviews": ("object", "materialized view", ("matviewname",)),
+    "pg_proc": ("object", "function", ("proname",)),
+    "pg_collation": ("object", "collation", ("collname",)),
+    "pg_trigger": ("object", "trigger", ("tgrelid@", "tgname")),
+    "pg_policies": ("object", "policy", ("tablename", "policyname")),
+    "pg_rules": ("object", "rule", ("tablename", "rulename")),
+}
+_SCHEMA_FIELDS = ("table_schema", "schemaname", "nspname")
 
 
 def guard_of(query: str, negated: bool) -> ch.Guard | None:
@@ -111,14 +199,137 @@ def guard_of(query: str, negated: bool) -> ch.Guard | None:
         return None
     relation = src.group(1).replace('"', "").lower()
     relation = relation.removeprefix("pg_catalog.").removeprefix("public.")
-    spec = _GUARDS.get(relation)
+    spec = _READ.get(relation)
     if spec is None:
         return None
-    kind, fields = spec
+    kind, what, fields = spec
     names: list[str] = []
-    for f in fields:
-        hit = re.search(rf"\b{f}{_LITERAL}", query, re.I)
-        if hit is None:
+    schema: str | None = None
+    for spec_field in fields:
+        found = None
+        for f in spec_field.rstrip("?").split("|"):
+            if f.endswith("@"):
+                oid = _named_oid(query, f[:-1])
+                if oid is not None:
+                    schema, found = oid.schema, oid.name
+            else:
+                hit = re.search(rf"\b{f}{_LITERAL}", query, re.I)
+                found = hit.group(1).replace("''", "'") if hit is not None else None
+            if found is not None:
+                break
+        if found is None and not spec_field.endswith("?"):
             return None
-        names.append(hit.group(1).replace("''", "'"))
-    return ch.Guard(kind, tuple(names), negated)
+        if found is not None:
+            names.append(found)
+    if kind == "schema":
+        return ch.Guard(kind, tuple(names), negated, "")
+    if kind == "object":  # (kind, name) or (kind, name, table)
+        names = [what, names[-1], *names[:-1]]
+    if schema is None and kind != "extension":
+        schema = _schema(query, relation)
+    return ch.Guard(kind, tuple(names), negated, "" if kind == "extension" else schema)
+
+
+def _schema(query: str, relation: str) -> str | None:
+    """The schema a query looks in: "" the current one, None when it does not say."""
+    for f in _SCHEMA_FIELDS:
+        if f == "nspname" and relation == "pg_namespace":
+            continue
+        hit = re.search(rf"\b{f}{_LITERAL}", query, re.I)
+        if hit is not None:
+            name = hit.group(1).replace("''", "'")
+            return "" if name == "public" else name
+        if re.search(rf"\b{f}\s*=\s*current_schema(?:\(\s*\))?", query, re.I):
+            return ""
+    return None
+
+
+def _named_oid(query: str, field: str) -> QName | None:
+    """The name in ``field = to_regclass('"s"."t"')``, ``to_regtype(…)`` or ``'"t"'::regclass``."""
+    hit = re.search(
+        rf"\b{field}\s*=\s*(?:to_reg(?:class|type)\(\s*'((?:[^']|'')*)'\s*\)"
+        rf"|'((?:[^']|'')*)'::reg(?:class|type))",
+        query,
+        re.I,
+    )
+    if hit is None:
+        return None
+    text = (hit.group(1) if hit.group(1) is not None else hit.group(2)).replace("''", "'")
+    parts = [
+        p[1:-1].replace('""', '"') if p.startswith('"') else p.lower()
+        for p in re.findall(r'"(?:[^"]|"")*"|[^."]+', text)
+    ]
+    if not parts or len(parts) > 2:
+        return None
+    schema = parts[0] if len(parts) == 2 and parts[0] != "public" else ""
+    return QName(schema, parts[-1])
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _nsp(column: str) -> str:
+    return f"JOIN pg_namespace ON pg_namespace.oid = {column}"
+
+
+def _oid(g: ch.Guard, name: str, of: str = "class") -> str:
+    """``to_regclass('"s"."t"')`` (or ``to_regtype``): the oid, or NULL when there is none."""
+    from prisma_down.core.catalog import qualified  # the catalog imports the readers
+
+    return f"to_reg{of}({_lit(qualified(QName(g.schema or '', name)))})"
+
+
+# object kind → (relation, name column, how the query finds the schema or the table)
+_OBJECTS = {
+    "view": ("pg_views", "viewname", "schemaname"),
+    "materialized view": ("pg_matviews", "matviewname", "schemaname"),
+    "function": (f"pg_proc {_nsp('pronamespace')}", "proname", "nspname"),
+    "procedure": (f"pg_proc {_nsp('pronamespace')}", "proname", "nspname"),
+    "aggregate": (f"pg_proc {_nsp('pronamespace')}", "proname", "nspname"),
+    "collation": (f"pg_collation {_nsp('collnamespace')}", "collname", "nspname"),
+    "trigger": ("pg_trigger", "tgname", "tgrelid"),
+    "policy": ("pg_policies", "policyname", "tablename"),
+    "rule": ("pg_rules", "rulename", "tablename"),
+}
+
+
+def exists_query(g: ch.Guard) -> str:
+    """The query over PostgreSQL's catalogs that ``g`` stands for (``guard_of`` reads it)."""
+    s = "current_schema()" if not g.schema else _lit(g.schema)
+    n = [_lit(x) for x in g.names]
+    if g.kind == "table":
+        where = f"table_schema = {s} AND table_name = {n[0]}"
+        return f"SELECT 1 FROM information_schema.tables WHERE {where}"
+    if g.kind == "column":
+        where = f"table_schema = {s} AND table_name = {n[0]} AND column_name = {n[1]}"
+        return f"SELECT 1 FROM information_schema.columns WHERE {where}"
+    if g.kind == "constraint":
+        if len(n) == 1:
+            return f"SELECT 1 FROM pg_constraint WHERE conname = {n[0]}"
+        where = f"conrelid = {_oid(g, g.names[0])} AND conname = {n[1]}"
+        return f"SELECT 1 FROM pg_constraint WHERE {where}"
+    if g.kind == "index":
+        on = f" AND tablename = {n[0]}" if len(n) > 1 else ""
+        return f"SELECT 1 FROM pg_indexes WHERE schemaname = {s}{on} AND indexname = {n[-1]}"
+    if g.kind == "type":
+        return f"SELECT 1 FROM pg_type WHERE oid = {_oid(g, g.names[0], 'type')}"
+    if g.kind == "value":
+        where = f"enumtypid = {_oid(g, g.names[0], 'type')} AND enumlabel = {n[1]}"
+        return f"SELECT 1 FROM pg_enum WHERE {where}"
+    if g.kind == "extension":
+        return f"SELECT 1 FROM pg_extension WHERE extname = {n[0]}"
+    if g.kind == "schema":
+        return f"SELECT 1 FROM pg_namespace WHERE nspname = {n[0]}"
+    if g.kind == "sequence":
+        return f"SELECT 1 FROM pg_sequences WHERE schemaname = {s} AND sequencename = {n[0]}"
+    if g.kind == "object" and g.names[0] in _OBJECTS:
+        relation, column, scope = _OBJECTS[g.names[0]]
+        if scope == "tgrelid":
+            where = f"tgrelid = {_oid(g, g.names[2])}"
+        elif scope == "tablename":
+            where = f"schemaname = {s} AND tablename = {n[2]}"
+        else:
+            where = f"{scope} = {s}"
+        return f"SELECT 1 FROM {relation} WHERE {where} AND {column} = {n[1]}"
+    raise ValueError(f"no PostgreSQL catalog query for a {g.kind} guard {g.names}")

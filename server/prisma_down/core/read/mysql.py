@@ -3,6 +3,9 @@
 Covers the DDL Prisma writes for its ``mysql`` provider and what people add by hand:
 backticks, multi-clause ``ALTER TABLE``, ``MODIFY`` / ``CHANGE`` with the full column,
 ``DROP FOREIGN KEY``, ``DROP INDEX … ON``, ``RENAME INDEX`` / ``COLUMN``, table options.
+A guarded statement (``SET @v := IF(EXISTS (…information_schema…), '<sql>', 'DO 0')``, then
+PREPARE / EXECUTE / DEALLOCATE, as prisma-down writes them: ``core.mysql_guard``) is read as
+``<sql>`` under its guards, so the replay decides it as the server would.
 Names keep their case (MySQL on Linux compares table names exactly). Anything else falls to
 ``read.data`` or comes back ``Unsupported``: never an exception.
 """
@@ -10,6 +13,7 @@ Names keep their case (MySQL on Linux compares table names exactly). Anything el
 from __future__ import annotations
 
 from prisma_down.core import changes as ch
+from prisma_down.core import mysql_guard
 from prisma_down.core.mysql import index_key
 from prisma_down.core.read.tokens import Cursor, ReadError, tokenize
 from prisma_down.core.schema import Column, Constraint, Index, IndexElement, Opaque, QName, Table
@@ -50,6 +54,12 @@ def read(text: str) -> tuple[ch.Change, ...]:
         return (ch.Transaction(True),)
     if word == "COMMIT":
         return (ch.Transaction(False),)
+    if word == "SET":
+        found = mysql_guard.read_guarded(text)
+        if found is not None:
+            return (_guarded(*found),)
+    if mysql_guard.is_plumbing(text):
+        return (ch.SessionSetting(text),)
     if word in _SESSION and not (word == "DO" and c.is_punct("(", 1)):
         return (ch.SessionSetting(text),)
     c.next()
@@ -72,6 +82,23 @@ def read(text: str) -> tuple[ch.Change, ...]:
                 break
         return tuple(out)
     raise NotDdlError()
+
+
+def _guarded(guards: tuple[ch.Guard, ...], sql: str) -> ch.Guarded:
+    """The statement a guarded ``SET @prisma_down := IF(…)`` prepares, under its guards.
+
+    The ``SET`` stands for the ``PREPARE`` / ``EXECUTE`` after it (``core.mysql_guard``);
+    every guard is checked before the statement runs, as nested ``Guarded`` are.
+    """
+    from prisma_down.core.read import read_statement  # the package imports this module
+
+    inner = read_statement(sql, "mysql")
+    if inner.problem is not None:
+        raise ReadError(f"the guarded statement: {inner.problem}")
+    out = ch.Guarded(guards[-1], inner.changes)
+    for guard in reversed(guards[:-1]):
+        out = ch.Guarded(guard, (out,))
+    return out
 
 
 # -- CREATE

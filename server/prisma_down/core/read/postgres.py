@@ -463,29 +463,42 @@ def _create_index(c: Cursor) -> ch.Change:
 # -- ALTER
 def _alter(c: Cursor) -> tuple[ch.Change, ...]:
     if c.accept("TABLE"):
-        return _alter_table(c)
+        ie = c.if_exists()
+        c.accept("ONLY")
+        table = c.qname()
+        changes = _alter_table(c, table)
+        return _if_exists(ie, ch.Guard("table", (table.name,), False, table.schema), changes)
     if c.accept("TYPE"):
         return (_alter_type(c),)
     if c.accept("INDEX"):
-        c.if_exists()
+        ie = c.if_exists()
         old = c.qname()
         if c.accept("RENAME", "TO"):
-            return (ch.RenameIndex(old, QName(old.schema, c.name())),)
+            index = ch.Guard("index", (old.name,), False, old.schema)  # on whichever table
+            return _if_exists(ie, index, (ch.RenameIndex(old, QName(old.schema, c.name())),))
         raise ReadError("ALTER INDEX other than RENAME is not modelled")
     materialized = c.accept("MATERIALIZED")
     kind = _object_kind(c)
     if kind is not None:
         if materialized:
             kind = "materialized view"
-        c.if_exists()
+        ie = c.if_exists()
         old = c.qname()
         if kind in ("function", "procedure") and c.is_punct("("):
             c.skip_group()
         if c.accept("RENAME", "TO"):
-            return (ch.RenameObject(kind, old, QName(old.schema, c.name())),)
+            sequence = kind == "sequence"
+            names = (old.name,) if sequence else (kind, old.name)
+            guard = ch.Guard("sequence" if sequence else "object", names, False, old.schema)
+            return _if_exists(ie, guard, (ch.RenameObject(kind, old, QName(old.schema, c.name())),))
         if kind == "sequence":
             raise ReadError("ALTER SEQUENCE is not modelled")
     raise ReadError("this ALTER statement is not modelled")
+
+
+def _if_exists(ie: bool, guard: ch.Guard, changes: tuple[ch.Change, ...]) -> tuple[ch.Change, ...]:
+    """``ALTER … IF EXISTS x``: the changes happen only where ``x`` is."""
+    return (ch.Guarded(guard, changes),) if ie else changes
 
 
 def _alter_type(c: Cursor) -> ch.Change:
@@ -510,10 +523,7 @@ def _alter_type(c: Cursor) -> ch.Change:
     raise ReadError("this ALTER TYPE is not modelled")
 
 
-def _alter_table(c: Cursor) -> tuple[ch.Change, ...]:
-    c.if_exists()
-    c.accept("ONLY")
-    table = c.qname()
+def _alter_table(c: Cursor, table: QName) -> tuple[ch.Change, ...]:
     c.accept_punct("*")
     if c.accept("RENAME"):
         if c.accept("TO"):

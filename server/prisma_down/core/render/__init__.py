@@ -23,4 +23,6 @@ def render_all(changes: Sequence[ch.Change], dialect: str) -> list[str]:
     """Statements for ``changes`` in order (MySQL joins clauses on one table into one)."""
     if dialect == "mysql":
         return mysql.render_all(changes)
+    if dialect == "postgres":  # guarded changes in a row share a DO block
+        return postgres.render_all(changes)
     return [render(change, dialect) for change in changes]

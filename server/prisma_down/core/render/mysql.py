@@ -8,6 +8,11 @@ and MariaDB 10.5+ both accept: ``RENAME COLUMN`` and ``RENAME INDEX`` (MySQL 8.0
 ``ALTER TABLE … ,\\n    …``, as Prisma writes them: MySQL checks the table only once the
 whole statement is done (``DROP PRIMARY KEY, ADD PRIMARY KEY`` on an AUTO_INCREMENT column,
 ``ADD COLUMN … AUTO_INCREMENT, ADD PRIMARY KEY``), and each statement commits on its own.
+
+Guarded changes (``ch.Guarded``) are undone only where their up statement ran: a migration
+that failed half-way left the statements before the failing one applied. The guards of one
+statement are checked together before it runs (``guard_statement``): MySQL's own
+``IF [NOT] EXISTS`` where it has one, else a prepared statement (``core.mysql_guard``).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from prisma_down.core import changes as ch
+from prisma_down.core import mysql_guard
 from prisma_down.core.render.rows import delete_rows
 from prisma_down.core.schema import Column, Constraint, Index, QName
 
@@ -224,7 +230,13 @@ _STATEMENT: dict[type, Callable[..., str]] = {
 
 
 def render(change: ch.Change) -> str:
-    """One change as one MySQL statement, without the terminating ``;``."""
+    """One change as MySQL, without the terminating ``;``.
+
+    A guarded change that needs the prepared-statement check is several statements: they
+    come joined by ``;`` and a newline, the last one without it.
+    """
+    if isinstance(change, ch.Guarded):
+        return ";\n".join(render_all((change,)))
     f = _STATEMENT.get(type(change))
     if f is not None:
         return f(change)
@@ -234,44 +246,168 @@ def render(change: ch.Change) -> str:
     return f"ALTER TABLE {table_name(clause.table)} {clause.text}"
 
 
+@dataclass(frozen=True)
+class _Item:
+    """A change and the guards it runs under (outermost first)."""
+
+    change: ch.Change
+    guards: tuple[ch.Guard, ...] = ()
+
+
+def _unwrap(changes: Sequence[ch.Change], outer: tuple[ch.Guard, ...] = ()) -> list[_Item]:
+    out: list[_Item] = []
+    for c in changes:
+        if isinstance(c, ch.Guarded):
+            out += _unwrap(c.changes, (*outer, c.guard))
+        else:
+            out.append(_Item(c, outer))
+    return out
+
+
 def render_all(changes: Sequence[ch.Change]) -> list[str]:
     """Statements for ``changes`` in order: clauses on one table joined into one ALTER TABLE,
-    indexes right after a CREATE TABLE written into it."""
+    indexes right after a CREATE TABLE written into it, guarded statements checked first
+    (``guard_statement``)."""
     out: list[str] = []
-    i, n = 0, len(changes)
+    for sql, first, guards in _statements(_unwrap(changes)):
+        out += guard_statement(sql, first, guards)
+    return out
+
+
+def _statements(items: list[_Item]) -> list[tuple[str, ch.Change, list[ch.Guard]]]:
+    """Each statement, the change it starts with, and the guards it is checked against.
+
+    Guarded and unguarded changes never share a statement: an unguarded change runs in
+    every state (``core.guards`` counts on it, e.g. a foreign key dropped and added again
+    around a guarded DROP INDEX), while a statement runs whole or not at all. Guarded
+    changes share one when their checks can all be made before it runs
+    (``mysql_guard.Checks``).
+    """
+    out: list[tuple[str, ch.Change, list[ch.Guard]]] = []
+    i, n = 0, len(items)
     while i < n:
-        c = changes[i]
+        c = items[i].change
+        guarded = bool(items[i].guards)
+        checks = mysql_guard.Checks()
+        checks.admit(items[i].guards, c)
         if isinstance(c, ch.CreateTable):
-            indexes: list[Index] = []
             j = i + 1
             while j < n:
-                nxt = changes[j]
+                nxt = items[j].change
                 if not (isinstance(nxt, ch.CreateIndex) and nxt.index.table == c.table.name):
                     break
-                indexes.append(nxt.index)
+                if not _joins(items[j], guarded, checks):
+                    break
                 j += 1
-            out.append(create_table(c, indexes))
+            indexes = [
+                x.change.index for x in items[i + 1 : j] if isinstance(x.change, ch.CreateIndex)
+            ]
+            out.append((create_table(c, indexes), c, checks.guards))
             i = j
             continue
         first = _clause(c)
         if first is None:
-            out.append(render(c))
+            out.append((render(c), c, checks.guards))
             i += 1
             continue
         run = [first]
         dropped = set(first.drops)
         j = i + 1
         while j < n:
-            more = _clause(changes[j])
+            more = _clause(items[j].change)
             if more is None or more.table != first.table or more.adds & dropped:
+                break
+            if not _joins(items[j], guarded, checks):
                 break
             run.append(more)
             dropped |= more.drops
             j += 1
         if len(run) == 1:
-            out.append(render(c))
+            out.append((render(c), c, checks.guards))
         else:
             body = ",\n    ".join(x.text for x in run)
-            out.append(f"ALTER TABLE {table_name(first.table)} {body}")
+            out.append((f"ALTER TABLE {table_name(first.table)} {body}", c, checks.guards))
         i = j
     return out
+
+
+def _joins(item: _Item, guarded: bool, checks: mysql_guard.Checks) -> bool:
+    """Whether ``item`` may join a statement of guarded (or unguarded) changes."""
+    return bool(item.guards) == guarded and checks.admit(item.guards, item.change)
+
+
+_UNPREPARABLE = ("trigger", "procedure", "function", "event")  # MySQL 8 cannot PREPARE them
+
+
+def guard_statement(sql: str, first: ch.Change, guards: Sequence[ch.Guard]) -> list[str]:
+    """``sql`` (made from ``first`` and the changes after it) run only when the guards hold.
+
+    One statement is atomic in MySQL, so its guards are checked together, before it runs:
+    the native ``IF [NOT] EXISTS`` where MySQL 8 has one for that guard, else the prepared
+    statement of ``core.mysql_guard``. Triggers and routines cannot be prepared in MySQL 8:
+    they get ``IF [NOT] EXISTS`` on their own name (``CREATE TRIGGER IF NOT EXISTS`` needs
+    MySQL 8.0.29).
+    """
+    kept = _needed(guards)
+    if not kept:
+        return [sql]
+    kind = first.kind if isinstance(first, ch.DropObject) else None
+    if isinstance(first, ch.CreateObject):
+        kind = first.object.kind
+    if kind in _UNPREPARABLE or (len(kept) == 1 and _native(first, kept[0])):
+        return [_if_exists(sql, first)]
+    return mysql_guard.guarded(tuple(kept), sql)
+
+
+def _needed(guards: Sequence[ch.Guard]) -> list[ch.Guard]:
+    """The guards that say something: without repeats (an object's first check is the one
+    made before the statement runs), without checks a table check answers already (a table
+    that is missing has no columns; a column that is there has its table)."""
+    seen: dict[tuple[str, tuple[str, ...], str], ch.Guard] = {}
+    for g in guards:
+        seen.setdefault((g.kind, g.names, g.schema or ""), g)
+
+    def part(g: ch.Guard) -> bool:
+        return g.kind in ("column", "index", "constraint") and len(g.names) == 2
+
+    absent = {
+        (g.schema or "", g.names[0]) for g in seen.values() if g.kind == "table" and g.negated
+    }
+    present = {(g.schema or "", g.names[0]) for g in seen.values() if part(g) and not g.negated}
+    return [
+        g
+        for g in seen.values()
+        if not (g.negated and part(g) and (g.schema or "", g.names[0]) in absent)
+        and not (not g.negated and g.kind == "table" and (g.schema or "", g.names[0]) in present)
+    ]
+
+
+def _native(first: ch.Change, g: ch.Guard) -> bool:
+    """Whether ``g`` asks exactly what the statement's own ``IF [NOT] EXISTS`` asks."""
+    if isinstance(first, ch.CreateTable):
+        return (g.kind, g.names, g.negated) == ("table", (first.table.name.name,), True)
+    if isinstance(first, ch.DropTable):
+        return (g.kind, g.names, g.negated) == ("table", (first.name.name,), False)
+    if isinstance(first, ch.DropObject) and first.kind == "view":
+        return (g.kind, g.names, g.negated) == ("object", ("view", first.name.name), False)
+    if isinstance(first, ch.DropObject) and first.kind == "table":
+        return (g.kind, g.names, g.negated) == ("table", (first.name.name,), False)
+    return False
+
+
+def _if_exists(sql: str, first: ch.Change) -> str:
+    """``sql`` with ``IF EXISTS`` (a drop) or ``IF NOT EXISTS`` (a create) after its kind."""
+    if isinstance(first, ch.CreateObject) and first.or_replace:
+        return sql  # OR REPLACE and IF NOT EXISTS do not go together; it replaces anyway
+    words = {"TABLE", "VIEW", *(k.upper() for k in _UNPREPARABLE)}
+    m = re.match(r"\s*(?:CREATE|DROP)\b", sql, re.I)
+    if m is None:
+        return sql
+    for tok in re.finditer(r"`(?:[^`]|``)*`|'(?:[^'\\]|''|\\.)*'|[A-Za-z_]+|\S", sql):
+        if tok.group().upper() in words:
+            rest = sql[tok.end() :]
+            if re.match(r"\s+IF\s+(NOT\s+)?EXISTS\b", rest, re.I):
+                return sql
+            ine = " IF NOT EXISTS" if m.group().strip().upper() == "CREATE" else " IF EXISTS"
+            return sql[: tok.end()] + ine + rest
+    return sql

@@ -1,16 +1,21 @@
 """Changes → PostgreSQL, in Prisma's quoting and layout.
 
-Types, defaults, check bodies and object definitions are the original source text.
+Types, defaults, check bodies and object definitions are the original source text. A
+guarded change (``core.guards``) is written in its own ``IF [NOT] EXISTS`` form where
+PostgreSQL has one that says exactly what the guard says, else as a DO block over the
+catalog query ``read.do_block`` reads back.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from prisma_down.core import changes as ch
 from prisma_down.core.catalog import qualified as q
 from prisma_down.core.catalog import quote, serial_default, serial_sequence
+from prisma_down.core.read.do_block import exists_query
 from prisma_down.core.render.rows import delete_rows
 from prisma_down.core.schema import Column, Constraint, Index, QName
 
@@ -85,7 +90,8 @@ def _create_table(c: ch.CreateTable) -> str:
     prefix = f"{t.prefix} " if t.prefix else ""
     body = ",\n".join("    " + x for x in lines)
     tail = f" {t.tail}" if t.tail else ""
-    return f"CREATE {prefix}TABLE {q(t.name)} (\n{body}\n){tail}"
+    ine = "IF NOT EXISTS " if c.if_not_exists else ""
+    return f"CREATE {prefix}TABLE {ine}{q(t.name)} (\n{body}\n){tail}"
 
 
 def _create_object(c: ch.CreateObject) -> str:
@@ -200,7 +206,203 @@ _RENDER: dict[type, Callable[..., str]] = {
 
 def render(change: ch.Change) -> str:
     """One change as one PostgreSQL statement, without the terminating ``;``."""
+    if isinstance(change, ch.Guarded):
+        return _native(change) or _do_block(change)
     f = _RENDER.get(type(change))
     if f is None:
         raise ValueError(f"cannot render {type(change).__name__} for PostgreSQL")
     return f(change)
+
+
+# -- guarded changes: IF [NOT] EXISTS where PostgreSQL has it, else a DO block ---------------
+
+
+def _is(g: ch.Guard, kind: str, names: tuple[str, ...], negated: bool, schema: str) -> bool:
+    return g == ch.Guard(kind, names, negated, schema)
+
+
+_ALTER_TABLE = (
+    ch.AddColumn,
+    ch.DropColumn,
+    ch.RenameColumn,
+    ch.AlterColumnType,
+    ch.SetColumnDefault,
+    ch.SetColumnNotNull,
+    ch.SetColumnIdentity,
+    ch.AddConstraint,
+    ch.DropConstraint,
+    ch.ValidateConstraint,
+    ch.RenameConstraint,
+)
+_CREATE_INE = re.compile(
+    r"^(\s*CREATE\s+(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?(?:EXTENSION|SCHEMA|SEQUENCE)\s+)(?!IF\b)"
+    r"(?!AUTHORIZATION\b)",
+    re.I,
+)
+_HAS_INE = re.compile(
+    r"^\s*CREATE\s+(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?(?:EXTENSION|SCHEMA|SEQUENCE)\s+"
+    r"IF\s+NOT\s+EXISTS\b",
+    re.I,
+)
+_IF_EXISTS_KINDS = frozenset({"view", "materialized view", "sequence"})
+
+
+def _chain(c: ch.Guarded) -> tuple[list[ch.Guard], tuple[ch.Change, ...]]:
+    """Nested guards over one change read as one condition: ``IF a AND b``."""
+    guards = [c.guard]
+    inner = c.changes
+    while len(inner) == 1 and isinstance(inner[0], ch.Guarded):
+        guards.append(inner[0].guard)
+        inner = inner[0].changes
+    return guards, inner
+
+
+def _native(c: ch.Guarded) -> str | None:
+    """The change's own IF [NOT] EXISTS form, when it says exactly what the guard says."""
+    guards, inner = _chain(c)
+    if len(inner) != 1:
+        return None
+    x = inner[0]
+    if len(guards) == 2 and isinstance(x, ch.AddColumn):
+        table, column = guards
+        if _is(table, "table", (x.table.name,), False, x.table.schema) and _is(
+            column, "column", (x.table.name, x.column.name), True, x.table.schema
+        ):
+            return f"ALTER TABLE IF EXISTS {_add_column_ine(x)}"
+        return None
+    if len(guards) != 1:
+        return None
+    g = guards[0]
+    if isinstance(x, _ALTER_TABLE) and _is(g, "table", (x.table.name,), False, x.table.schema):
+        return re.sub(r"^ALTER TABLE ", "ALTER TABLE IF EXISTS ", render(x), count=1)
+    if isinstance(x, ch.AddColumn):
+        if _is(g, "column", (x.table.name, x.column.name), True, x.table.schema):
+            return f"ALTER TABLE {_add_column_ine(x)}"
+    elif isinstance(x, ch.DropColumn):
+        if _is(g, "column", (x.table.name, x.name), False, x.table.schema):
+            return f"ALTER TABLE IF EXISTS {q(x.table)} DROP COLUMN IF EXISTS {quote(x.name)}"
+    elif isinstance(x, ch.DropConstraint):
+        if _is(g, "constraint", (x.table.name, x.name), False, x.table.schema):
+            return f"ALTER TABLE IF EXISTS {q(x.table)} DROP CONSTRAINT IF EXISTS {quote(x.name)}"
+    elif isinstance(x, ch.CreateTable):
+        if _is(g, "table", (x.table.name.name,), True, x.table.name.schema):
+            return _create_table(ch.CreateTable(x.table, True))
+    elif isinstance(x, ch.DropTable):
+        if _is(g, "table", (x.name.name,), False, x.name.schema):
+            return f"DROP TABLE IF EXISTS {q(x.name)}"
+    elif isinstance(x, ch.RenameTable):
+        if _is(g, "table", (x.old.name,), False, x.old.schema):
+            return f"ALTER TABLE IF EXISTS {q(x.old)} RENAME TO {quote(x.new.name)}"
+    elif isinstance(x, ch.CreateIndex):
+        ix = x.index
+        if _is(g, "index", (ix.table.name, ix.name.name), True, ix.table.schema):
+            return re.sub(
+                r"^(CREATE (?:UNIQUE )?INDEX (?:CONCURRENTLY )?)", r"\1IF NOT EXISTS ", render(x)
+            )
+    elif isinstance(x, ch.DropIndex | ch.RenameIndex):
+        name = x.name if isinstance(x, ch.DropIndex) else x.old
+        if (g.kind, g.negated, g.names[-1]) == ("index", False, name.name) and g.schema in (
+            None,
+            name.schema,
+        ):
+            return re.sub(
+                r"^(DROP INDEX (?:CONCURRENTLY )?|ALTER INDEX )", r"\1IF EXISTS ", render(x)
+            )
+    elif isinstance(x, ch.DropEnum):
+        if _is(g, "type", (x.name.name,), False, x.name.schema):
+            return f"DROP TYPE IF EXISTS {q(x.name)}"
+    elif isinstance(x, ch.AddEnumValue):
+        if _is(g, "value", (x.enum.name, x.value), True, x.enum.schema):
+            return render(ch.AddEnumValue(x.enum, x.value, x.before, x.after, True))
+    elif isinstance(x, ch.CreateObject | ch.DropObject | ch.RenameObject):
+        return _native_object(g, x)
+    return None
+
+
+def _add_column_ine(c: ch.AddColumn) -> str:
+    return f"{q(c.table)} ADD COLUMN IF NOT EXISTS {column_sql(c.table, c.column)}"
+
+
+def _object_guard(kind: str, name: QName, table: QName | None, negated: bool) -> ch.Guard:
+    if kind in ("extension", "schema"):
+        return ch.Guard(kind, (name.name,), negated, "")
+    if kind in ("sequence", "type", "domain"):
+        return ch.Guard("type" if kind == "domain" else kind, (name.name,), negated, name.schema)
+    if kind in ("trigger", "policy", "rule") and table is not None:
+        return ch.Guard("object", (kind, name.name, table.name), negated, table.schema)
+    return ch.Guard("object", (kind, name.name), negated, name.schema)
+
+
+def _native_object(g: ch.Guard, x: ch.CreateObject | ch.DropObject | ch.RenameObject) -> str | None:
+    if isinstance(x, ch.CreateObject):
+        o = x.object
+        if x.or_replace or g != _object_guard(o.kind, o.name, o.table, True):
+            return None
+        if _HAS_INE.match(o.sql):
+            return o.sql
+        sql = _CREATE_INE.sub(r"\1IF NOT EXISTS ", o.sql, count=1)
+        return sql if sql != o.sql else None
+    if isinstance(x, ch.DropObject):
+        if x.table is None and x.kind in ("trigger", "policy", "rule"):
+            return None
+        if g != _object_guard(x.kind, x.name, x.table, False):
+            return None
+        return re.sub(r"^(DROP (?:MATERIALIZED )?\w+ )", r"\1IF EXISTS ", render(x), count=1)
+    if x.kind in _IF_EXISTS_KINDS and g == _object_guard(x.kind, x.old, None, False):
+        return re.sub(r"^(ALTER (?:MATERIALIZED )?\w+ )", r"\1IF EXISTS ", render(x), count=1)
+    return None
+
+
+def render_all(changes: Sequence[ch.Change]) -> list[str]:
+    """Statements for ``changes``; guarded ones in a row under the same condition (and
+    with no IF [NOT] EXISTS form of their own) share one DO block."""
+    out: list[str] = []
+    run: list[ch.Guarded] = []
+
+    def flush() -> None:
+        if len(run) > 1:
+            guards, _ = _chain(run[0])
+            merged: ch.Change = ch.Guarded(guards[-1], tuple(x for c in run for x in _chain(c)[1]))
+            for g in reversed(guards[:-1]):
+                merged = ch.Guarded(g, (merged,))
+            out.append(render(merged))
+        elif run:
+            out.append(render(run[0]))
+        run.clear()
+
+    for c in changes:
+        if isinstance(c, ch.Guarded) and _native(c) is None:
+            if run and _chain(run[0])[0] != _chain(c)[0]:
+                flush()
+            run.append(c)
+        else:
+            flush()
+            out.append(render(c))
+    flush()
+    return out
+
+
+def _do_block(c: ch.Guarded) -> str:
+    """``DO $down$ BEGIN IF … THEN …; END IF; END $down$``, under a tag the body lacks."""
+    body = "\n".join(_plpgsql(c, "  "))
+    tag, n = "$down$", 0
+    while tag in body:
+        n += 1
+        tag = f"$down{n}$"
+    return f"DO {tag} BEGIN\n{body}\nEND {tag}"
+
+
+def _plpgsql(c: ch.Change, indent: str) -> list[str]:
+    """Statements of a DO block; only first lines are indented (bodies keep their text)."""
+    if isinstance(c, ch.CreateIndex | ch.DropIndex) and c.concurrently:
+        c = replace(c, concurrently=False)  # CONCURRENTLY cannot run inside a function
+    if not isinstance(c, ch.Guarded):
+        return [indent + render(c) + ";"]
+    guards, inner = _chain(c)
+    cond = " AND ".join(
+        ("NOT " if g.negated else "") + f"EXISTS ({exists_query(g)})" for g in guards
+    )
+    out = [f"{indent}IF {cond} THEN"]
+    for x in inner:
+        out += _plpgsql(x, indent + "  ")
+    return [*out, f"{indent}END IF;"]

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 FEATURES: list[Callable[[PrismaDownServer], None]] = [documents.register, diagnostics.register]
 
-for _name in ("code_actions", "code_lens", "hover", "links", "commands"):
+for _name in ("code_actions", "code_lens", "hover", "links", "commands", "verify"):
     try:
         _module = __import__(f"prisma_down.lsp.features.{_name}", fromlist=["register"])
     except ModuleNotFoundError as _e:

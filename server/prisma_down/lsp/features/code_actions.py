@@ -5,7 +5,8 @@ editor. Where the client resolves code actions, the list carries only ``data`` a
 is built in ``codeAction/resolve`` for the one action picked (ruff-lsp's habit); ``data``
 holds the hashes of the texts it was offered for, so a resolve after an edit builds nothing.
 Where the client cannot create files (Emacs eglot), "Generate down.sql" runs a command that
-writes the file server-side instead.
+writes the file server-side instead. "Verify down.sql on a throwaway database" (kind
+``source``, on migration.sql and down.sql when down.sql exists) is always a command.
 """
 
 from __future__ import annotations
@@ -48,13 +49,19 @@ if TYPE_CHECKING:
 GENERATE_KIND = "source.generateDownSql"
 GENERATE_COMMAND = "prismaDown.generateDownSql"  # registered in features/commands.py
 QUICKFIX = types.CodeActionKind.QuickFix.value
+# Plain "source", offered only when asked for by kind (VS Code's "Source Action...", Neovim's
+# code_action{context={only={"source"}}}): a lightbulb's unfiltered request hides source
+# actions anyway. The advertised source.generateDownSql already makes clients ask for it.
+VERIFY_KIND = types.CodeActionKind.Source.value
+VERIFY_COMMAND = "prismaDown.verifyMigration"  # registered in features/verify.py
+VERIFY_TITLE = "Verify down.sql on a throwaway database"
 
 
 @dataclass(frozen=True)
 class Target:
     """What an action does and to which file: enough to build its edit later."""
 
-    kind: str  # generate | regenerate | archive | restore
+    kind: str  # generate | regenerate | archive | restore | verify
     path: Path  # the file the action was offered in
     up_sha: str  # the texts it was offered for
     down_sha: str
@@ -120,7 +127,7 @@ def offers(
     name = ctx.migration.name
     fixes = wanted(QUICKFIX, only)
     if not fixes and not wanted(GENERATE_KIND, only):
-        return
+        return  # nor VERIFY_KIND: "source" admits GENERATE_KIND
     if not fixes:
         diags = []
     if path == ctx.up_path:
@@ -160,6 +167,8 @@ def offers(
         if wrong and restoring_changes(ctx):
             target = Target("restore", path, up_sha, down_sha)
             yield Offer("Add the missing statements to down.sql", QUICKFIX, wrong, target)
+    if ctx.down_text is not None and only and wanted(VERIFY_KIND, only):
+        yield Offer(VERIFY_TITLE, VERIFY_KIND, [], Target("verify", path, up_sha, down_sha))
 
 
 def build_edit(
@@ -216,7 +225,11 @@ def actions_for(
             diagnostics=offer.diagnostics or None,
             is_preferred=True if offer.kind == QUICKFIX else None,
         )
-        if offer.target.kind == "generate" and not can_create_files(caps):
+        if offer.target.kind == "verify":
+            action.command = types.Command(
+                title=offer.title, command=VERIFY_COMMAND, arguments=[uri(ctx.up_path)]
+            )
+        elif offer.target.kind == "generate" and not can_create_files(caps):
             action.command = types.Command(
                 title=offer.title, command=GENERATE_COMMAND, arguments=[uri(ctx.up_path)]
             )

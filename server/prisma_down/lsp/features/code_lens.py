@@ -1,7 +1,8 @@
 """Code lenses: the state of a migration's down.sql above migration.sql, and a way back.
 
 migration.sql: ``down.sql missing · Generate`` / ``down.sql restores the schema`` /
-``down.sql: N problems``. down.sql: ``Undoes <migration>``. Lenses depend on other files
+``down.sql: N problems``. down.sql: ``Undoes <migration>``. Beside them, wherever a down.sql
+exists, ``Verify down.sql`` (features/verify.py). Lenses depend on other files
 (a down.sql written on disk changes migration.sql's lens), so after each analysis whose
 lenses differ the client is asked to refresh them where it supports that.
 """
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from prisma_down.lsp.server import PrismaDownServer
 
 GENERATE = "prismaDown.generateDownSql"
+VERIFY = "prismaDown.verifyMigration"  # registered in features/verify.py
+VERIFY_TITLE = "Verify down.sql"
 RESTORE_RULE = "down-does-not-restore"
 
 
@@ -48,24 +51,31 @@ def _top(script: Script | None, text: str, encoding: str) -> types.Range:
     return types.Range(start, start)
 
 
+def _verify(top: types.Range, ctx: MigrationContext) -> types.CodeLens:
+    command = types.Command(title=VERIFY_TITLE, command=VERIFY, arguments=[uri(ctx.up_path)])
+    return types.CodeLens(top, command)
+
+
 def lenses(
     ctx: MigrationContext, result: Result, path: Path, encoding: str
 ) -> list[types.CodeLens]:
     if path == ctx.up_path:
         title = up_title(ctx, result)
         up_uri = uri(ctx.up_path)
+        top = _top(ctx.up.script, ctx.up_text, encoding)
         if ctx.down_text is None:
             command = types.Command(title=title, command=GENERATE, arguments=[up_uri])
-        else:
-            command = types.Command(title=title, command=SHOW_DOWN, arguments=[uri(ctx.down_path)])
-        return [types.CodeLens(_top(ctx.up.script, ctx.up_text, encoding), command)]
+            return [types.CodeLens(top, command)]
+        command = types.Command(title=title, command=SHOW_DOWN, arguments=[uri(ctx.down_path)])
+        return [types.CodeLens(top, command), _verify(top, ctx)]
     if ctx.down_text is None:
         return []
     script = ctx.down.script if ctx.down is not None else None
+    top = _top(script, ctx.down_text, encoding)
     command = types.Command(
         title=down_title(ctx), command=SHOW_MIGRATION, arguments=[uri(ctx.up_path)]
     )
-    return [types.CodeLens(_top(script, ctx.down_text, encoding), command)]
+    return [types.CodeLens(top, command), _verify(top, ctx)]
 
 
 def _state(result: Result) -> tuple[Any, ...]:

@@ -23,7 +23,7 @@ GENERATE = "prismaDown.generateDownSql"
 GENERATE_ALL = "prismaDown.generateAll"
 
 
-def _migration_sql(args: tuple[Any, ...]) -> Path | None:
+def migration_sql(args: tuple[Any, ...]) -> Path | None:
     """The migration.sql named by the first argument: its URI, down.sql's, or the folder's."""
     if not args:
         return None
@@ -38,7 +38,7 @@ def _migration_sql(args: tuple[Any, ...]) -> Path | None:
     return path if path.name == "migration.sql" else path / "migration.sql"
 
 
-def _tell(ls: PrismaDownServer, message: str, kind: types.MessageType) -> None:
+def tell(ls: PrismaDownServer, message: str, kind: types.MessageType) -> None:
     ls.window_show_message(types.ShowMessageParams(type=kind, message=f"prisma-down: {message}"))
 
 
@@ -51,14 +51,14 @@ def _summary(written: list[str], kept: int, failed: int) -> dict[str, Any]:
     return {"written": len(written), "kept": kept, "failed": failed, "files": written}
 
 
-class _Progress:
+class Progress:
     """Work-done progress where the client shows it; silent otherwise."""
 
     def __init__(self, ls: PrismaDownServer) -> None:
         self.ls = ls
         self.token: str | None = None
 
-    async def begin(self, title: str) -> None:
+    async def begin(self, title: str, message: str | None = None) -> None:
         caps = self.ls.client_capabilities
         if not (caps.window and caps.window.work_done_progress):
             return
@@ -70,10 +70,13 @@ class _Progress:
             return
         self.token = token
         self.ls.work_done_progress.begin(
-            token, types.WorkDoneProgressBegin(title=title, cancellable=False, percentage=0)
+            token,
+            types.WorkDoneProgressBegin(
+                title=title, cancellable=False, message=message, percentage=0
+            ),
         )
 
-    def report(self, message: str, percentage: int) -> None:
+    def report(self, message: str, percentage: int | None = None) -> None:
         if self.token is not None:
             self.ls.work_done_progress.report(
                 self.token, types.WorkDoneProgressReport(message=message, percentage=percentage)
@@ -90,10 +93,10 @@ def register(ls: PrismaDownServer) -> None:
     @ls.command(GENERATE)
     async def generate_down_sql(ls: PrismaDownServer, *args: Any) -> dict[str, Any]:
         """Write one migration's down.sql if it has none, then show it."""
-        path = _migration_sql(args)
+        path = migration_sql(args)
         found = await session.context_of(path) if path is not None else None
         if path is None or found is None:
-            _tell(
+            tell(
                 ls,
                 f"not a migration: {args[0] if args else '(no argument)'}",
                 types.MessageType.Error,
@@ -102,10 +105,10 @@ def register(ls: PrismaDownServer) -> None:
         ctx = found[1]
         target = ctx.down_path
         if ctx.migration.up.error is not None and not ctx.up_text:
-            _tell(ls, f"cannot read {path}: {ctx.migration.up.error}", types.MessageType.Error)
+            tell(ls, f"cannot read {path}: {ctx.migration.up.error}", types.MessageType.Error)
             return _summary([], 0, 1)
         if ctx.down_text is not None or down_taken(ls, target):
-            _tell(
+            tell(
                 ls,
                 f"{ctx.migration.name}/down.sql exists: kept as it is",
                 types.MessageType.Warning,
@@ -114,7 +117,7 @@ def register(ls: PrismaDownServer) -> None:
         try:
             wrote = await asyncio.to_thread(_write, ctx)
         except OSError as e:
-            _tell(ls, f"could not write {target}: {e}", types.MessageType.Error)
+            tell(ls, f"could not write {target}: {e}", types.MessageType.Error)
             return _summary([], 0, 1)
         root = session.root_for(target)
         if root is not None:
@@ -123,7 +126,7 @@ def register(ls: PrismaDownServer) -> None:
             session.request(root, rescan=True)
             await session.wait(root)
         if not wrote:
-            _tell(
+            tell(
                 ls,
                 f"{ctx.migration.name}/down.sql appeared meanwhile: kept it",
                 types.MessageType.Warning,
@@ -138,7 +141,7 @@ def register(ls: PrismaDownServer) -> None:
     @ls.command(GENERATE_ALL)
     async def generate_all(ls: PrismaDownServer, *args: Any) -> dict[str, Any]:
         """Write down.sql for every migration of every root that has none."""
-        progress = _Progress(ls)
+        progress = Progress(ls)
         await progress.begin("Generating down.sql files")
         work: list[MigrationContext] = []
         for root in list(session.roots.values()):
@@ -177,5 +180,5 @@ def register(ls: PrismaDownServer) -> None:
         if failed:
             message += f"; {failed} failed"
         progress.end(message)
-        _tell(ls, message, types.MessageType.Error if failed else types.MessageType.Info)
+        tell(ls, message, types.MessageType.Error if failed else types.MessageType.Info)
         return _summary(written, kept, failed)
