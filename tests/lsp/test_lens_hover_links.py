@@ -153,7 +153,10 @@ async def test_lens_follows_down_sql_from_missing_to_restoring_to_broken(
     assert down_lenses[0].command is not None
     assert down_lenses[0].command.command == "prismaDown.showMigration"
     assert list(down_lenses[0].command.arguments or []) == [up]
-    assert down_lenses[0].range.start.line == _line_of(down, "^ALTER TABLE")
+    first = next(
+        i for i, x in enumerate(down.read_text().splitlines()) if x and not x.startswith("--")
+    )
+    assert down_lenses[0].range.start.line == first
 
     down.write_text('ALTER TABLE "Post" RENAME COLUMN "body" TO "text";\n')
     _touched(client, down, types.FileChangeType.Changed)
@@ -224,7 +227,7 @@ async def test_hover_in_down_sql_shows_the_up_statement_it_undoes(
     _touched(client, down, types.FileChangeType.Created)
     uri = _open(client, down)
 
-    got = await _hover(client, uri, _at(down, 'DROP COLUMN "slug"'))
+    got = await _hover(client, uri, _at(down, 'DROP COLUMN IF EXISTS "slug"'))
     assert got is not None
     assert "undoes line 11 of `20240402084500_add_post_slug/migration.sql`" in got
     assert 'ALTER TABLE "Post" ADD COLUMN     "slug" TEXT;' in got
@@ -286,7 +289,11 @@ async def test_definition_goes_from_a_name_to_the_migration_that_created_it(
     down = _generate(drop.parent)
     _touched(client, down, types.FileChangeType.Created)
     down_uri = _open(client, down)
-    line = _line_of(down, "^ALTER TABLE")
+    line = next(
+        i
+        for i, x in enumerate(down.read_text().splitlines())
+        if '"User"' in x and not x.lstrip().startswith("--")
+    )
     at_user = types.Position(line, down.read_text().splitlines()[line].index('"User"') + 1)
     got = await _until(lambda: _definition(client, down_uri, at_user), bool)
     assert got[0].uri == init.as_uri() and got[0].range.start == create_user
