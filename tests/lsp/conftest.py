@@ -10,7 +10,7 @@ import shutil
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 import pytest
 import pytest_lsp
@@ -62,3 +62,19 @@ async def client(request: Any, lsp_client: LanguageClient, project: Path) -> Asy
     )
     yield
     await lsp_client.shutdown_session()
+
+
+def tell_actions_from_commands(lsp_client: LanguageClient) -> None:
+    """Read a code action list the way clients do: a CodeAction whose ``command`` is a
+    Command object is a CodeAction (lsprotocol takes anything with a "command" key for a
+    Command)."""
+    converter = lsp_client.protocol._converter
+
+    def command_or_action(obj: Any, _: type) -> types.Command | types.CodeAction:
+        kind = types.Command if isinstance(obj.get("command"), str) else types.CodeAction
+        return converter.structure(obj, kind)  # type: ignore[no-any-return]
+
+    converter.register_structure_hook(
+        Union[types.Command, types.CodeAction],  # noqa: UP007 (the very key lsprotocol uses)
+        command_or_action,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import pytest
 import pytest_lsp
@@ -14,6 +14,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from prisma_down.core.text import Span
 from prisma_down.lsp.edits import EditBuilder, write_new
+from tests.lsp.conftest import tell_actions_from_commands
 from tests.lsp.test_code_actions import (
     GENERATE_KIND,
     actions,
@@ -35,18 +36,7 @@ GENERATE_ALL = "prismaDown.generateAll"
 )
 async def emacs(lsp_client: LanguageClient, project: Path) -> AsyncIterator[None]:
     """Eglot's capabilities: no CreateFile, no codeAction/resolve, no showDocument."""
-    converter = lsp_client.protocol._converter
-
-    def command_or_action(obj: Any, _: type) -> types.Command | types.CodeAction:
-        # lsprotocol reads any object with a "command" key as a Command, even a CodeAction
-        # whose "command" is a Command object; clients (eglot, VS Code) look at its type.
-        kind = types.Command if isinstance(obj.get("command"), str) else types.CodeAction
-        return converter.structure(obj, kind)  # type: ignore[no-any-return]
-
-    converter.register_structure_hook(
-        Union[types.Command, types.CodeAction],  # noqa: UP007 (the very key lsprotocol uses)
-        command_or_action,
-    )
+    tell_actions_from_commands(lsp_client)
 
     @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
     def register_capability(params: types.RegistrationParams) -> None:

@@ -13,14 +13,14 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from prisma_down.verify.postgres import PostgresServer
-from tests.lsp.conftest import PROFILES
+from tests.lsp.conftest import PROFILES, tell_actions_from_commands
 from tests.lsp.test_code_actions import actions, open_doc, wait_diagnostics
 from tests.verify.conftest import pg_db, pg_server  # noqa: F401 (fixtures)
 from tests.verify.test_verify_command import PG_HISTORY, SQLITE_HISTORY
@@ -38,18 +38,7 @@ TIMINGS: dict[str, float] = {}
 )
 async def client(request: Any, lsp_client: LanguageClient) -> AsyncIterator[None]:
     """A client the test initialises with :func:`start`, on the project it wrote."""
-    converter = lsp_client.protocol._converter
-
-    def command_or_action(obj: Any, _: type) -> types.Command | types.CodeAction:
-        # lsprotocol reads any object with a "command" key as a Command, even a CodeAction
-        # whose "command" is a Command object (as in test_commands.py).
-        kind = types.Command if isinstance(obj.get("command"), str) else types.CodeAction
-        return converter.structure(obj, kind)  # type: ignore[no-any-return]
-
-    converter.register_structure_hook(
-        Union[types.Command, types.CodeAction],  # noqa: UP007 (the very key lsprotocol uses)
-        command_or_action,
-    )
+    tell_actions_from_commands(lsp_client)
 
     @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
     def register_capability(params: types.RegistrationParams) -> None:
