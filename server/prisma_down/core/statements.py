@@ -54,6 +54,10 @@ class Script:
 
 
 _IDENT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
+_IDENT_RUN = re.compile(r"[A-Za-z0-9_$]+")
+_BLANKS = re.compile(r"[ \t\r\n\f\v]+")
+# Code that cannot start a quote, a comment or a statement's end: skipped in one step.
+_PLAIN = re.compile(r"[^ \t\r\n\f\v;'\"`$\-/#\[]+")
 
 
 def _dollar_tag(text: str, i: int) -> str | None:
@@ -108,7 +112,7 @@ def split(text: str, dialect: str = "postgres") -> Script:
     while i < n:
         c = text[i]
         if c in " \t\r\n\f\v":
-            i += 1
+            i = _BLANKS.match(text, i).end()  # type: ignore[union-attr]
             continue
         nxt = text[i + 1] if i + 1 < n else ""
         if (c == "-" and nxt == "-") or (c == "#" and mysql):
@@ -141,6 +145,10 @@ def split(text: str, dialect: str = "postgres") -> Script:
             continue
         if start is None:
             start = i
+        plain = _PLAIN.match(text, i)
+        if plain is not None:
+            i = last_code_end = plain.end()
+            continue
         if c == ";" and dialect == "sqlite" and _in_trigger_body(text[start:i]):
             last_code_end = i + 1  # CREATE TRIGGER ... BEGIN ...; ...; END: one statement
             i += 1
@@ -202,7 +210,6 @@ def _skip_token(
     text: str, i: int, c: str, nxt: str, mysql: bool, tsql: bool, pg: bool, sqlite: bool = False
 ) -> int:
     """The offset after the token starting at ``i``; -1 when a quote never closes."""
-    n = len(text)
     if c == "'":
         escapes = mysql or (pg and i > 0 and text[i - 1] in "eE" and not _ident_before(text, i - 1))
         return _close_quote(text, i + 1, "'", escapes)
@@ -218,10 +225,7 @@ def _skip_token(
             j = text.find(tag, i + len(tag))
             return -1 if j == -1 else j + len(tag)
     if c in _IDENT_CHARS:
-        j = i + 1
-        while j < n and text[j] in _IDENT_CHARS:
-            j += 1
-        return j
+        return _IDENT_RUN.match(text, i).end()  # type: ignore[union-attr]
     return i + 1
 
 
@@ -230,16 +234,19 @@ def _ident_before(text: str, i: int) -> bool:
 
 
 def _close_quote(text: str, i: int, q: str, backslash: bool) -> int:
+    """The offset after the quote ``q`` that closes at or after ``i`` (``qq`` is an escaped
+    ``q``; with ``backslash``, ``\\x`` is one escaped character); -1 when none does."""
     n = len(text)
-    while i < n:
-        ch = text[i]
-        if backslash and ch == "\\":
-            i += 2
-            continue
-        if ch == q:
-            if i + 1 < n and text[i + 1] == q:
-                i += 2
+    while True:
+        j = text.find(q, i)
+        if j < 0:
+            return -1
+        if backslash:
+            k = text.find("\\", i, j)
+            if k >= 0:
+                i = k + 2  # the escaped character may be the quote itself
                 continue
-            return i + 1
-        i += 1
-    return -1
+        if j + 1 < n and text[j + 1] == q:
+            i = j + 2
+            continue
+        return j + 1

@@ -6,8 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from prisma_down.core import changes as ch
-from prisma_down.core.read import cockroach, data, do_block, mysql, postgres, sqlite, tsql
+from prisma_down.core.read import data, postgres
 from prisma_down.core.read.tokens import ReadError
+
+# The other dialects' readers are imported where they are used: a PostgreSQL history (most
+# of them) should not pay for loading the MySQL, SQLite and SQL Server readers at start-up.
 
 
 @dataclass(frozen=True)
@@ -22,24 +25,34 @@ SUPPORTED = ("postgres", "sqlite", "mysql", "tsql", "cockroachdb")
 def read_statement(text: str, dialect: str) -> Reading:
     """Never raises: an unreadable statement becomes an Unsupported change with a problem."""
     if dialect in ("postgres", "cockroachdb") and text[:2].upper() == "DO":
+        from prisma_down.core.read import do_block
+
         block = do_block.read(text, dialect, _read_inner)
         if block is not None:
             return Reading(block)
     try:
         if dialect == "sqlite":
+            from prisma_down.core.read import sqlite
+
             return Reading(sqlite.read(text))
         if dialect == "mysql":
+            from prisma_down.core.read import mysql
+
             try:
                 return Reading(mysql.read(text))
             except mysql.NotDdlError:
                 return Reading(data.read(mysql.cursor(text), text, dialect))
         if dialect == "tsql":
+            from prisma_down.core.read import tsql
+
             try:
                 return Reading(tsql.read(text))
             except tsql.NotDdlError:
                 return Reading(data.read(tsql.cursor(text), text, dialect))
         try:
             if dialect == "cockroachdb":
+                from prisma_down.core.read import cockroach
+
                 return Reading(cockroach.read(text))
             return Reading(postgres.read(text, dialect))
         except Exception as e:
@@ -61,6 +74,8 @@ def idioms(texts: Sequence[str], readings: list[Reading], dialect: str) -> list[
     """
     if dialect != "sqlite":
         return readings
+    from prisma_down.core.read import sqlite
+
     grouped = sqlite.redefinitions(texts, [r.changes for r in readings])
     return [
         r if r.changes == g else Reading(g, r.problem)

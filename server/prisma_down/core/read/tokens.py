@@ -1,37 +1,30 @@
-"""A cursor over sqlglot's tokens that keeps every token's exact source offsets.
+"""A cursor over a statement's tokens that keeps every token's exact source offsets.
 
 Readers slice the ORIGINAL text between tokens (types, defaults, check bodies) instead of
 re-printing sqlglot's tree: its generator rewrites user SQL (``SERIAL`` → identity column).
+
+Tokens come from sqlglot's tokenizer, except that PostgreSQL statements in the plain shape
+Prisma writes are cut by one regular expression here first (the same tokens, several times
+faster, and no sqlglot import for a history that needs no parse); anything unusual goes to
+sqlglot, so both paths always agree (tests/core/test_tokens.py holds them to it).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-
-from sqlglot.dialects.dialect import Dialect
-from sqlglot.tokenizer_core import TokenType
+from typing import TYPE_CHECKING, NamedTuple
 
 from prisma_down.core.schema import QName
+
+if TYPE_CHECKING:
+    from sqlglot.dialects.dialect import Dialect
 
 
 class ReadError(Exception):
     """The statement is not in a shape the reader understands."""
 
 
-_STRINGS = frozenset(
-    {
-        TokenType.STRING,
-        TokenType.BYTE_STRING,
-        TokenType.NATIONAL_STRING,
-        TokenType.HEREDOC_STRING,
-        TokenType.RAW_STRING,
-        TokenType.BIT_STRING,
-        TokenType.HEX_STRING,
-        TokenType.UNICODE_STRING,
-    }
-)
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 _SQLGLOT = {
     "postgres": "postgres",
@@ -43,9 +36,12 @@ _SQLGLOT = {
 _DIALECTS: dict[str, Dialect] = {}
 
 
-@dataclass(frozen=True, slots=True)
-class Tok:
-    """``kind``: word, ident (quoted identifier), string, number or punct."""
+class Tok(NamedTuple):
+    """``kind``: word, ident (quoted identifier), string, number or punct.
+
+    A named tuple, not a dataclass: a history has ~100,000 tokens, and a tuple is built in
+    half the time.
+    """
 
     kind: str
     text: str  # a word as written, an identifier's name, a string's source text
@@ -57,8 +53,72 @@ class Tok:
         return self.text.upper()
 
 
+# PostgreSQL's plain token shapes, in the order they must be tried. Whatever is not here
+# (a backslash in a standard string, ``$1``, ``!~``, nested comments, non-ASCII words …)
+# stops the fast path: sqlglot decides those.
+_PG_TOKEN = re.compile(
+    r"""(?:\s+|--[^\n]*|/\*(?:[^*/]|\*(?!/)|/(?!\*))*\*/)*
+    (?:(?P<ident>"(?:[^"]|"")+")
+    |(?P<string>(?:[EeBbXxNn](?=')|U&(?='))?'(?:[^'\\]|''|\\[^'])*')
+    |(?P<estring>[Ee]'(?:[^'\\]|''|\\.)*')
+    |(?P<word>[A-Za-z_][A-Za-z0-9_$]*(?![\x80-\U0010ffff]))
+    |(?P<dollar>\$(?P<tag>[A-Za-z_][A-Za-z0-9_]*)?\$)
+    |(?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?(?![A-Za-z0-9_$.]))
+    |(?P<punct>[(),;\[\]]|\?(?![|&?])|(?:->>|\#>>|::|->|=>|\|\||@>|<@|<>|<=|>=|!=|\#>|~~|:=|~(?!\*)|[.*+\-/%=<>])
+        (?![<>=!~@#&|^:?/%+-])))?
+    """,
+    re.X,
+)
+
+
+def _pg_fast(text: str) -> list[Tok] | None:
+    """PostgreSQL tokens by one regular expression, or None where sqlglot must decide.
+
+    One match per token: the blanks and comments before a token are part of its match.
+    """
+    out: list[Tok] = []
+    append = out.append
+    pos, end = 0, len(text)
+    match = _PG_TOKEN.match
+    while pos < end:
+        m = match(text, pos)
+        kind = m.lastgroup if m is not None else None
+        if m is None or kind is None:
+            if m is not None and m.end() == end:
+                break  # only blanks and comments were left
+            return None
+        start, stop = m.span(kind)
+        if kind == "word" or kind == "punct" or kind == "number":
+            append(Tok(kind, text[start:stop], start, stop))
+        elif kind == "ident":
+            append(Tok("ident", text[start + 1 : stop - 1].replace('""', '"'), start, stop))
+        elif kind == "dollar":
+            tag = text[start:stop]
+            close = text.find(tag, stop)
+            if close < 0:
+                return None
+            stop = close + len(tag)
+            append(Tok("string", text[start:stop], start, stop))
+        else:
+            append(Tok("string", text[start:stop], start, stop))
+        pos = stop
+    return out
+
+
 def tokenize(text: str, dialect: str) -> list[Tok]:
     """Tokens of one statement; raises ReadError where sqlglot's tokenizer gives up."""
+    if dialect in ("postgres", "cockroachdb"):
+        fast = _pg_fast(text)
+        if fast is not None:
+            return fast
+    return sqlglot_tokens(text, dialect)
+
+
+def sqlglot_tokens(text: str, dialect: str) -> list[Tok]:
+    """sqlglot's tokens, as ours: multi-word keywords split back into words."""
+    from sqlglot.dialects.dialect import Dialect
+    from sqlglot.tokenizer_core import TokenType
+
     d = _DIALECTS.get(dialect)
     if d is None:
         d = _DIALECTS[dialect] = Dialect.get_or_raise(_SQLGLOT.get(dialect, "postgres"))
@@ -66,6 +126,16 @@ def tokenize(text: str, dialect: str) -> list[Tok]:
         raw = d.tokenize(text)
     except Exception as e:  # sqlglot raises TokenError and, on odd input, others
         raise ReadError(f"cannot tokenize: {str(e).splitlines()[0][:200]}") from None
+    strings = {
+        TokenType.STRING,
+        TokenType.BYTE_STRING,
+        TokenType.NATIONAL_STRING,
+        TokenType.HEREDOC_STRING,
+        TokenType.RAW_STRING,
+        TokenType.BIT_STRING,
+        TokenType.HEX_STRING,
+        TokenType.UNICODE_STRING,
+    }
     out: list[Tok] = []
     for t in raw:
         start, end = t.start, t.end + 1
@@ -73,7 +143,7 @@ def tokenize(text: str, dialect: str) -> list[Tok]:
         tt = t.token_type
         if tt == TokenType.IDENTIFIER:
             out.append(Tok("ident", t.text, start, end))
-        elif tt in _STRINGS:
+        elif tt in strings:
             out.append(Tok("string", src, start, end))
         elif tt == TokenType.NUMBER:
             out.append(Tok("number", src, start, end))

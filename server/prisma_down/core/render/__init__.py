@@ -1,28 +1,33 @@
-"""Renderers: changes → SQL text, one module per dialect family."""
+"""Renderers: changes → SQL text, one module per dialect family (each loaded when used)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from importlib import import_module
+from typing import Any
 
 from prisma_down.core import changes as ch
-from prisma_down.core.render import mysql, postgres, sqlite, tsql
+
+_MODULES = {"sqlite": "sqlite", "mysql": "mysql", "tsql": "tsql"}
+
+
+def _module(dialect: str) -> Any:
+    return import_module(f"prisma_down.core.render.{_MODULES.get(dialect, 'postgres')}")
 
 
 def render(change: ch.Change, dialect: str) -> str:
     """One change as one statement of ``dialect``, without the terminating ``;``."""
-    if dialect == "sqlite":
-        return sqlite.render(change)
-    if dialect == "mysql":
-        return mysql.render(change)
-    if dialect == "tsql":
-        return tsql.render(change)
-    return postgres.render(change)
+    text: str = _module(dialect).render(change)
+    return text
 
 
 def render_all(changes: Sequence[ch.Change], dialect: str) -> list[str]:
-    """Statements for ``changes`` in order (MySQL joins clauses on one table into one)."""
-    if dialect == "mysql":
-        return mysql.render_all(changes)
-    if dialect == "postgres":  # guarded changes in a row share a DO block
-        return postgres.render_all(changes)
+    """Statements for ``changes`` in order.
+
+    MySQL joins clauses on one table into one statement; PostgreSQL puts guarded
+    changes in a row into one DO block.
+    """
+    if dialect in ("mysql", "postgres"):
+        out: list[str] = _module(dialect).render_all(changes)
+        return out
     return [render(change, dialect) for change in changes]
