@@ -678,6 +678,10 @@ def _create_object(cat: Catalog, c: ch.CreateObject) -> Catalog:
         if c.if_not_exists:
             return cat
         raise CatalogError(f'{o.kind} "{o.name}" already exists')
+    if o.kind in ("view", "materialized view") and "*" in o.sql:
+        from prisma_down.core.view_stars import expand  # it reads tokens, which import us
+
+        o = replace(o, expanded=expand(o.sql, cat))
     objects = dict(cat.objects)
     objects[key] = o
     return replace(cat, objects=objects)

@@ -25,6 +25,7 @@ from prisma_down.core.catalog import (
     using_index,
 )
 from prisma_down.core.schema import Column, Constraint, Enum, Opaque, QName
+from prisma_down.core.view_stars import expand
 
 
 class Risk(enum.Enum):
@@ -428,15 +429,25 @@ def replace_enum(cat: Catalog, name: QName, values: tuple[str, ...]) -> list[ch.
     return out + comments_on(cat, "TYPE", comment_target(name))  # it went with the old type
 
 
+def as_created(o: Opaque, cat: Catalog) -> Opaque:
+    """``o`` to re-create in ``cat``: a view whose stars would now mean other columns than
+    when it was created is written with the columns they meant then (core.view_stars)."""
+    if o.expanded is None:
+        return o
+    if expand(o.sql, cat) == o.expanded:
+        return o  # the same columns today: keep the text as its author wrote it
+    return replace(o, sql=o.expanded, expanded=None)
+
+
 def _create_object(c: ch.CreateObject, cat: Catalog) -> Inverse:
     o = c.object
     prev = cat.object(o.kind, o.name, o.table)
     if prev is not None:
         if c.or_replace and o.kind in ("view", "materialized view"):
             # CREATE OR REPLACE VIEW cannot drop or rename columns: drop it and re-create it
-            return _exact(ch.DropObject(o.kind, o.name), ch.CreateObject(prev))
+            return _exact(ch.DropObject(o.kind, o.name), ch.CreateObject(as_created(prev, cat)))
         if c.or_replace:
-            return _exact(ch.CreateObject(prev, or_replace=True))
+            return _exact(ch.CreateObject(as_created(prev, cat), or_replace=True))
         if c.if_not_exists:
             return NOTHING
     return _exact(ch.DropObject(o.kind, o.name, table=o.table))
@@ -455,7 +466,10 @@ def _drop_object(c: ch.DropObject, cat: Catalog) -> Inverse:
             f'{c.kind} "{c.name.name}" is not created earlier in the history, '
             "so its definition is unknown"
         )
-    return _exact(ch.CreateObject(prev), *comments_on(cat, c.kind.upper(), comment_target(c.name)))
+    return _exact(
+        ch.CreateObject(as_created(prev, cat)),
+        *comments_on(cat, c.kind.upper(), comment_target(c.name)),
+    )
 
 
 def _rename_object(c: ch.RenameObject, cat: Catalog) -> Inverse:

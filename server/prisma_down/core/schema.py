@@ -6,7 +6,7 @@ can be kept and shared without copying.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, order=True)
@@ -134,3 +134,6 @@ class Opaque:
     name: QName
     sql: str
     table: QName | None = None
+    # a view's text with its stars spelled out as the columns they meant when it was
+    # created (core.view_stars); None when it has none
+    expanded: str | None = field(default=None, compare=False)
