@@ -88,6 +88,24 @@ def test_snapshot_tells_apart(tmp_path: Path, a: str, b: str, words: str) -> Non
     assert found and words in " ".join(found), found
 
 
+def test_index_differences_read_as_sql_not_python(tmp_path: Path) -> None:
+    a = 'CREATE TABLE "t" ("a" INT, "b" INT); CREATE INDEX "i" ON "t"("a")'
+    b = 'CREATE TABLE "t" ("a" INT, "b" INT); CREATE UNIQUE INDEX "i" ON "t"("a", "b" DESC)'
+    assert diff(_schema(tmp_path, a), _schema(tmp_path, b)) == [  # type: ignore[arg-type]
+        'index "i" is CREATE INDEX "i" ON "t"("a") before, '
+        'CREATE UNIQUE INDEX "i" ON "t"("a", "b" DESC) after'
+    ]
+    # the ones SQLite makes for a UNIQUE constraint have no SQL of their own
+    c = 'CREATE TABLE "t" ("a" INT, "b" INT, UNIQUE ("a"))'
+    d = 'CREATE TABLE "t" ("a" INT, "b" INT, UNIQUE ("a", "b"))'
+    found = diff(_schema(tmp_path, c), _schema(tmp_path, d))  # type: ignore[arg-type]
+    assert any(
+        f == 'index "sqlite_autoindex_t_1" is UNIQUE on "t" ("a") (a UNIQUE constraint\'s) '
+        'before, UNIQUE on "t" ("a", "b") (a UNIQUE constraint\'s) after'
+        for f in found
+    ), found
+
+
 def test_snapshot_ignores_layout_and_quoting(tmp_path: Path) -> None:
     a = 'CREATE TABLE "t" (\n    "a" TEXT NOT NULL, -- why\n    [b] int\n)'
     b = "create table t (a TEXT not null, `b` INT)"

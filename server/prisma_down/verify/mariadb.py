@@ -97,6 +97,10 @@ class MariaDBServer:
             if self._user is not None:
                 os.chown(self._dir, self._user.pw_uid, self._user.pw_gid)
             data = self._dir / "data"
+            scratch = self._dir / "tmp"  # its own temporary tables, not the shared /tmp's
+            scratch.mkdir()
+            if self._user is not None:
+                os.chown(scratch, self._user.pw_uid, self._user.pw_gid)
             self._run(
                 install, "--no-defaults", f"--datadir={data}",
                 "--auth-root-authentication-method=normal", "--skip-test-db",
@@ -110,6 +114,7 @@ class MariaDBServer:
                     "--no-defaults",
                     f"--datadir={data}",
                     f"--socket={self.socket}",
+                    f"--tmpdir={scratch}",
                     "--skip-networking",
                     f"--pid-file={self._dir / 'mysqld.pid'}",
                     f"--log-error={log}",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +81,7 @@ class Index:
     origin: str  # c (CREATE INDEX), u (UNIQUE), pk
     partial: bool
     columns: tuple[tuple[str | None, int, str, int], ...]  # (name, desc, collation, key)
+    text: str | None = field(default=None, compare=False)  # as written, to show
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,13 @@ def snapshot(conn: sqlite3.Connection) -> Snapshot:
                 for _, _, col, desc, coll, key in conn.execute(f"PRAGMA index_xinfo({_q(name)})")
             )
             indexes[name] = Index(
-                table, normalise(sql) if sql else None, bool(unique), origin, bool(partial), cols
+                table,
+                normalise(sql) if sql else None,
+                bool(unique),
+                origin,
+                bool(partial),
+                cols,
+                " ".join(sql.split()) if sql else None,
             )
     return Snapshot(tables, indexes, others)
 
@@ -181,7 +188,7 @@ def diff(before: Snapshot, after: Snapshot) -> list[str]:
             if (x or y).table not in gone:  # type: ignore[union-attr]
                 out.append(f"index {_q(name)} {_presence(x is not None)}")
         elif x != y:
-            out.append(f"index {_q(name)} differs: {x} before, {y} after")
+            out.append(f"index {_q(name)} is {_index(x)} before, {_index(y)} after")
     for key in sorted(before.others.keys() | after.others.keys()):
         s, t = before.others.get(key), after.others.get(key)
         if s is None or t is None:
@@ -214,6 +221,21 @@ def _table_diff(name: str, a: Table, b: Table) -> list[str]:
     if not out and a.sql != b.sql:
         out.append(f"definition of {_q(name)} differs: {a.sql} before, {b.sql} after")
     return out
+
+
+def _index(ix: Index) -> str:
+    """An index in a reader's words: ``UNIQUE on "Post" ("slug", "id" DESC) WHERE …``."""
+    if ix.text is not None:
+        return ix.text
+    keys = [c for c in ix.columns if c[3]]  # index_xinfo also lists the rowid it carries
+    cols = ", ".join(
+        (_q(n) if n is not None else "<expression>")
+        + (" DESC" if desc else "")
+        + (f" COLLATE {coll}" if coll.upper() != "BINARY" else "")
+        for n, desc, coll, _ in keys
+    )
+    made = {"pk": " (the PRIMARY KEY's)", "u": " (a UNIQUE constraint's)"}.get(ix.origin, "")
+    return f"{'UNIQUE ' if ix.unique else ''}on {_q(ix.table)} ({cols}){made}"
 
 
 def _presence(was_before: bool) -> str:
