@@ -177,13 +177,15 @@ async def test_a_failing_down_sql_is_one_diagnostic_with_the_database_message(
 ) -> None:
     root = sqlite_project(tmp_path)
     down = root / "prisma/migrations/3_add_name/down.sql"
-    down.write_text('-- undo\nDROP TABLE "Nope";\n')
+    down.write_text('-- undo\nDROP TABLE IF EXISTS "Other";\nDROP TABLE "Nope";\n')
     await start(client, root)
     got = await run(client, VERIFY, down.parent.as_uri())  # the folder's URI too
     assert [v["status"] for v in got["verdicts"]] == ["down-failed"]
     (d,) = verified(await wait_diagnostics(client, down, ours(bool)))
-    assert d.message == "down.sql failed: OperationalError: no such table: Nope"
-    assert d.range.start.line == 1
+    assert d.message == (
+        "down.sql failed: OperationalError: no such table: Nope (statement at line 3)"
+    )
+    assert d.range.start.line == 2  # on the statement that failed, not the first one
 
 
 async def test_edits_in_the_editor_are_what_is_verified_and_make_it_stale(
@@ -200,7 +202,7 @@ async def test_edits_in_the_editor_are_what_is_verified_and_make_it_stale(
     assert [d.message for d in diags] == [
         'column "User"."name" was not there before, is there after down.sql',
         "migration.sql failed when applied again after down.sql: "
-        "OperationalError: duplicate column name: name",
+        "OperationalError: duplicate column name: name (statement at line 1)",
     ]
     client.text_document_did_change(
         types.DidChangeTextDocumentParams(

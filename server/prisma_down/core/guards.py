@@ -17,9 +17,10 @@ existence fact that can, first one the undone statement itself changed (an enum 
 added, the old name of what it renamed); when none can, the natural guard, which at least
 keeps it from failing.
 
-Only PostgreSQL and MySQL: SQLite's table redefinitions, SQL Server's TRY/CATCH wrapper and
-CockroachDB's schema changes (run as background jobs) fail in ways not modelled here, so
-their down.sql files are left as they were.
+Only PostgreSQL and MySQL. SQLite has no conditional DDL but IF [NOT] EXISTS, which its
+renderer writes on every DROP and CREATE of a down.sql (core.render.sqlite); SQL Server's
+TRY/CATCH wrapper and CockroachDB's schema changes (run as background jobs) fail in ways
+not modelled here, so their down.sql files are left as they were.
 """
 
 from __future__ import annotations

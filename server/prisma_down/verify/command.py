@@ -224,7 +224,7 @@ def _sqlite() -> Iterator[Target]:
     with tempfile.TemporaryDirectory(prefix="prisma-down-verify-") as folder:
         conn = sqlite.connect(Path(folder) / "verify.db")
         try:
-            yield Target(conn, sqlite.apply, sqlite.snapshot, sqlite.diff, "SQLite", _sqlite_empty)
+            yield Target(conn, sqlite.apply, sqlite.snapshot, sqlite.diff, "SQLite", reset_sqlite)
         finally:
             conn.close()
 
@@ -284,7 +284,7 @@ def _private_mariadb() -> Iterator[Target]:
         server.stop()
 
 
-def _sqlite_empty(conn: Any) -> None:
+def reset_sqlite(conn: Any) -> None:
     """Drop every table, view, index and trigger of a SQLite database."""
     rows = conn.execute(
         "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
@@ -653,6 +653,7 @@ __all__ = [
     "failed",
     "mask_url",
     "reset_postgres",
+    "reset_sqlite",
     "scrub",
     "verify",
 ]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from prisma_down.core.read.tokens import ReadError, tokenize
+from prisma_down.core.statements import split
 
 
 def connect(path: Path | str) -> sqlite3.Connection:
@@ -28,23 +29,34 @@ def connect(path: Path | str) -> sqlite3.Connection:
 def apply(conn: sqlite3.Connection, script: str) -> str | None:
     """Run a whole script as ``prisma db execute`` does: as given, statement by statement.
 
-    Returns the error text, or None. A failing script is undone (the database is copied
-    back from before it), so checks go on from a known state, as on PostgreSQL, where a
-    failing script leaves nothing behind. Each script starts with foreign keys enforced,
-    as on a fresh Prisma connection.
+    Returns the error text with the line of the statement that failed, or None. A failing
+    script is undone (the database is copied back from before it), so checks go on from a
+    known state, as on PostgreSQL, where a failing script leaves nothing behind. Each
+    script starts with foreign keys enforced, as on a fresh Prisma connection.
     """
     saved = sqlite3.connect(":memory:")
     try:
         conn.backup(saved)
-        conn.executescript(script)
-    except sqlite3.Error as e:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        saved.backup(conn)
-        return f"{type(e).__name__}: {e}"
+        error = run(conn, script)
+        if error is not None:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            saved.backup(conn)
+        return error
     finally:
         saved.close()
         conn.execute("PRAGMA foreign_keys=ON")
+
+
+def run(conn: sqlite3.Connection, script: str) -> str | None:
+    """Run ``script`` statement by statement and stop at the first error, leaving what ran
+    (as ``prisma db execute`` does); the error names the statement's line."""
+    for st in split(script, "sqlite").statements:
+        try:
+            conn.executescript(st.text + ";")
+        except sqlite3.Error as e:
+            line = script.count("\n", 0, st.span.start) + 1
+            return f"{type(e).__name__}: {e} (statement at line {line})"
     return None
 
 

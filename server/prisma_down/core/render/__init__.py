@@ -25,9 +25,10 @@ def render_all(changes: Sequence[ch.Change], dialect: str) -> list[str]:
     """Statements for ``changes`` in order.
 
     MySQL joins clauses on one table into one statement; PostgreSQL puts guarded
-    changes in a row into one DO block.
+    changes in a row into one DO block; SQLite writes each one runnable after a half-applied
+    migration.
     """
-    if dialect in ("mysql", "postgres"):
+    if dialect in ("mysql", "postgres", "sqlite"):
         out: list[str] = _module(dialect).render_all(changes)
         return out
     return [render(change, dialect) for change in changes]

@@ -8,7 +8,8 @@ A table redefinition is several statements, written as Prisma writes them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 
 from prisma_down.core import changes as ch
 from prisma_down.core.catalog import qualified as q
@@ -91,14 +92,14 @@ def create_table_sql(t: Table, name: QName | None = None) -> str:
     return f"CREATE {prefix}TABLE {q(name or t.name)} (\n{body}\n){tail}"
 
 
-def redefine_sql(c: ch.RedefineTable) -> str:
+def redefine_sql(c: ch.RedefineTable, temp_name: str = "") -> str:
     """Prisma's RedefineTables block (Prisma 5.x): new_X, copy, drop, rename, indexes.
 
     ``defer_foreign_keys`` keeps it right where the script runs inside a transaction
     (foreign_keys=OFF is a no-op there); ``prisma db execute`` runs it as given.
     """
     t = c.table
-    temp = t.name.renamed("new_" + t.name.name)
+    temp = t.name.renamed(temp_name or "new_" + t.name.name)
     statements = ["PRAGMA defer_foreign_keys=ON", "PRAGMA foreign_keys=OFF"]
     statements.append(create_table_sql(t, temp))
     pairs = sorted([(new, quote(old)) for new, old in c.copied] + list(c.filled))
@@ -148,3 +149,42 @@ def render(change: ch.Change) -> str:
     if f is None:
         raise ValueError(f"cannot render {type(change).__name__} for SQLite")
     return f(change)
+
+
+_CREATE_OBJECT = re.compile(
+    r"^(\s*CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?(?:VIEW|TRIGGER)\s+)(?!IF\b)", re.I
+)
+
+
+def render_all(changes: Sequence[ch.Change]) -> list[str]:
+    """down.sql's statements, each runnable where migration.sql stopped halfway.
+
+    Prisma runs a SQLite migration statement by statement with no transaction around it, so
+    a failed one leaves a prefix applied. SQLite has no conditional DDL beyond
+    IF [NOT] EXISTS, so that is the guard: what the down drops may not be there yet, what
+    it re-creates may not be gone yet. A redefinition back works from the table as it is
+    (changed or not) through its own ``prisma_down_X`` table, then drops the ``new_X`` a
+    stopped one left behind; where the stopped one had dropped ``X`` already, its copy
+    fails first, so the rows in ``new_X`` are never dropped. A column added by the migration
+    has no such form (SQLite has no ``DROP COLUMN IF EXISTS``): verify --partial says so.
+    """
+    return [_idempotent(c) for c in changes]
+
+
+def _idempotent(c: ch.Change) -> str:
+    sql = render(c)
+    if isinstance(c, ch.DropTable | ch.DropIndex | ch.DropObject):
+        return re.sub(r"^DROP (\w+) ", r"DROP \1 IF EXISTS ", sql, count=1)
+    if isinstance(c, ch.CreateTable):
+        return re.sub(
+            r"^CREATE ((?:TEMPORARY |TEMP )?)TABLE ", r"CREATE \1TABLE IF NOT EXISTS ", sql
+        )
+    if isinstance(c, ch.CreateIndex):
+        return re.sub(r"^CREATE (UNIQUE )?INDEX ", r"CREATE \1INDEX IF NOT EXISTS ", sql)
+    if isinstance(c, ch.CreateObject):
+        return _CREATE_OBJECT.sub(r"\1IF NOT EXISTS ", sql, count=1)
+    if isinstance(c, ch.RedefineTable):
+        name = c.table.name
+        left = q(name.renamed("new_" + name.name))
+        return f"{redefine_sql(c, 'prisma_down_' + name.name)};\nDROP TABLE IF EXISTS {left}"
+    return sql

@@ -40,6 +40,7 @@ SOURCE = "prisma-down verify"
 UNVERIFIED = frozenset({"up-failed", "no-down"})
 _SERVERS = {"sqlite": "SQLite", "postgres": "PostgreSQL", "mysql": "MariaDB"}
 _AT = re.compile(r"\bat line (\d+), column (\d+)")  # PostgreSQL errors (verify/postgres.py)
+_STATEMENT_AT = re.compile(r"\(statement at line (\d+)\)$")  # MariaDB and SQLite errors
 _STEP = re.compile(r"^\[(\d+)/(\d+)\]")
 
 
@@ -116,9 +117,12 @@ def diagnostics_of(
     out = [make(top, worded(d, verdict.status)) for d in verdict.differences]
     if verdict.error:
         rng = top
-        at = _AT.search(verdict.error)
-        if at is not None and "down" in verdict.status:  # the position is in down.sql
+        at, line_at = _AT.search(verdict.error), _STATEMENT_AT.search(verdict.error)
+        in_down = "down" in verdict.status  # else the position is in migration.sql
+        if in_down and at is not None:
             rng = _line(text, conv, int(at.group(1)) - 1, int(at.group(2)) - 1)
+        elif in_down and line_at is not None:
+            rng = _line(text, conv, int(line_at.group(1)) - 1)
         out.append(make(rng, _failure(verdict)))
     if not out:  # a status this module does not know, with nothing more to say
         out.append(make(top, f"verify: {verdict.status}"))
