@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +98,8 @@ def store(path: Path, content_key: str, variant: str, rows: list[Row], out: str,
     if len(outputs) >= 16:
         outputs.clear()
     outputs[variant] = [out, code]
+    import tempfile  # only when writing: a hit never needs it
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".check.", dir=path.parent)

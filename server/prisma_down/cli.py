@@ -9,22 +9,21 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from prisma_down import __version__, check_cache
-from prisma_down.core.findings import SEVERITIES, Finding
-from prisma_down.core.history import History, load_history
 from prisma_down.core.project import Located, ProjectError, locate
 from prisma_down.core.settings import Settings, load_project
 
 if TYPE_CHECKING:
+    from prisma_down.core.findings import Finding
+    from prisma_down.core.history import History
     from prisma_down.core.rules.context import MigrationContext
 
-# The engine (sqlglot above all) is imported only where a command needs it: a cached
-# `check` of an unchanged project never loads it.
+# Everything else (the engine above all) is imported only where a command needs it: a
+# cached `check` of an unchanged project loads nothing but what finds and hashes the files.
 
 _DIALECT_CHOICES = (
     "postgres",
@@ -215,6 +214,8 @@ def _locate(args: argparse.Namespace) -> tuple[Located, Settings]:
 
 
 def _history(args: argparse.Namespace, located: Located, settings: Settings) -> History:
+    from prisma_down.core.history import load_history
+
     history = load_history(located.migrations_dir, args.dialect or settings.dialect)
     if not history.migrations:
         raise UsageError(
@@ -306,6 +307,8 @@ def _write_atomic(target: Path, text: str) -> None:
     """Write beside the target and rename over it: a reader never sees half a file."""
     if not target.parent.is_dir():
         raise OSError(f"{target.parent} is not a folder")  # never create migration folders
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(prefix=".down.", suffix=".sql.tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
@@ -357,6 +360,8 @@ def _check(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace, rows: list[dict[str, Any]], n: int) -> tuple[str, int]:
     """What check prints, and its exit code."""
+    from prisma_down.core.findings import SEVERITIES
+
     if args.format == "json":
         shown = [r | {"path": _show(Path(r["path"]))} for r in rows]
         out = json.dumps(shown, indent=2, ensure_ascii=False) + "\n"
