@@ -1,6 +1,9 @@
-"""Real PostgreSQL for the verify tests: one private server per session, a database per test.
+"""Real databases for the verify tests: one private server of each kind per session.
 
-Without PostgreSQL the tests skip locally, but fail in CI (env ``CI`` set): a CI run that
+PostgreSQL (``pg_server``, with a fresh database per test in ``pg_db``/``pg_conn``) and
+MariaDB (``mariadb``: tests create and drop their own databases on it). Each server is
+started once, when a test first asks for it, and stopped at the end of the session.
+Without the engine the tests skip locally, but fail in CI (env ``CI`` set): a CI run that
 silently skipped every database test would prove nothing.
 """
 
@@ -14,12 +17,13 @@ from typing import Any
 
 import pytest
 
+from prisma_down.verify.mariadb import MariaDBServer, MariaDBUnavailable
 from prisma_down.verify.postgres import PostgresServer, PostgresUnavailable
 
 
-def _unavailable(reason: str) -> None:
+def _unavailable(reason: str, engine: str = "PostgreSQL") -> None:
     if os.environ.get("CI"):
-        pytest.fail(f"PostgreSQL is required in CI: {reason}", pytrace=False)
+        pytest.fail(f"{engine} is required in CI: {reason}", pytrace=False)
     pytest.skip(reason)
 
 
@@ -56,6 +60,24 @@ def pg_conn(pg_server: PostgresServer, pg_db: str) -> Iterator[Any]:
     """An autocommit connection to ``pg_db``."""
     with pg_server.connect(pg_db) as conn:
         yield conn
+
+
+@pytest.fixture(scope="session")
+def mariadb() -> Iterator[MariaDBServer]:
+    """The session's one private MariaDB; each test creates (and drops) its own databases."""
+    try:
+        import pymysql  # noqa: F401
+    except ImportError:
+        _unavailable("PyMySQL is not installed: pip install 'prisma-down[dev]'", "MariaDB")
+    server = MariaDBServer()
+    try:
+        server.start()
+    except MariaDBUnavailable as error:
+        _unavailable(str(error), "MariaDB")
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -1,9 +1,10 @@
 """MySQL down.sql files proven on a real MariaDB: every fixture and every corpus history.
 
-One private server per session (``verify.mariadb``), a database per history. For each
-migration: snapshot, migration.sql, the generated down.sql, compare, migration.sql again,
-compare (``verify_history``), each script run one statement at a time as Prisma does for
-MySQL. Without MariaDB the tests skip locally and fail in CI (env ``CI`` set).
+One private server per session (the ``mariadb`` fixture of ``conftest.py``), a database per
+history. For each migration: snapshot, migration.sql, the generated down.sql, compare,
+migration.sql again, compare (``verify_history``), each script run one statement at a time
+as Prisma does for MySQL. Without MariaDB the tests skip locally and fail in CI (env ``CI``
+set).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ from prisma_down.core.analysis import Analyzer
 from prisma_down.core.down import generate
 from prisma_down.core.history import load_history
 from prisma_down.core.inverse import Risk
-from prisma_down.verify.mariadb import MariaDBServer, MariaDBUnavailable, apply
+from prisma_down.verify.mariadb import MariaDBServer, apply
 from prisma_down.verify.mysql_snapshot import diff, snapshot
 from prisma_down.verify.roundtrip import Verdict, verify_history
 from tests.core.fixture_cases import load, names
@@ -37,29 +37,6 @@ _MYSQL8_STAND_INS = (
     "RETURN LOWER(CONCAT_WS('-', HEX(SUBSTR(b, 1, 4)), HEX(SUBSTR(b, 5, 2)), "
     "HEX(SUBSTR(b, 7, 2)), HEX(SUBSTR(b, 9, 2)), HEX(SUBSTR(b, 11, 6))))",
 )
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"MariaDB is required in CI: {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-def mariadb() -> Iterator[MariaDBServer]:
-    try:
-        import pymysql  # noqa: F401
-    except ImportError:
-        _unavailable("PyMySQL is not installed: pip install 'prisma-down[dev]'")
-    server = MariaDBServer()
-    try:
-        server.start()
-    except MariaDBUnavailable as error:
-        _unavailable(str(error))
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _run(server: MariaDBServer, items: list[tuple[str, str, str]]) -> list[Verdict]:

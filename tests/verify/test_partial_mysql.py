@@ -32,12 +32,7 @@ from prisma_down.verify.mariadb import MariaDBServer
 from prisma_down.verify.mysql_snapshot import diff, snapshot
 from prisma_down.verify.partial import PartialVerdict, verify_partial_history
 from tests.core.fixture_cases import load, names
-from tests.verify.test_mysql_roundtrip import (  # noqa: F401 (mariadb: the session server)
-    _MYSQL8_STAND_INS,
-    CORPUS,
-    _histories,
-    mariadb,
-)
+from tests.verify.test_mysql_roundtrip import _MYSQL8_STAND_INS, CORPUS, _histories
 
 CASES = names("mysql")
 # per source (fixtures, corpus): migrations, partial states tried and restored, complete runs
@@ -149,7 +144,7 @@ def _assert_restored(verdicts: list[PartialVerdict]) -> None:
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_fixture_prefixes_are_restored(mariadb: MariaDBServer, name: str) -> None:  # noqa: F811
+def test_fixture_prefixes_are_restored(mariadb: MariaDBServer, name: str) -> None:
     verdicts = check_prefixes(mariadb, load(name, "mysql").migrations())
     _count("fixtures", verdicts)
     _assert_restored(verdicts)
@@ -166,7 +161,7 @@ def _generated(history_dir: Path) -> list[Migration]:
 
 
 @pytest.mark.parametrize("history_dir", _histories(), ids=lambda p: p.name[:60])
-def test_corpus_prefixes_are_restored(mariadb: MariaDBServer, history_dir: Path) -> None:  # noqa: F811
+def test_corpus_prefixes_are_restored(mariadb: MariaDBServer, history_dir: Path) -> None:
     verdicts = check_prefixes(mariadb, _generated(history_dir))
     _count("corpus", verdicts)
     _assert_restored(verdicts)
@@ -204,7 +199,7 @@ ALTER TABLE `User` DROP COLUMN `a`;
 """
 
 
-def test_an_unguarded_down_is_caught(mariadb: MariaDBServer) -> None:  # noqa: F811
+def test_an_unguarded_down_is_caught(mariadb: MariaDBServer) -> None:
     """Without guards, a state the migration stopped in breaks down.sql: reported where."""
     init = ("1_init", _INIT, "DROP TABLE IF EXISTS `User`;\n")
     first, second = check_prefixes(mariadb, [init, ("2_add", _UP, _UNGUARDED)])
@@ -225,7 +220,7 @@ def test_an_unguarded_down_is_caught(mariadb: MariaDBServer) -> None:  # noqa: F
     assert not any("mismatch" in d for d in second.differences)  # the complete run was fine
 
 
-def test_generated_down_survives_the_same_prefixes(mariadb: MariaDBServer) -> None:  # noqa: F811
+def test_generated_down_survives_the_same_prefixes(mariadb: MariaDBServer) -> None:
     """The same migration with prisma-down's own down.sql: every state comes back."""
     ups = [_INIT, _UP]
     analyses = Analyzer("mysql").analyse(ups)
@@ -239,7 +234,7 @@ def test_generated_down_survives_the_same_prefixes(mariadb: MariaDBServer) -> No
 
 
 @pytest.mark.parametrize("mode", ["", "NO_BACKSLASH_ESCAPES"])
-def test_quoting_means_the_same_in_every_sql_mode(mariadb: MariaDBServer, mode: str) -> None:  # noqa: F811
+def test_quoting_means_the_same_in_every_sql_mode(mariadb: MariaDBServer, mode: str) -> None:
     """The prepared text is the inner SQL exactly: quotes and backslashes included."""
     inner = "ALTER TABLE `{t}` ADD COLUMN `c` VARCHAR(20) NULL DEFAULT 'a\\\\b''c' COMMENT 'x\\y'"
     column = Column("c", "VARCHAR(20)", "'a\\\\b''c'", options="COMMENT 'x\\y'")

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from prisma_down.cli import main
+from prisma_down.verify.mariadb import MariaDBServer
 from prisma_down.verify.postgres import PostgresServer
 
 PG_HISTORY = {
@@ -322,28 +324,20 @@ def test_mariadb_generated_and_broken(tmp_path: Path, capsys: pytest.CaptureFixt
     ]
 
 
-@pytest.mark.skipif(
-    shutil.which("mariadbd") is None and not Path("/usr/sbin/mariadbd").exists(),
-    reason="MariaDB is not installed",
-)
 def test_mariadb_database_url_refusal_and_reuse(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], mariadb: MariaDBServer
 ) -> None:
-    pytest.importorskip("pymysql")
-    from prisma_down.verify.mariadb import MariaDBServer
-
     migrations = project(tmp_path / "app", MYSQL_HISTORY, "mysql")
-    with MariaDBServer() as server:
-        server.create_database("d")
-        with server.connect("d") as conn, conn.cursor() as cur:
+    with mariadb.database(f"d_{uuid.uuid4().hex[:12]}") as name:
+        with mariadb.connect(name) as conn, conn.cursor() as cur:
             cur.execute("CREATE TABLE other (id INT)")
-        url = server.url("d")
+        url = mariadb.url(name)
         code, out, err = run(capsys, str(migrations), "--database-url", url)
         assert (code, out) == (2, "")
         assert "already holds tables (other)" in err and "--reuse" in err
         code, out, err = run(capsys, str(migrations), "--database-url", url, "--reuse")
         assert code == 0, err
         assert out.splitlines()[-1] == "3 migrations: 3 restored, 0 failed"
-        with server.connect("d") as conn, conn.cursor() as cur:
+        with mariadb.connect(name) as conn, conn.cursor() as cur:
             cur.execute("SHOW TABLES")
             assert cur.fetchall() == ()
