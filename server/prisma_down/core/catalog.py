@@ -105,18 +105,23 @@ def qualified(name: QName) -> str:
 
 
 # -- dependents: what the database drops along with a column or a table
+@functools.lru_cache(maxsize=2048)
+def _mention(column: str) -> re.Pattern[str]:
+    """The column's name as an expression mentions it (quoted, or bare when lower case).
+
+    Kept per name: a history drops columns of the same few names again and again, and
+    compiling it anew each time was ~6% of ``generate``'s time on trigger.dev.
+    """
+    bare = re.escape(column) if column.islower() else "(?!)"
+    return re.compile(r'(?<![\w"])(?:"' + re.escape(column) + r'"|' + bare + r')(?![\w"])')
+
+
 def column_dependents(
     cat: Catalog, table: QName, column: str
 ) -> tuple[list[Constraint], list[Index], list[tuple[QName, Constraint]]]:
     """Constraints and indexes of ``table`` that use ``column``, and foreign keys elsewhere."""
     t = cat.tables[table]
-    pattern = re.compile(
-        r'(?<![\w"])(?:"'
-        + re.escape(column)
-        + r'"|'
-        + (re.escape(column) if column.islower() else "(?!)")
-        + r")(?![\w\"])"
-    )
+    pattern = _mention(column)
     cons = [
         k
         for k in t.constraints
