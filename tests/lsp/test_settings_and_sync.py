@@ -308,3 +308,22 @@ async def test_half_typed_sql_keeps_the_server_serving(client: LanguageClient) -
         )
     )
     assert hover is not None and "DROP COLUMN" in str(hover.contents)
+
+
+async def test_an_unsupported_provider_is_said_once(bare: LanguageClient) -> None:
+    """A MongoDB project: one clear line, not one per poll of the folder (every 2 s)."""
+    project: Path = bare.project  # type: ignore[attr-defined]
+    (project / MIGRATIONS / "migration_lock.toml").write_text('provider = "mongodb"\n')
+    await _start(bare)
+
+    def said() -> list[str]:
+        return [m.message for m in bare.log_messages if "mongodb" in m.message]
+
+    async def first() -> None:
+        while not said():
+            await asyncio.sleep(0.05)
+
+    await asyncio.wait_for(first(), 10)
+    await asyncio.sleep(4.5)  # two polls and more
+    (line,) = said()
+    assert 'Unsupported database provider "mongodb"' in line

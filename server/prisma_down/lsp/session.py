@@ -250,7 +250,14 @@ class Session:
         sig = signature(root.directory) if root.rescan or root.history is None else root.signature
         reloaded = False
         if root.history is None or sig != root.signature:
-            root.history = load_history(root.directory, root.settings.dialect)
+            try:
+                root.history = load_history(root.directory, root.settings.dialect)
+            except ProjectError as e:  # e.g. a mongodb provider: said once, not every poll
+                root.signature = sig
+                if root.unsupported != str(e):
+                    root.unsupported = str(e)
+                    self.log(f"{root.directory}: {e}", types.MessageType.Warning)
+                return None
             reloaded = True
             root.signature = sig
             if root.analyzer.dialect != root.history.dialect:
