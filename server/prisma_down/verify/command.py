@@ -83,14 +83,25 @@ def password_of(url: str) -> str | None:
 
 
 def scrub(text: str, url: str | None) -> str:
-    """``text`` with the URL's password, raw or decoded, replaced by ****."""
+    """``text`` with the URL's password, raw or decoded, replaced by ****.
+
+    The URL itself becomes its masked form and ``:password@`` becomes ``:****@`` wherever
+    they appear; the password alone is masked as a whole word, and only when it has 4
+    characters or more: a password ``p`` must not turn every ``p`` of Prisma's messages
+    into ****, nor ``postgres`` the word ``postgresql``.
+    """
     if not url:
         return text
+    text = text.replace(url, mask_url(url))
     password = password_of(url)
     if password:
-        for form in {password, unquote(password)}:
-            if form:
-                text = text.replace(form, "****")
+        for form in sorted({password, unquote(password)}, key=len, reverse=True):
+            if not form:
+                continue
+            text = text.replace(f":{form}@", ":****@")
+            if len(form) >= 4:
+                bare = rf"(?<![A-Za-z0-9_]){re.escape(form)}(?![A-Za-z0-9_])"
+                text = re.sub(bare, "****", text)
     return text
 
 
