@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +26,27 @@ def _unavailable(reason: str, engine: str = "PostgreSQL") -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{engine} is required in CI: {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+def require_corpus(corpus: Path, histories: Sequence[Path] = ()) -> None:
+    """The shared corpus (or its histories of one provider) must be there: skips locally
+    without it, fails in CI."""
+    if not corpus.is_dir():
+        _unavailable(f"the shared corpus is missing: {corpus}", "the shared corpus")
+    elif not histories:
+        _unavailable(f"no migration history in {corpus}", "the shared corpus")
+
+
+def print_figures(
+    capsys: pytest.CaptureFixture[str], title: str, figures: dict[str, dict[str, int]]
+) -> None:
+    """Trial counts per source (fixtures, corpus), printed past pytest's capture."""
+    if not figures:
+        pytest.skip("no trial ran")
+    with capsys.disabled():
+        print(f"\n{title}")
+        for source, f in figures.items():
+            print(f"  {source}: " + ", ".join(f"{v} {k}" for k, v in f.items()))
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ migration.sql again, compare. The figures are printed at the end of the run.
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from prisma_down.verify.partial import FAILING as PARTIAL_FAILING
 from prisma_down.verify.partial import verify_partial_history
 from prisma_down.verify.postgres import PostgresServer, apply
 from prisma_down.verify.snapshot import diff, snapshot
+from tests.verify.conftest import require_corpus
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "postgresql"
 FIGURES: list[dict[str, object]] = []
@@ -35,11 +35,7 @@ def _histories() -> list[Path]:
 
 
 def test_corpus_is_present() -> None:
-    if not CORPUS.is_dir():
-        message = f"the shared corpus is missing: {CORPUS}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require_corpus(CORPUS, _histories())
     assert len(_histories()) >= 10
 
 

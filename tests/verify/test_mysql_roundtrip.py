@@ -9,7 +9,6 @@ set).
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -25,6 +24,7 @@ from prisma_down.verify.mariadb import MariaDBServer, apply
 from prisma_down.verify.mysql_snapshot import diff, snapshot
 from prisma_down.verify.roundtrip import Verdict, verify_history
 from tests.core.fixture_cases import load, names
+from tests.verify.conftest import require_corpus
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "mysql"
 CASES = names("mysql")
@@ -75,11 +75,7 @@ def _histories() -> list[Path]:
 
 
 def test_corpus_is_present() -> None:
-    if not CORPUS.is_dir():
-        message = f"the shared corpus is missing: {CORPUS}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require_corpus(CORPUS, _histories())
     assert len(_histories()) >= 2
 
 

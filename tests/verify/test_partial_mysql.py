@@ -12,7 +12,6 @@ and commits each statement on its own.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +31,7 @@ from prisma_down.verify.mariadb import MariaDBServer
 from prisma_down.verify.mysql_snapshot import diff, snapshot
 from prisma_down.verify.partial import PartialVerdict, verify_partial_history
 from tests.core.fixture_cases import load, names
+from tests.verify.conftest import print_figures, require_corpus
 from tests.verify.test_mysql_roundtrip import _MYSQL8_STAND_INS, CORPUS, _histories
 
 CASES = names("mysql")
@@ -168,21 +168,12 @@ def test_corpus_prefixes_are_restored(mariadb: MariaDBServer, history_dir: Path)
 
 
 def test_corpus_is_there() -> None:
-    if not _histories():
-        message = f"the MySQL corpus is missing: {CORPUS}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require_corpus(CORPUS, _histories())
 
 
 def test_figures(capsys: pytest.CaptureFixture[str]) -> None:
     """Runs after the trials (file order): what was tried and restored, for the record."""
-    if not FIGURES:
-        pytest.skip("no trial ran")
-    with capsys.disabled():
-        print("\nMySQL half-applied migrations, undone on MariaDB:")
-        for source, f in FIGURES.items():
-            print(f"  {source}: " + ", ".join(f"{v} {k}" for k, v in f.items()))
+    print_figures(capsys, "MySQL half-applied migrations, undone on MariaDB:", FIGURES)
     for f in FIGURES.values():
         assert f["restored"] == f["partial states"]
         assert f["complete runs restored"] == f["migrations"]

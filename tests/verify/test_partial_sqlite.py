@@ -18,7 +18,6 @@ history, each prefix k = 0..n-1, then the generated down.sql:
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from prisma_down.verify import sqlite
 from prisma_down.verify.command import reset_sqlite
 from prisma_down.verify.partial import PartialVerdict, Trial, verify_partial_history
 from tests.core.fixture_cases import load, names
+from tests.verify.conftest import print_figures, require_corpus
 from tests.verify.test_sqlite_roundtrip import CORPUS, _histories
 
 Migration = tuple[str, str, str]
@@ -105,21 +105,13 @@ def test_corpus_prefixes(tmp_path: Path, history_dir: Path) -> None:
 
 
 def test_corpus_is_there() -> None:
-    if not _histories():
-        message = f"the SQLite corpus is missing: {CORPUS}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require_corpus(CORPUS, _histories())
 
 
 def test_figures(capsys: pytest.CaptureFixture[str]) -> None:
     """Runs after the trials (file order): what was tried, restored and stopped."""
-    if not FIGURES:
-        pytest.skip("no trial ran")
-    with capsys.disabled():
-        print("\nSQLite half-applied migrations (no conditional DDL but IF [NOT] EXISTS):")
-        for source, f in FIGURES.items():
-            print(f"  {source}: " + ", ".join(f"{v} {k}" for k, v in f.items()))
+    title = "SQLite half-applied migrations (no conditional DDL but IF [NOT] EXISTS):"
+    print_figures(capsys, title, FIGURES)
     for f in FIGURES.values():
         assert f["restored"] + f["stopped"] == f["partial states"]
 

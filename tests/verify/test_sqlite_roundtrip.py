@@ -8,7 +8,6 @@ compare (``verify_history``). The corpus figures are printed at the end of the r
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 from collections import Counter
@@ -24,6 +23,7 @@ from prisma_down.core.inverse import Risk
 from prisma_down.verify.roundtrip import verify_history
 from prisma_down.verify.sqlite import apply, connect, diff, normalise, snapshot
 from tests.core.fixture_cases import load, names
+from tests.verify.conftest import require_corpus
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "sqlite"
 FIGURES: list[dict[str, object]] = []
@@ -36,11 +36,7 @@ def _histories() -> list[Path]:
 
 
 def _corpus_or_skip() -> None:
-    if not CORPUS.is_dir():
-        message = f"the shared corpus is missing: {CORPUS}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require_corpus(CORPUS, _histories())
 
 
 # -- the snapshot sees what matters ---------------------------------------------------------
