@@ -24,12 +24,17 @@ def catalog(sql: str = TABLES, dialect: str = "postgres") -> Catalog:
     return replay(sql, dialect, Catalog(dialect=dialect)).after
 
 
+def spelled(sql: str, cat: Catalog) -> str | None:
+    found = expand(sql, cat)
+    return found.text if found is not None else None
+
+
 def test_qualified_star_is_spelled_out_with_its_alias() -> None:
     sql = (
         'CREATE VIEW v AS SELECT p.*, u."email" '
         'FROM "Post" p JOIN "User" u ON u."id" = p."authorId"'
     )
-    assert expand(sql, catalog()) == (
+    assert spelled(sql, catalog()) == (
         'CREATE VIEW v AS SELECT p."id", p."title", p."authorId", u."email" '
         'FROM "Post" p JOIN "User" u ON u."id" = p."authorId"'
     )
@@ -38,7 +43,7 @@ def test_qualified_star_is_spelled_out_with_its_alias() -> None:
 def test_star_qualified_by_the_table_name_and_schema() -> None:
     sql = 'CREATE VIEW v AS SELECT "User".* FROM public."User"'
     assert (
-        expand(sql, catalog())
+        spelled(sql, catalog())
         == 'CREATE VIEW v AS SELECT "User"."id", "User"."email" FROM public."User"'
     )
 
@@ -46,7 +51,8 @@ def test_star_qualified_by_the_table_name_and_schema() -> None:
 def test_bare_star_over_one_table() -> None:
     sql = 'CREATE VIEW v AS SELECT * FROM "User" WHERE "id" > 0'
     assert (
-        expand(sql, catalog()) == 'CREATE VIEW v AS SELECT "id", "email" FROM "User" WHERE "id" > 0'
+        spelled(sql, catalog())
+        == 'CREATE VIEW v AS SELECT "id", "email" FROM "User" WHERE "id" > 0'
     )
 
 
@@ -55,7 +61,7 @@ def test_star_inside_a_lateral_subquery_is_read_too() -> None:
         'CREATE VIEW v AS SELECT p."id", x."email" FROM "Post" p '
         'LEFT JOIN LATERAL (SELECT "User".* FROM "User" WHERE "User"."id" = p."authorId") x ON true'
     )
-    out = expand(sql, catalog())
+    out = spelled(sql, catalog())
     assert out is not None
     assert '(SELECT "User"."id", "User"."email" FROM "User"' in out
 
@@ -79,18 +85,18 @@ def test_star_inside_a_lateral_subquery_is_read_too() -> None:
     ],
 )
 def test_left_alone_when_not_certain(sql: str) -> None:
-    assert expand(sql, catalog()) is None
+    assert spelled(sql, catalog()) is None
 
 
 def test_sqlite_keeps_star_as_text() -> None:
     # SQLite expands * when the view is queried, so the text is already right
     cat = catalog('CREATE TABLE "User" ("id" INTEGER, "email" TEXT);', "sqlite")
-    assert expand('CREATE VIEW v AS SELECT u.* FROM "User" u', cat) is None
+    assert spelled('CREATE VIEW v AS SELECT u.* FROM "User" u', cat) is None
 
 
 def test_mysql_quotes_with_backticks() -> None:
     cat = catalog("CREATE TABLE `User` (`id` INTEGER NOT NULL, `email` VARCHAR(191));", "mysql")
-    assert expand("CREATE VIEW v AS SELECT u.* FROM `User` u", cat) == (
+    assert spelled("CREATE VIEW v AS SELECT u.* FROM `User` u", cat) == (
         "CREATE VIEW v AS SELECT u.`id`, u.`email` FROM `User` u"
     )
 
@@ -110,5 +116,22 @@ def test_catalog_keeps_the_columns_of_the_day_and_the_inverse_uses_them() -> Non
 def test_inverse_keeps_the_authors_text_when_nothing_changed() -> None:
     cat = catalog(TABLES + 'CREATE VIEW "V" AS SELECT p.* FROM "Post" p;')
     down = replay('DROP VIEW "V";', "postgres", cat).steps[0].inverses[0]
+    (create,) = [c for c in down.changes if isinstance(c, CreateObject)]
+    assert "p.*" in create.object.sql
+
+
+def test_a_column_renamed_since_keeps_the_authors_text() -> None:
+    """The spelled-out list would name a column that is gone: the original text runs."""
+    cat = catalog(TABLES + 'CREATE VIEW "V" AS SELECT p.* FROM "Post" p;')
+    view = cat.object("view", QName("", "V"))
+    assert view is not None and view.expanded is not None
+    assert view.expanded.columns == ((QName("", "Post"), ("id", "title", "authorId")),)
+    grown = replay(
+        'ALTER TABLE "Post" RENAME COLUMN "title" TO "headline";'
+        'ALTER TABLE "Post" ADD COLUMN "slug" TEXT;',
+        "postgres",
+        cat,
+    )
+    down = replay('DROP VIEW "V";', "postgres", grown.after).steps[0].inverses[0]
     (create,) = [c for c in down.changes if isinstance(c, CreateObject)]
     assert "p.*" in create.object.sql

@@ -432,11 +432,17 @@ def replace_enum(cat: Catalog, name: QName, values: tuple[str, ...]) -> list[ch.
 def as_created(o: Opaque, cat: Catalog) -> Opaque:
     """``o`` to re-create in ``cat``: a view whose stars would now mean other columns than
     when it was created is written with the columns they meant then (core.view_stars)."""
-    if o.expanded is None:
+    then = o.expanded
+    if then is None:
         return o
-    if expand(o.sql, cat) == o.expanded:
+    for name, columns in then.columns:
+        table = cat.table(name)
+        if table is None or any(table.column(c) is None for c in columns):
+            return o  # a column renamed since: the spelled-out text would not run
+    now = expand(o.sql, cat)
+    if now is not None and now.text == then.text:
         return o  # the same columns today: keep the text as its author wrote it
-    return replace(o, sql=o.expanded, expanded=None)
+    return replace(o, sql=then.text, expanded=None)
 
 
 def _create_object(c: ch.CreateObject, cat: Catalog) -> Inverse:

@@ -7,6 +7,7 @@ can be kept and shared without copying.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, order=True)
@@ -123,6 +124,13 @@ class Enum:
     values: tuple[str, ...]
 
 
+class Spelled(NamedTuple):
+    """A view's text with its stars spelled out, and the columns each table gave then."""
+
+    text: str
+    columns: tuple[tuple[QName, tuple[str, ...]], ...]
+
+
 @dataclass(frozen=True)
 class Opaque:
     """An object kept as its defining SQL: extension, schema, sequence, view, function, trigger.
@@ -136,4 +144,4 @@ class Opaque:
     table: QName | None = None
     # a view's text with its stars spelled out as the columns they meant when it was
     # created (core.view_stars); None when it has none
-    expanded: str | None = field(default=None, compare=False)
+    expanded: Spelled | None = field(default=None, compare=False)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from prisma_down.core.read.tokens import ReadError, Tok, tokenize
-from prisma_down.core.schema import QName
+from prisma_down.core.schema import QName, Spelled
 
 if TYPE_CHECKING:
     from prisma_down.core.catalog import Catalog
@@ -32,7 +32,7 @@ STAR_DIALECTS = ("postgres", "cockroachdb", "mysql")
 _NAMES = ("word", "ident")
 
 
-def expand(sql: str, cat: Catalog) -> str | None:
+def expand(sql: str, cat: Catalog) -> Spelled | None:
     """``sql`` with each star whose table is known spelled out as that table's columns in
     ``cat``; None when nothing was spelled out (no star, or none whose table is certain)."""
     if "*" not in sql or cat.dialect not in STAR_DIALECTS:
@@ -44,6 +44,7 @@ def expand(sql: str, cat: Catalog) -> str | None:
     fold: Callable[[str], str] = str if cat.dialect == "mysql" else str.lower
     sources = _sources(toks, fold)
     out: list[str] = []
+    used: list[tuple[QName, tuple[str, ...]]] = []
     last = 0
     for i, t in enumerate(toks):
         if t.kind != "punct" or t.text != "*":
@@ -54,20 +55,23 @@ def expand(sql: str, cat: Catalog) -> str | None:
             if q.kind not in ("word", "ident"):
                 continue
             alias = q.text if q.kind == "ident" else fold(q.text)
-            cols = _columns(sources.get(alias), cat)
-            if cols:
+            found = _columns(sources.get(alias), cat)
+            if found:
                 qual = sql[q.start : q.end]
+                cols = found[1]
                 out += [sql[last : q.start], ", ".join(f"{qual}.{_quote(c, cat)}" for c in cols)]
                 last = t.end
+                used.append(found)
         elif prev is not None and prev.kind == "word" and prev.upper in ("SELECT", "DISTINCT"):
             targets = {v for vs in sources.values() for v in vs}
-            cols = _columns(targets, cat) if len(targets) == 1 else None
-            if cols:
-                out += [sql[last : t.start], ", ".join(_quote(c, cat) for c in cols)]
+            found = _columns(targets, cat) if len(targets) == 1 else None
+            if found:
+                out += [sql[last : t.start], ", ".join(_quote(c, cat) for c in found[1])]
                 last = t.end
+                used.append(found)
     if not out:
         return None
-    return "".join(out) + sql[last:]
+    return Spelled("".join(out) + sql[last:], tuple(used))
 
 
 def _sources(toks: list[Tok], fold: Callable[[str], str]) -> dict[str, set[QName | None]]:
@@ -131,14 +135,16 @@ def _schema(parts: list[str]) -> str:
     return "" if schema == "public" else schema
 
 
-def _columns(targets: set[QName | None] | None, cat: Catalog) -> list[str] | None:
+def _columns(
+    targets: set[QName | None] | None, cat: Catalog
+) -> tuple[QName, tuple[str, ...]] | None:
     if not targets or len(targets) != 1:
         return None
     (name,) = targets
     if name is None:
         return None
     table = cat.table(name)
-    return [c.name for c in table.columns] if table else None
+    return (name, tuple(c.name for c in table.columns)) if table and table.columns else None
 
 
 def _skip_group(toks: list[Tok], i: int) -> int:
