@@ -328,8 +328,11 @@ try {
       await page.keyboard.press('Control+P');
       await page.waitForSelector('.quick-input-widget input', { timeout: 5000 });
       await page.keyboard.type(file, { delay: 5 });
-      await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 5000 });
-      await page.keyboard.press('Enter');
+      // Recently opened files are listed before the search for the typed path answers:
+      // wait for the row of this migration's file, not just any row, and pick that one.
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: migration }).first();
+      await row.waitFor({ timeout: 5000 });
+      await row.click();
       await page.waitForSelector('.tab.active[data-resource-name="down.sql"]', { timeout: 5000 });
       // The breadcrumbs above the editor name the folder (the tab shows only "down.sql").
       return (await page.locator('.monaco-breadcrumbs', { hasText: migration }).count()) > 0;
