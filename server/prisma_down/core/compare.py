@@ -11,9 +11,15 @@ import re
 from prisma_down.core.catalog import Catalog
 from prisma_down.core.schema import Column, Constraint, Index, QName
 
+# ``"public"."Role"`` and ``"Role"`` name the same type: PostgreSQL's default schema
+_DEFAULT_SCHEMA = re.compile(r'(?<![\w"])(?:"public"|public)\s*\.\s*(?=["\w])')
+
 
 def _n(text: str | None) -> str | None:
-    return None if text is None else re.sub(r"\s+", " ", text.strip()).lower()
+    """Text as PostgreSQL compares it: layout, case and the default schema's name aside."""
+    if text is None:
+        return None
+    return _DEFAULT_SCHEMA.sub("", re.sub(r"\s+", " ", text.strip())).lower()
 
 
 def _elements(ix: Index) -> tuple[tuple[str | None, str | None, str], ...]:
