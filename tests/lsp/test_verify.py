@@ -404,6 +404,33 @@ async def test_postgres_private_server_while_the_server_keeps_answering(
     assert max(answered) < 0.5, answered
 
 
+async def test_verify_partial_setting_runs_down_sql_from_half_applied_states(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    """``verify.partial``: also from every state a failed migration.sql leaves, as the CLI's
+    ``--partial``; a hand-written down.sql that assumes the whole migration ran is caught."""
+    root = sqlite_project(tmp_path)
+    folder = root / "prisma/migrations/3_add_name"
+    (folder / "migration.sql").write_text(
+        'ALTER TABLE "User" ADD COLUMN "name" TEXT;\n'
+        'CREATE INDEX "User_name_idx" ON "User"("name");\n'
+    )
+    down = folder / "down.sql"
+    down.write_text('DROP INDEX "User_name_idx";\nALTER TABLE "User" DROP COLUMN "name";\n')
+    await start(client, root, {"verify": {"partial": True}})
+    got = await run(client, VERIFY, down.as_uri())
+    (verdict,) = got["verdicts"]
+    assert verdict["status"] == "partial-down-failed"
+    assert verdict["partial_states"] == 2
+    diags = verified(await wait_diagnostics(client, down, ours(bool)))
+    error = "down.sql failed: OperationalError: no such index: User_name_idx (statement at line 1)"
+    assert sorted(d.message for d in diags) == [
+        f"if migration.sql stopped after 0 of 2 statements (before line 1): {error}",
+        f"if migration.sql stopped after 1 of 2 statements (before line 2): {error}",
+    ]
+    assert {d.range.start.line for d in diags} == {0}
+
+
 # -- without a client -----------------------------------------------------------------------
 
 
@@ -419,11 +446,16 @@ def test_the_setting_is_read_nested_or_dotted_and_never_echoed() -> None:
     assert parse({"verify": {"databaseUrl": ""}}, said.append).verify_database_url is None
     assert parse({"dialect": "sqlite"}, said.append, nested).verify_database_url == url
     assert said == []
+    assert parse({"verify": {"partial": True}}, said.append).verify_partial is True
+    assert parse({"verify.partial": True}, said.append, nested).verify_partial is True
+    assert parse({"dialect": "sqlite"}, said.append).verify_partial is False
     bad = parse({"verify": {"databaseUrl": "s3cret"}}, said.append)
     assert bad.verify_database_url is None and bad == Settings()
     assert said == [
         "prismaDown.verify.databaseUrl must be a postgresql:// or mysql:// URL: ignored"
     ]
+    assert parse({"verify": {"partial": "yes"}}, said.append).verify_partial is False
+    assert said[-1] == "prismaDown.verify.partial must be true or false: using false"
 
 
 def test_differences_are_worded_for_down_sql() -> None:
@@ -437,3 +469,10 @@ def test_differences_are_worded_for_down_sql() -> None:
     )
     assert worded("x", "reapply-mismatch") == "migration.sql applied again after down.sql: x"
     assert worded("x", "partial-mismatch") == "partial-mismatch: x"  # a status it does not know
+    assert worded(
+        'after 1 of 3 statements (stopped before line 5): column "User"."b" is missing',
+        "partial-mismatch",
+    ) == (
+        "if migration.sql stopped after 1 of 3 statements (before line 5), "
+        'after down.sql: column "User"."b" is missing'
+    )

@@ -8,13 +8,21 @@ function unset(value: unknown): boolean {
   return value === null || value === undefined || value === '';
 }
 
-/** `verify` holds one key the server reads, `databaseUrl`; nothing at all when it is unset. */
+/** `verify` holds two keys the server reads, `databaseUrl` and `partial` (only when on);
+ * nothing at all when neither is set. */
 function verifySection(value: unknown): Record<string, unknown> | undefined {
   if (value === null || typeof value !== 'object') {
     return undefined;
   }
-  const url = (value as Record<string, unknown>).databaseUrl;
-  return unset(url) ? undefined : { databaseUrl: url };
+  const raw = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  if (!unset(raw.databaseUrl)) {
+    out.databaseUrl = raw.databaseUrl;
+  }
+  if (raw.partial === true) {
+    out.partial = true;
+  }
+  return Object.keys(out).length ? out : undefined;
 }
 
 /**

@@ -40,6 +40,13 @@ describe('the verify.databaseUrl setting reaches the server', () => {
       verify: { databaseUrl: url },
     });
   });
+  it('with verify.partial when it is on', () => {
+    assert.deepEqual(forServer({ verify: { databaseUrl: null, partial: true } }), { verify: { partial: true } });
+    assert.deepEqual(forServer({ verify: { databaseUrl: 'mysql://r@h/d', partial: true } }), {
+      verify: { databaseUrl: 'mysql://r@h/d', partial: true },
+    });
+    assert.deepEqual(forServer({ verify: { partial: false } }), {});
+  });
   it('not at all when unset (null, empty or absent)', () => {
     for (const verify of [{ databaseUrl: null }, { databaseUrl: '' }, {}, null, undefined, 'x']) {
       assert.deepEqual(forServer({ archiveSuffix: '_old', verify }), { archiveSuffix: '_old' });

@@ -27,6 +27,9 @@ class Settings:
     # verify.databaseUrl: a disposable database for the editor's verify commands. Out of
     # repr: it may hold a password, and a repr ends up in logs and cache keys.
     verify_database_url: str | None = field(default=None, repr=False)
+    # verify.partial: the editor's verify also runs down.sql from every state a failed
+    # migration.sql can leave, as ``prisma-down verify --partial`` does
+    verify_partial: bool = False
 
 
 def parse(raw: Any, report: Callable[[str], None], base: Settings | None = None) -> Settings:
@@ -69,6 +72,10 @@ def parse(raw: Any, report: Callable[[str], None], base: Settings | None = None)
         report("prismaDown.archiveSuffix must be letters, digits and _: using _archived")
         suffix = "_archived"
     url = _database_url(raw, s.verify_database_url, report)
+    partial = _verify_option(raw, "partial", s.verify_partial)
+    if not isinstance(partial, bool):
+        report("prismaDown.verify.partial must be true or false: using false")
+        partial = False
     return replace(
         s,
         migrations_path=path,
@@ -76,19 +83,25 @@ def parse(raw: Any, report: Callable[[str], None], base: Settings | None = None)
         rules=rules,
         archive_suffix=suffix,
         verify_database_url=url,
+        verify_partial=partial,
     )
+
+
+def _verify_option(raw: Mapping[str, Any], key: str, default: Any) -> Any:
+    """``verify.<key>``, nested (as editors send it) or as the dotted key."""
+    verify = raw.get("verify")
+    if isinstance(verify, Mapping) and key in verify:
+        return verify[key]
+    return raw.get(f"verify.{key}", default)
 
 
 def _database_url(
     raw: Mapping[str, Any], default: str | None, report: Callable[[str], None]
 ) -> str | None:
     """``verify.databaseUrl`` (nested, as editors send it, or the dotted key); never echoed."""
-    verify = raw.get("verify")
-    if isinstance(verify, Mapping) and "databaseUrl" in verify:
-        url = verify["databaseUrl"]
-    elif "verify.databaseUrl" in raw:
-        url = raw["verify.databaseUrl"]
-    else:
+    missing = object()
+    url = _verify_option(raw, "databaseUrl", missing)
+    if url is missing:
         return default
     if url is None or url == "":
         return None

@@ -24,6 +24,7 @@ from lsprotocol import types
 from prisma_down.core.analysis import sha256
 from prisma_down.core.history import History, Migration, SourceFile
 from prisma_down.core.rules.context import MigrationContext
+from prisma_down.core.settings import Settings
 from prisma_down.core.text import Position
 from prisma_down.lsp.convert import DOCS, Converter
 from prisma_down.lsp.features.commands import Progress, migration_sql, tell
@@ -42,6 +43,7 @@ _SERVERS = {"sqlite": "SQLite", "postgres": "PostgreSQL", "mysql": "MariaDB"}
 _AT = re.compile(r"\bat line (\d+), column (\d+)")  # PostgreSQL errors (verify/postgres.py)
 _STATEMENT_AT = re.compile(r"\(statement at line (\d+)\)$")  # MariaDB and SQLite errors
 _STEP = re.compile(r"^\[(\d+)/(\d+)\]")
+_STOPPED = re.compile(r"^(after \d+ of \d+ statements? \(stopped before line \d+\)): (.*)$", re.S)
 
 
 # -- verdicts → diagnostics and messages ---------------------------------------------------
@@ -59,7 +61,18 @@ def worded(difference: str, status: str) -> str:
         return f"after down.sql: {difference}"
     if status == "reapply-mismatch":  # after up vs after up, down, up
         return f"migration.sql applied again after down.sql: {difference}"
+    stopped = _STOPPED.match(difference)  # a partial state (verify.partial)
+    if stopped is not None:
+        what = stopped.group(2)
+        if what.startswith("down.sql failed: "):
+            return f"{_if_stopped(stopped.group(1))}: {what}"
+        return f"{_if_stopped(stopped.group(1))}, after down.sql: {what}"
     return f"{status}: {difference}"
+
+
+def _if_stopped(where: str) -> str:
+    """``after 1 of 3 statements (stopped before line 5)`` as a condition on down.sql."""
+    return "if migration.sql stopped " + where.replace("(stopped before", "(before")
 
 
 def _failure(verdict: Verdict) -> str:
@@ -67,6 +80,9 @@ def _failure(verdict: Verdict) -> str:
     error = verdict.error or ""
     if verdict.status == "down-failed":
         return f"down.sql failed: {error}"
+    stopped = _STOPPED.match(error)
+    if verdict.status == "partial-down-failed" and stopped is not None:
+        return f"{_if_stopped(stopped.group(1))}: down.sql failed: {stopped.group(2)}"
     if verdict.status == "reapply-failed":
         return f"migration.sql failed when applied again after down.sql: {error}"
     return f"{verdict.status}: {error}"
@@ -222,8 +238,13 @@ class Verifier:
         return message
 
     async def _verify(
-        self, history: History, only: str | None, url: str | None, progress: Progress
+        self,
+        history: History,
+        only: str | None,
+        settings: Settings,
+        progress: Progress,
     ) -> list[Verdict]:
+        url, partial = settings.verify_database_url, settings.verify_partial
         loop = asyncio.get_running_loop()
 
         def step(line: str) -> None:  # called from the worker thread
@@ -231,7 +252,7 @@ class Verifier:
 
         async with self.lock:
             verdicts = await asyncio.to_thread(
-                verify, history, only=only, database_url=url, progress=step
+                verify, history, only=only, database_url=url, progress=step, partial=partial
             )
         return _scrubbed(verdicts, url)
 
@@ -281,7 +302,7 @@ class Verifier:
         progress = Progress(self.ls)
         await progress.begin(f"Verifying {name}/down.sql", f"on {on}")
         try:
-            verdicts = await self._verify(history, name, url, progress)
+            verdicts = await self._verify(history, name, root.settings, progress)
         except VerifyError as error:
             progress.end("failed")
             return {"error": self._say(f"verify: {error}", _ERROR, url)}
@@ -309,7 +330,7 @@ class Verifier:
             on.append(where(history.dialect, url))
             progress.report(f"{len(history.migrations)} migrations on {on[-1]}", None)
             try:
-                verdicts = await self._verify(history, None, url, progress)
+                verdicts = await self._verify(history, None, root.settings, progress)
             except VerifyError as error:
                 errors.append(scrub(f"verify: {error}", url))
                 continue
