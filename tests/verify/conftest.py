@@ -37,6 +37,21 @@ def require_corpus(corpus: Path, histories: Sequence[Path] = ()) -> None:
         _unavailable(f"no migration history in {corpus}", "the shared corpus")
 
 
+def generated(history_dir: Path, dialect: str) -> list[tuple[str, str, str]]:
+    """``(name, up, down)`` of a corpus history, each down.sql as prisma-down writes it."""
+    from prisma_down.core.analysis import Analyzer
+    from prisma_down.core.down import generate
+    from prisma_down.core.history import load_history
+
+    history = load_history(history_dir)
+    assert history.dialect == dialect
+    analyses = Analyzer(dialect).analyse([m.up.text for m in history.migrations])
+    return [
+        (m.name, m.up.text, generate(m.name, m.up.text, a, dialect))
+        for m, a in zip(history.migrations, analyses, strict=True)
+    ]
+
+
 def print_figures(
     capsys: pytest.CaptureFixture[str], title: str, figures: dict[str, dict[str, int]]
 ) -> None:

@@ -23,7 +23,6 @@ import pytest
 from prisma_down.core import changes as ch
 from prisma_down.core.analysis import Analyzer
 from prisma_down.core.down import generate
-from prisma_down.core.history import load_history
 from prisma_down.core.render.mysql import render_all
 from prisma_down.core.schema import Column, QName
 from prisma_down.core.statements import split
@@ -31,7 +30,7 @@ from prisma_down.verify.mariadb import MariaDBServer
 from prisma_down.verify.mysql_snapshot import diff, snapshot
 from prisma_down.verify.partial import PartialVerdict, verify_partial_history
 from tests.core.fixture_cases import load, names
-from tests.verify.conftest import print_figures, require_corpus
+from tests.verify.conftest import generated, print_figures, require_corpus
 from tests.verify.test_mysql_roundtrip import _MYSQL8_STAND_INS, CORPUS, _histories
 
 CASES = names("mysql")
@@ -150,19 +149,9 @@ def test_fixture_prefixes_are_restored(mariadb: MariaDBServer, name: str) -> Non
     _assert_restored(verdicts)
 
 
-def _generated(history_dir: Path) -> list[Migration]:
-    history = load_history(history_dir)
-    assert history.dialect == "mysql"
-    analyses = Analyzer("mysql").analyse([m.up.text for m in history.migrations])
-    return [
-        (m.name, m.up.text, generate(m.name, m.up.text, a, "mysql"))
-        for m, a in zip(history.migrations, analyses, strict=True)
-    ]
-
-
 @pytest.mark.parametrize("history_dir", _histories(), ids=lambda p: p.name[:60])
 def test_corpus_prefixes_are_restored(mariadb: MariaDBServer, history_dir: Path) -> None:
-    verdicts = check_prefixes(mariadb, _generated(history_dir))
+    verdicts = check_prefixes(mariadb, generated(history_dir, "mysql"))
     _count("corpus", verdicts)
     _assert_restored(verdicts)
 

@@ -25,13 +25,12 @@ import pytest
 
 from prisma_down.core.analysis import Analyzer
 from prisma_down.core.down import generate
-from prisma_down.core.history import load_history
 from prisma_down.core.statements import split
 from prisma_down.verify import sqlite
 from prisma_down.verify.command import reset_sqlite
 from prisma_down.verify.partial import PartialVerdict, Trial, verify_partial_history
 from tests.core.fixture_cases import load, names
-from tests.verify.conftest import print_figures, require_corpus
+from tests.verify.conftest import generated, print_figures, require_corpus
 from tests.verify.test_sqlite_roundtrip import CORPUS, _histories
 
 Migration = tuple[str, str, str]
@@ -46,16 +45,6 @@ def _run(tmp_path: Path, migrations: list[Migration]) -> list[PartialVerdict]:
         )
     finally:
         conn.close()
-
-
-def _generated(history_dir: Path) -> list[Migration]:
-    history = load_history(history_dir)
-    assert history.dialect == "sqlite"
-    analyses = Analyzer("sqlite").analyse([m.up.text for m in history.migrations])
-    return [
-        (m.name, m.up.text, generate(m.name, m.up.text, a, "sqlite"))
-        for m, a in zip(history.migrations, analyses, strict=True)
-    ]
 
 
 def _unguardable(down: str, trial: Trial) -> bool:
@@ -100,7 +89,7 @@ def test_fixture_prefixes(tmp_path: Path, name: str) -> None:
 
 @pytest.mark.parametrize("history_dir", _histories(), ids=lambda p: p.name[:60])
 def test_corpus_prefixes(tmp_path: Path, history_dir: Path) -> None:
-    migrations = _generated(history_dir)
+    migrations = generated(history_dir, "sqlite")
     _check("corpus", migrations, _run(tmp_path, migrations))
 
 
