@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from prisma_down.core import changes as ch
 from prisma_down.core.catalog import qualified as q
@@ -69,17 +70,18 @@ def constraint_sql(k: Constraint) -> str:
     return f"{_named(k)}{k.tail}"
 
 
-def index_sql(ix: Index) -> str:
+def index_sql(ix: Index, if_not_exists: bool = False) -> str:
     elems = []
     for e in ix.elements:
         text = quote(e.column) if e.column is not None else (e.expression or "")
         elems.append(f"{text} {e.suffix}".rstrip())
     head = "CREATE UNIQUE INDEX" if ix.unique else "CREATE INDEX"
+    head += " IF NOT EXISTS" if if_not_exists else ""
     sql = f"{head} {quote(ix.name.name)} ON {q(ix.table)}({', '.join(elems)})"
     return f"{sql} WHERE {ix.where}" if ix.where else sql
 
 
-def create_table_sql(t: Table, name: QName | None = None) -> str:
+def create_table_sql(t: Table, name: QName | None = None, if_not_exists: bool = False) -> str:
     """CREATE TABLE for ``t``, under ``name`` when given (``new_X`` in a redefinition)."""
     lines = [
         column_sql(col, tuple(k for k in t.constraints if k.inline and k.columns == (col.name,)))
@@ -89,7 +91,8 @@ def create_table_sql(t: Table, name: QName | None = None) -> str:
     body = ",\n".join("    " + x for x in lines)
     prefix = f"{t.prefix} " if t.prefix else ""
     tail = f" {t.tail}" if t.tail else ""
-    return f"CREATE {prefix}TABLE {q(name or t.name)} (\n{body}\n){tail}"
+    ine = "IF NOT EXISTS " if if_not_exists else ""
+    return f"CREATE {prefix}TABLE {ine}{q(name or t.name)} (\n{body}\n){tail}"
 
 
 def redefine_sql(c: ch.RedefineTable, temp_name: str = "") -> str:
@@ -122,9 +125,25 @@ def _delete_rows(c: ch.DeleteRows) -> str:
     return delete_rows(c, q(c.table), quote, keys="values")
 
 
+def _if_exists(c: ch.DropTable | ch.DropIndex | ch.DropObject) -> str:
+    return "IF EXISTS " if c.if_exists else ""
+
+
+_CREATE_OBJECT = re.compile(
+    r"^(\s*CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?(?:VIEW|TRIGGER)\s+)(?!IF\b)", re.I
+)
+
+
+def _create_object(c: ch.CreateObject) -> str:
+    """The definition as found in the history; IF NOT EXISTS put in for a view or trigger."""
+    if not c.if_not_exists:
+        return c.object.sql
+    return _CREATE_OBJECT.sub(r"\1IF NOT EXISTS ", c.object.sql, count=1)
+
+
 _RENDER: dict[type, Callable[..., str]] = {
-    ch.CreateTable: lambda c: create_table_sql(c.table),
-    ch.DropTable: lambda c: f"DROP TABLE {q(c.name)}",
+    ch.CreateTable: lambda c: create_table_sql(c.table, if_not_exists=c.if_not_exists),
+    ch.DropTable: lambda c: f"DROP TABLE {_if_exists(c)}{q(c.name)}",
     ch.RenameTable: lambda c: f"ALTER TABLE {q(c.old)} RENAME TO {quote(c.new.name)}",
     ch.RedefineTable: redefine_sql,
     ch.AddColumn: _add_column,
@@ -132,10 +151,10 @@ _RENDER: dict[type, Callable[..., str]] = {
     ch.RenameColumn: lambda c: (
         f"ALTER TABLE {q(c.table)} RENAME COLUMN {quote(c.old)} TO {quote(c.new)}"
     ),
-    ch.CreateIndex: lambda c: index_sql(c.index),
-    ch.DropIndex: lambda c: f"DROP INDEX {q(c.name)}",
-    ch.CreateObject: lambda c: c.object.sql,
-    ch.DropObject: lambda c: f"DROP {c.kind.upper()} {q(c.name)}",
+    ch.CreateIndex: lambda c: index_sql(c.index, c.if_not_exists),
+    ch.DropIndex: lambda c: f"DROP INDEX {_if_exists(c)}{q(c.name)}",
+    ch.CreateObject: _create_object,
+    ch.DropObject: lambda c: f"DROP {c.kind.upper()} {_if_exists(c)}{q(c.name)}",
     ch.Transaction: lambda c: "BEGIN" if c.begin else "COMMIT",
     ch.SessionSetting: lambda c: c.sql,
     ch.DeleteRows: _delete_rows,
@@ -149,11 +168,6 @@ def render(change: ch.Change) -> str:
     if f is None:
         raise ValueError(f"cannot render {type(change).__name__} for SQLite")
     return f(change)
-
-
-_CREATE_OBJECT = re.compile(
-    r"^(\s*CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?(?:VIEW|TRIGGER)\s+)(?!IF\b)", re.I
-)
 
 
 def render_all(changes: Sequence[ch.Change]) -> list[str]:
@@ -172,19 +186,12 @@ def render_all(changes: Sequence[ch.Change]) -> list[str]:
 
 
 def _idempotent(c: ch.Change) -> str:
-    sql = render(c)
     if isinstance(c, ch.DropTable | ch.DropIndex | ch.DropObject):
-        return re.sub(r"^DROP (\w+) ", r"DROP \1 IF EXISTS ", sql, count=1)
-    if isinstance(c, ch.CreateTable):
-        return re.sub(
-            r"^CREATE ((?:TEMPORARY |TEMP )?)TABLE ", r"CREATE \1TABLE IF NOT EXISTS ", sql
-        )
-    if isinstance(c, ch.CreateIndex):
-        return re.sub(r"^CREATE (UNIQUE )?INDEX ", r"CREATE \1INDEX IF NOT EXISTS ", sql)
-    if isinstance(c, ch.CreateObject):
-        return _CREATE_OBJECT.sub(r"\1IF NOT EXISTS ", sql, count=1)
+        return render(replace(c, if_exists=True))
+    if isinstance(c, ch.CreateTable | ch.CreateIndex | ch.CreateObject):
+        return render(replace(c, if_not_exists=True))
     if isinstance(c, ch.RedefineTable):
         name = c.table.name
-        left = q(name.renamed("new_" + name.name))
-        return f"{redefine_sql(c, 'prisma_down_' + name.name)};\nDROP TABLE IF EXISTS {left}"
-    return sql
+        left = ch.DropTable(name.renamed("new_" + name.name), if_exists=True)
+        return f"{redefine_sql(c, 'prisma_down_' + name.name)};\n{render(left)}"
+    return render(c)
