@@ -376,12 +376,12 @@ def renamed_in(text: str, old: str, new: str, dialect: str) -> str:
         before = toks[i - 1].text if i else ""
         after = toks[i + 1].text if i + 1 < len(toks) else ""
         if name == old and after not in (".", "(") and before != "::":
-            out += [text[last : t.start], _quote_for(new, dialect)]
+            out += [text[last : t.start], quote_for(new, dialect)]
             last = t.end
     return "".join(out) + text[last:]
 
 
-def _quote_for(name: str, dialect: str) -> str:
+def quote_for(name: str, dialect: str) -> str:
     return "`" + name.replace("`", "``") + "`" if dialect == "mysql" else quote(name)
 
 
@@ -684,7 +684,7 @@ def _create_object(cat: Catalog, c: ch.CreateObject) -> Catalog:
             return cat
         raise CatalogError(f'{o.kind} "{o.name}" already exists')
     if o.kind in ("view", "materialized view") and "*" in o.sql:
-        from prisma_down.core.view_stars import expand  # it reads tokens, which import us
+        from prisma_down.core.view_stars import expand  # it imports this module
 
         o = replace(o, expanded=expand(o.sql, cat))
     objects = dict(cat.objects)
