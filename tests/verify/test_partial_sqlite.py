@@ -29,6 +29,7 @@ from prisma_down.core.statements import split
 from prisma_down.verify import sqlite
 from prisma_down.verify.command import reset_sqlite
 from prisma_down.verify.partial import PartialVerdict, Trial, verify_partial_history
+from prisma_down.verify.roundtrip import STATEMENT_AT
 from tests.core.fixture_cases import load, names
 from tests.verify.conftest import generated, print_figures, require_corpus
 from tests.verify.test_sqlite_roundtrip import CORPUS, _histories
@@ -49,7 +50,7 @@ def _run(tmp_path: Path, migrations: list[Migration]) -> list[PartialVerdict]:
 
 def _unguardable(down: str, trial: Trial) -> bool:
     """down.sql stopped at a statement SQLite has no IF [NOT] EXISTS form for."""
-    found = re.search(r"\(statement at line (\d+)\)$", trial.error or "")
+    found = STATEMENT_AT.search(trial.error or "")
     assert found, trial.error
     line = int(found.group(1))
     (statement,) = [

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from prisma_down.core.statements import split
 from prisma_down.verify.processes import run_as_user, short_tmp
+from prisma_down.verify.roundtrip import failed_at
 
 if TYPE_CHECKING:
     import pymysql.connections
@@ -262,8 +263,7 @@ def apply(conn: pymysql.connections.Connection[Any], script: str) -> str | None:
                 while cur.nextset():
                     pass
             except pymysql.err.MySQLError as error:
-                line = script.count("\n", 0, st.span.start) + 1
                 args: tuple[object, ...] = tuple(error.args)
                 message = str(args[1]) if len(args) > 1 else str(error)
-                return f"{message} (statement at line {line})"
+                return failed_at(message, script, st.span.start)
     return None

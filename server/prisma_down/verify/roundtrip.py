@@ -6,6 +6,7 @@ predecessors left, as ``prisma migrate deploy`` would have built it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,14 @@ from typing import Any
 from prisma_down.verify.snapshot import diff, snapshot
 
 Apply = Callable[[Any, str], "str | None"]
+
+# Where a script failed, as the MariaDB and SQLite runners say it and the editor reads it
+STATEMENT_AT = re.compile(r"\(statement at line (\d+)\)$")
+
+
+def failed_at(message: str, script: str, start: int) -> str:
+    """``message`` of the statement of ``script`` starting at offset ``start``, with its line."""
+    return f"{message} (statement at line {script.count(chr(10), 0, start) + 1})"
 
 
 @dataclass(frozen=True)

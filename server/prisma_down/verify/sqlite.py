@@ -17,6 +17,7 @@ from typing import Any
 
 from prisma_down.core.read.tokens import ReadError, tokenize
 from prisma_down.core.statements import split
+from prisma_down.verify.roundtrip import failed_at
 
 
 def connect(path: Path | str) -> sqlite3.Connection:
@@ -55,8 +56,7 @@ def run(conn: sqlite3.Connection, script: str) -> str | None:
         try:
             conn.executescript(st.text + ";")
         except sqlite3.Error as e:
-            line = script.count("\n", 0, st.span.start) + 1
-            return f"{type(e).__name__}: {e} (statement at line {line})"
+            return failed_at(f"{type(e).__name__}: {e}", script, st.span.start)
     return None
 
 

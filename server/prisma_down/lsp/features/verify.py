@@ -31,7 +31,7 @@ from prisma_down.lsp.features.commands import Progress, migration_sql, tell
 from prisma_down.lsp.server import PrismaDownServer  # at run time: pygls reads the hints
 from prisma_down.lsp.session import Result, Root, Session, Verified
 from prisma_down.verify.command import VerifyError, as_json, as_text, mask_url, scrub, verify
-from prisma_down.verify.roundtrip import Verdict
+from prisma_down.verify.roundtrip import STATEMENT_AT, Verdict
 
 VERIFY = "prismaDown.verifyMigration"
 VERIFY_ALL = "prismaDown.verifyAll"
@@ -41,7 +41,6 @@ SOURCE = "prisma-down verify"
 UNVERIFIED = frozenset({"up-failed", "no-down"})
 _SERVERS = {"sqlite": "SQLite", "postgres": "PostgreSQL", "mysql": "MariaDB"}
 _AT = re.compile(r"\bat line (\d+), column (\d+)")  # PostgreSQL errors (verify/postgres.py)
-_STATEMENT_AT = re.compile(r"\(statement at line (\d+)\)$")  # MariaDB and SQLite errors
 _STEP = re.compile(r"^\[(\d+)/(\d+)\]")
 _STOPPED = re.compile(r"^(after \d+ of \d+ statements? \(stopped before line \d+\)): (.*)$", re.S)
 
@@ -133,7 +132,7 @@ def diagnostics_of(
     out = [make(top, worded(d, verdict.status)) for d in verdict.differences]
     if verdict.error:
         rng = top
-        at, line_at = _AT.search(verdict.error), _STATEMENT_AT.search(verdict.error)
+        at, line_at = _AT.search(verdict.error), STATEMENT_AT.search(verdict.error)
         in_down = "down" in verdict.status  # else the position is in migration.sql
         if in_down and at is not None:
             rng = _line(text, conv, int(at.group(1)) - 1, int(at.group(2)) - 1)
