@@ -64,6 +64,19 @@ async def client(request: Any, lsp_client: LanguageClient, project: Path) -> Asy
     await lsp_client.shutdown_session()
 
 
+def ignore_server_requests(lsp_client: LanguageClient) -> None:
+    """Answer the server's registerCapability and codeLens/refresh without recording them
+    (pytest-lsp has no default handler for the refresh)."""
+
+    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register_capability(params: types.RegistrationParams) -> None:
+        pass
+
+    @lsp_client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
+    def code_lens_refresh(params: None) -> None:
+        pass
+
+
 def tell_actions_from_commands(lsp_client: LanguageClient) -> None:
     """Read a code action list the way clients do: a CodeAction whose ``command`` is a
     Command object is a CodeAction (lsprotocol takes anything with a "command" key for a

@@ -15,6 +15,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
+from tests.lsp.conftest import ignore_server_requests
 from tests.lsp.test_code_actions import (
     _titled,
     actions,
@@ -49,13 +50,7 @@ def corpus_project(tmp_path: Path) -> Path:
 async def client(
     request: Any, lsp_client: LanguageClient, corpus_project: Path
 ) -> AsyncIterator[None]:
-    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
-    def register_capability(params: types.RegistrationParams) -> None:
-        pass
-
-    @lsp_client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
-    def code_lens_refresh(params: None) -> None:
-        pass
+    ignore_server_requests(lsp_client)
 
     lsp_client.profile = request.param  # type: ignore[attr-defined]
     lsp_client.project = corpus_project  # type: ignore[attr-defined]

@@ -12,6 +12,8 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
+from tests.lsp.conftest import ignore_server_requests
+
 MIGRATIONS = "prisma/migrations"
 
 
@@ -93,13 +95,7 @@ async def pull_client(lsp_client: LanguageClient, project: Path) -> AsyncIterato
     caps.workspace.diagnostics = types.DiagnosticWorkspaceClientCapabilities(refresh_support=True)
     lsp_client.project = project  # type: ignore[attr-defined]
 
-    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
-    def register_capability(params: types.RegistrationParams) -> None:
-        pass
-
-    @lsp_client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
-    def code_lens_refresh(params: None) -> None:
-        pass
+    ignore_server_requests(lsp_client)
 
     await lsp_client.initialize_session(
         types.InitializeParams(

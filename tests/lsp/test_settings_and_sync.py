@@ -16,7 +16,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-from tests.lsp.conftest import PROFILES
+from tests.lsp.conftest import PROFILES, ignore_server_requests
 from tests.lsp.test_diagnostics import wait_for
 
 MIGRATIONS = "prisma/migrations"
@@ -29,13 +29,7 @@ MIGRATIONS = "prisma/migrations"
 async def bare(request: Any, lsp_client: LanguageClient, project: Path) -> AsyncIterator[None]:
     """A client not yet initialised: the test chooses initializationOptions and the disk."""
 
-    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
-    def register_capability(params: types.RegistrationParams) -> None:
-        pass
-
-    @lsp_client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
-    def code_lens_refresh(params: None) -> None:
-        pass
+    ignore_server_requests(lsp_client)
 
     lsp_client.profile = request.param  # type: ignore[attr-defined]
     lsp_client.project = project  # type: ignore[attr-defined]

@@ -20,7 +20,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from prisma_down.verify.postgres import PostgresServer
-from tests.lsp.conftest import PROFILES, tell_actions_from_commands
+from tests.lsp.conftest import PROFILES, ignore_server_requests, tell_actions_from_commands
 from tests.lsp.test_code_actions import actions, open_doc, wait_diagnostics
 from tests.verify.conftest import pg_db, pg_server  # noqa: F401 (fixtures)
 from tests.verify.test_verify_command import PG_HISTORY, SQLITE_HISTORY
@@ -40,13 +40,7 @@ async def client(request: Any, lsp_client: LanguageClient) -> AsyncIterator[None
     """A client the test initialises with :func:`start`, on the project it wrote."""
     tell_actions_from_commands(lsp_client)
 
-    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
-    def register_capability(params: types.RegistrationParams) -> None:
-        pass
-
-    @lsp_client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
-    def code_lens_refresh(params: None) -> None:
-        pass
+    ignore_server_requests(lsp_client)
 
     lsp_client.profile = request.param  # type: ignore[attr-defined]
     yield
