@@ -17,7 +17,7 @@ from prisma_down.core.guards import _ended, _facts, _key, _states, guard, stop_p
 from prisma_down.core.inverse import Inverse
 from prisma_down.core.read import read_statement
 from prisma_down.core.read.do_block import exists_query, guard_of
-from prisma_down.core.render import render
+from prisma_down.core.render import render, render_all
 from prisma_down.core.schema import Opaque, QName
 from prisma_down.core.statements import split
 from tests.core.fixture_cases import body, load, names
@@ -233,6 +233,16 @@ def test_native_forms_where_postgres_has_them() -> None:
     assert 'DROP INDEX IF EXISTS "User_bio_idx";' in down
     assert 'ALTER TABLE IF EXISTS "User" DROP COLUMN IF EXISTS "bio";' in down
     assert "DO $" not in down
+
+
+def test_a_label_guarded_by_its_absence_is_added_if_not_exists() -> None:
+    """The guard 'the label is not there' is PostgreSQL's own ADD VALUE IF NOT EXISTS; it
+    was once dropped on the way (the renderer ignored the flag the guard was folded into)."""
+    guard = ch.Guard("value", ("Role", "OWNER"), True, "")
+    add = ch.AddEnumValue(QName("", "Role"), "OWNER", after="ADMIN")
+    assert render_all([ch.Guarded(guard, (add,))], "postgres") == [
+        'ALTER TYPE "Role" ADD VALUE IF NOT EXISTS \'OWNER\' AFTER \'ADMIN\''
+    ]
 
 
 def test_existence_checks_where_postgres_has_no_guarded_form() -> None:

@@ -124,7 +124,8 @@ def _add_enum_value(c: ch.AddEnumValue) -> str:
         pos = f" BEFORE {_enum_value(c.before)}"
     elif c.after is not None:
         pos = f" AFTER {_enum_value(c.after)}"
-    return f"ALTER TYPE {q(c.enum)} ADD VALUE {_enum_value(c.value)}{pos}"
+    ine = "IF NOT EXISTS " if c.if_not_exists else ""
+    return f"ALTER TYPE {q(c.enum)} ADD VALUE {ine}{_enum_value(c.value)}{pos}"
 
 
 def _alter_type(c: ch.AlterColumnType) -> str:
