@@ -60,7 +60,7 @@ def constraint_sql(k: Constraint) -> str:
     return f"{head}{k.tail}"
 
 
-def index_sql(ix: Index, concurrently: bool = False) -> str:
+def index_sql(ix: Index, concurrently: bool = False, if_not_exists: bool = False) -> str:
     elems = []
     for e in ix.elements:
         text = quote(e.column) if e.column is not None else (e.expression or "")
@@ -68,6 +68,8 @@ def index_sql(ix: Index, concurrently: bool = False) -> str:
     head = "CREATE UNIQUE INDEX" if ix.unique else "CREATE INDEX"
     if concurrently:
         head += " CONCURRENTLY"
+    if if_not_exists:
+        head += " IF NOT EXISTS"
     using = f" USING {ix.method} (" if ix.method else "("
     sql = f"{head} {quote(ix.name.name)} ON {q(ix.table)}{using}{', '.join(elems)})"
     if ix.include:
@@ -144,12 +146,25 @@ def _alter_sequence(c: ch.AlterSequence) -> str:
     return f"ALTER SEQUENCE {'IF EXISTS ' if c.if_exists else ''}{q(c.name)} {opts}"
 
 
+def _ie(if_exists: bool) -> str:
+    return "IF EXISTS " if if_exists else ""
+
+
+def _ine(if_not_exists: bool) -> str:
+    return "IF NOT EXISTS " if if_not_exists else ""
+
+
 _RENDER: dict[type, Callable[..., str]] = {
     ch.CreateTable: _create_table,
-    ch.DropTable: lambda c: f"DROP TABLE {q(c.name)}",
+    ch.DropTable: lambda c: f"DROP TABLE {_ie(c.if_exists)}{q(c.name)}",
     ch.RenameTable: lambda c: f"ALTER TABLE {q(c.old)} RENAME TO {quote(c.new.name)}",
-    ch.AddColumn: lambda c: f"ALTER TABLE {q(c.table)} ADD COLUMN {column_sql(c.table, c.column)}",
-    ch.DropColumn: lambda c: f"ALTER TABLE {q(c.table)} DROP COLUMN {quote(c.name)}",
+    ch.AddColumn: lambda c: (
+        f"ALTER TABLE {q(c.table)} ADD COLUMN {_ine(c.if_not_exists)}"
+        + column_sql(c.table, c.column)
+    ),
+    ch.DropColumn: lambda c: (
+        f"ALTER TABLE {q(c.table)} DROP COLUMN {_ie(c.if_exists)}{quote(c.name)}"
+    ),
     ch.RenameColumn: lambda c: (
         f"ALTER TABLE {q(c.table)} RENAME COLUMN {quote(c.old)} TO {quote(c.new)}"
     ),
@@ -167,7 +182,9 @@ _RENDER: dict[type, Callable[..., str]] = {
         f"ALTER TABLE {q(c.table)} ADD {constraint_sql(c.constraint)}"
         + (" NOT VALID" if c.not_valid else "")
     ),
-    ch.DropConstraint: lambda c: f"ALTER TABLE {q(c.table)} DROP CONSTRAINT {quote(c.name)}",
+    ch.DropConstraint: lambda c: (
+        f"ALTER TABLE {q(c.table)} DROP CONSTRAINT {_ie(c.if_exists)}{quote(c.name)}"
+    ),
     ch.ValidateConstraint: lambda c: (
         f"ALTER TABLE {q(c.table)} VALIDATE CONSTRAINT {quote(c.name)}"
     ),
@@ -179,15 +196,17 @@ _RENDER: dict[type, Callable[..., str]] = {
         + (f" {c.constraint.tail}" if c.constraint.tail else "")
     ),
     ch.AlterSequence: _alter_sequence,
-    ch.CreateIndex: lambda c: index_sql(c.index, c.concurrently),
-    ch.DropIndex: lambda c: f"DROP INDEX {'CONCURRENTLY ' if c.concurrently else ''}{q(c.name)}",
+    ch.CreateIndex: lambda c: index_sql(c.index, c.concurrently, c.if_not_exists),
+    ch.DropIndex: lambda c: (
+        f"DROP INDEX {'CONCURRENTLY ' if c.concurrently else ''}{_ie(c.if_exists)}{q(c.name)}"
+    ),
     ch.RenameIndex: lambda c: f"ALTER INDEX {q(c.old)} RENAME TO {quote(c.new.name)}",
     ch.CreateEnum: lambda c: (
         f"CREATE TYPE {q(c.enum.name)} AS ENUM ("
         + ", ".join(_enum_value(v) for v in c.enum.values)
         + ")"
     ),
-    ch.DropEnum: lambda c: f"DROP TYPE {q(c.name)}",
+    ch.DropEnum: lambda c: f"DROP TYPE {_ie(c.if_exists)}{q(c.name)}",
     ch.RenameEnum: lambda c: f"ALTER TYPE {q(c.old)} RENAME TO {quote(c.new.name)}",
     ch.AddEnumValue: _add_enum_value,
     ch.RenameEnumValue: lambda c: (
@@ -269,59 +288,58 @@ def _native(c: ch.Guarded) -> str | None:
         if _is(table, "table", (x.table.name,), False, x.table.schema) and _is(
             column, "column", (x.table.name, x.column.name), True, x.table.schema
         ):
-            return f"ALTER TABLE IF EXISTS {_add_column_ine(x)}"
+            return _table_if_exists(render(replace(x, if_not_exists=True)))
         return None
     if len(guards) != 1:
         return None
     g = guards[0]
     if isinstance(x, _ALTER_TABLE) and _is(g, "table", (x.table.name,), False, x.table.schema):
-        return re.sub(r"^ALTER TABLE ", "ALTER TABLE IF EXISTS ", render(x), count=1)
+        return _table_if_exists(render(x))
     if isinstance(x, ch.AddColumn):
         if _is(g, "column", (x.table.name, x.column.name), True, x.table.schema):
-            return f"ALTER TABLE {_add_column_ine(x)}"
+            return render(replace(x, if_not_exists=True))
     elif isinstance(x, ch.DropColumn):
         if _is(g, "column", (x.table.name, x.name), False, x.table.schema):
-            return f"ALTER TABLE IF EXISTS {q(x.table)} DROP COLUMN IF EXISTS {quote(x.name)}"
+            return _table_if_exists(render(replace(x, if_exists=True)))
     elif isinstance(x, ch.DropConstraint):
         if _is(g, "constraint", (x.table.name, x.name), False, x.table.schema):
-            return f"ALTER TABLE IF EXISTS {q(x.table)} DROP CONSTRAINT IF EXISTS {quote(x.name)}"
+            return _table_if_exists(render(replace(x, if_exists=True)))
     elif isinstance(x, ch.CreateTable):
         if _is(g, "table", (x.table.name.name,), True, x.table.name.schema):
-            return _create_table(ch.CreateTable(x.table, True))
+            return render(replace(x, if_not_exists=True))
     elif isinstance(x, ch.DropTable):
         if _is(g, "table", (x.name.name,), False, x.name.schema):
-            return f"DROP TABLE IF EXISTS {q(x.name)}"
+            return render(replace(x, if_exists=True))
     elif isinstance(x, ch.RenameTable):
         if _is(g, "table", (x.old.name,), False, x.old.schema):
-            return f"ALTER TABLE IF EXISTS {q(x.old)} RENAME TO {quote(x.new.name)}"
+            return _table_if_exists(render(x))
     elif isinstance(x, ch.CreateIndex):
         ix = x.index
         if _is(g, "index", (ix.table.name, ix.name.name), True, ix.table.schema):
-            return re.sub(
-                r"^(CREATE (?:UNIQUE )?INDEX (?:CONCURRENTLY )?)", r"\1IF NOT EXISTS ", render(x)
-            )
+            return render(replace(x, if_not_exists=True))
     elif isinstance(x, ch.DropIndex | ch.RenameIndex):
         name = x.name if isinstance(x, ch.DropIndex) else x.old
         if (g.kind, g.negated, g.names[-1]) == ("index", False, name.name) and g.schema in (
             None,
             name.schema,
         ):
-            return re.sub(
-                r"^(DROP INDEX (?:CONCURRENTLY )?|ALTER INDEX )", r"\1IF EXISTS ", render(x)
-            )
+            if isinstance(x, ch.DropIndex):
+                return render(replace(x, if_exists=True))
+            return re.sub(r"^ALTER INDEX ", "ALTER INDEX IF EXISTS ", render(x), count=1)
     elif isinstance(x, ch.DropEnum):
         if _is(g, "type", (x.name.name,), False, x.name.schema):
-            return f"DROP TYPE IF EXISTS {q(x.name)}"
+            return render(replace(x, if_exists=True))
     elif isinstance(x, ch.AddEnumValue):
         if _is(g, "value", (x.enum.name, x.value), True, x.enum.schema):
-            return render(ch.AddEnumValue(x.enum, x.value, x.before, x.after, True))
+            return render(replace(x, if_not_exists=True))
     elif isinstance(x, ch.CreateObject | ch.DropObject | ch.RenameObject):
         return _native_object(g, x)
     return None
 
 
-def _add_column_ine(c: ch.AddColumn) -> str:
-    return f"{q(c.table)} ADD COLUMN IF NOT EXISTS {column_sql(c.table, c.column)}"
+def _table_if_exists(sql: str) -> str:
+    """``ALTER TABLE t …`` as ``ALTER TABLE IF EXISTS t …``: the table may not be there."""
+    return re.sub(r"^ALTER TABLE ", "ALTER TABLE IF EXISTS ", sql, count=1)
 
 
 def _object_guard(kind: str, name: QName, table: QName | None, negated: bool) -> ch.Guard:
