@@ -241,7 +241,7 @@ def test_a_label_guarded_by_its_absence_is_added_if_not_exists() -> None:
     guard = ch.Guard("value", ("Role", "OWNER"), True, "")
     add = ch.AddEnumValue(QName("", "Role"), "OWNER", after="ADMIN")
     assert render_all([ch.Guarded(guard, (add,))], "postgres") == [
-        'ALTER TYPE "Role" ADD VALUE IF NOT EXISTS \'OWNER\' AFTER \'ADMIN\''
+        "ALTER TYPE \"Role\" ADD VALUE IF NOT EXISTS 'OWNER' AFTER 'ADMIN'"
     ]
 
 
