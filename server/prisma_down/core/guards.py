@@ -33,8 +33,10 @@ from dataclasses import dataclass, field, replace
 from prisma_down.core import changes as ch
 from prisma_down.core.analysis import ScriptAnalysis, Step, flatten
 from prisma_down.core.catalog import Catalog, CatalogError, apply, holds
+from prisma_down.core.catalog_maps import Indexes, Objects, Tables
 from prisma_down.core.compare import differences
 from prisma_down.core.inverse import Inverse
+from prisma_down.core.pmap import K, PMap, V
 from prisma_down.core.schema import Column, QName, Table
 
 DIALECTS = frozenset({"postgres", "mysql"})
@@ -463,15 +465,21 @@ def _changed(a: Catalog, b: Catalog) -> tuple[dict[Key, ch.Guard], dict[Key, ch.
     """
 
     def apart(x: Catalog, y: Catalog) -> Catalog:
-        return replace(
-            x,
-            tables={n: t for n, t in x.tables.items() if y.tables.get(n) is not t},
-            indexes={n: v for n, v in x.indexes.items() if y.indexes.get(n) is not v},
-            enums={n: e for n, e in x.enums.items() if y.enums.get(n) is not e},
-            objects={n: o for n, o in x.objects.items() if y.objects.get(n) is not o},
+        return Catalog(
+            tables=Tables(_only(x.tables, y.tables)),
+            indexes=Indexes(_only(x.indexes, y.indexes)),
+            enums=PMap(_only(x.enums, y.enums)),
+            objects=Objects(_only(x.objects, y.objects)),
+            comments=x.comments,
+            dialect=x.dialect,
         )
 
     return _facts(apart(a, b)), _facts(apart(b, a))
+
+
+def _only(x: PMap[K, V], y: PMap[K, V]) -> dict[K, V]:
+    """The entries of ``x`` that are not the very same in ``y``, in ``x``'s order."""
+    return {n: x[n] for n in x.in_order(k for k in x.changed(y) if k in x)}
 
 
 def _facts(cat: Catalog) -> dict[Key, ch.Guard]:
