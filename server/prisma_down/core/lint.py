@@ -15,8 +15,9 @@ from prisma_down.core import changes as ch
 from prisma_down.core.analysis import Analyzer, ScriptAnalysis
 from prisma_down.core.findings import Finding
 from prisma_down.core.history import History, Migration
+from prisma_down.core.pmap import PMap
 from prisma_down.core.rules import RULES
-from prisma_down.core.rules.context import MigrationContext, Origin, OriginKey, Origins
+from prisma_down.core.rules.context import MigrationContext, Origin, OriginKey
 from prisma_down.core.statements import Script
 
 _IGNORE = re.compile(r"prisma-down-ignore(-file)?(?:\s+([\w,\s-]+))?", re.I)
@@ -43,16 +44,16 @@ def analyse_history(
         for m, (up_path, _) in zip(history.migrations, paths, strict=True)
     ]
     analyses = analyzer.analyse(ups)
-    layers: list[Mapping[OriginKey, Origin]] = []
+    origins: PMap[OriginKey, Origin] = PMap()
     out: list[MigrationContext] = []
     fresh: ContextMemo = {}
-    for i, (m, up_text, up, (up_path, down_path)) in enumerate(
-        zip(history.migrations, ups, analyses, paths, strict=True)
+    for m, up_text, up, (up_path, down_path) in zip(
+        history.migrations, ups, analyses, paths, strict=True
     ):
         down_text = overrides.get(down_path)
         if down_text is None and m.down is not None:
             down_text = m.down.text if m.down.error is None else None
-        layers.append(_layer(m, up, up_path, memo, fresh))
+        origins = _cumulate(origins, _layer(m, up, up_path, memo, fresh), memo, fresh)
         key = ("ctx", id(up), down_text, archive_suffix, id(m))
         hit = memo.get(key)
         if isinstance(hit, tuple) and hit[0] is up and hit[1] is m:
@@ -65,7 +66,7 @@ def analyse_history(
                 up,
                 down_text,
                 down,
-                Origins(layers, i + 1),
+                origins,
                 archive_suffix,
                 up_path,
                 down_path,
@@ -83,6 +84,27 @@ def _paths(m: Migration, memo: ContextMemo) -> tuple[Path, Path]:
     if isinstance(hit, tuple) and hit[0] is m:
         return hit[1]  # type: ignore[no-any-return]
     return m.up.path, m.directory / "down.sql"
+
+
+def _cumulate(
+    before: PMap[OriginKey, Origin],
+    layer: Mapping[OriginKey, Origin],
+    memo: ContextMemo,
+    fresh: ContextMemo,
+) -> PMap[OriginKey, Origin]:
+    """Where each table and column was last created, up to and with this migration.
+
+    A persistent map per migration, sharing all but this migration's entries with the one
+    before: a lookup costs the same at the end of a long history as at its start.
+    """
+    key = ("origins", id(before), id(layer))
+    hit = memo.get(key)
+    if isinstance(hit, tuple) and hit[0] is before and hit[1] is layer:
+        fresh[key] = hit
+        return hit[2]  # type: ignore[no-any-return]
+    after = before.update(layer.items())
+    fresh[key] = (before, layer, after)
+    return after
 
 
 def _layer(
