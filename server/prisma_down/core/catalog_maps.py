@@ -188,7 +188,7 @@ def _refs(constraints: tuple[Constraint, ...]) -> set[Any]:
 
 
 def _cons(constraints: tuple[Constraint, ...]) -> set[Any]:
-    return {k.name.lower() for k in constraints if k.name}
+    return {k.name.lower() for k in constraints}  # "" too: SQLite's are unnamed
 
 
 def _count_types(delta: dict[QName, int], cols: Iterable[Column], sign: int) -> None:

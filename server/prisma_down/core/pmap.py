@@ -147,11 +147,13 @@ class PMap(Mapping[K, V], Generic[K, V]):
         return e[0]
 
     def _ordered(self) -> list[tuple[K, Entry]]:
+        """Entries by position (a leaf's own order is not: ``set_at`` puts a key back)."""
         if self._root.__class__ is dict:
-            return list(self._root.items())  # one leaf: a dict keeps insertion order
-        out: list[tuple[K, Entry]] = []
-        for leaf in _leaves(self._root):
-            out.extend(leaf.items())
+            out = list(self._root.items())
+        else:
+            out = []
+            for leaf in _leaves(self._root):
+                out.extend(leaf.items())
         out.sort(key=_seq)
         return out
 
