@@ -110,3 +110,28 @@ def test_comparing_costs_what_the_migration_touched() -> None:
         down = replay('ALTER TABLE "T7" DROP COLUMN "y";', "postgres", up.after)
         counts.append(work(lambda a=before, b=down.after: differences(a, b)))
     assert counts[1] < 1.5 * counts[0], counts  # was 20x: every table compared
+
+
+def test_suppression_comments_are_linear(tmp_path: Path) -> None:
+    """Every statement with its own ``prisma-down-ignore`` comment."""
+    counts = []
+    for n in (100, 400):
+        folder = tmp_path / str(n) / "001_drops"
+        folder.mkdir(parents=True)
+        (folder.parent / "migration_lock.toml").write_text('provider = "postgresql"\n')
+        columns = ", ".join(f'"c{i}" INT' for i in range(n))
+        drops = "".join(
+            f'-- prisma-down-ignore drop-without-rename\nALTER TABLE "T" DROP COLUMN "c{i}";\n'
+            for i in range(n)
+        )
+        (folder / "migration.sql").write_text(f'CREATE TABLE "T" ({columns});\n{drops}')
+        history = load_history(folder.parent, "postgres")
+
+        def check(history: Any = history) -> None:
+            found = run_rules(analyse_history(history, Analyzer("postgres")))
+            assert not [f for f in found if f.rule == "drop-without-rename"]
+
+        counts.append(work(check))
+    assert counts[1] < 4.6 * counts[0], (
+        counts
+    )  # was 6.6x: each comment looked for in every statement

@@ -18,7 +18,7 @@ from prisma_down.core.history import History, Migration
 from prisma_down.core.pmap import PMap
 from prisma_down.core.rules import RULES
 from prisma_down.core.rules.context import MigrationContext, Origin, OriginKey
-from prisma_down.core.statements import Script
+from prisma_down.core.statements import Comment, Script, Statement
 
 _IGNORE = re.compile(r"prisma-down-ignore(-file)?(?:\s+([\w,\s-]+))?", re.I)
 
@@ -186,6 +186,9 @@ def _suppressions(ctx: MigrationContext) -> list[Suppression]:
     if ctx.down is not None:
         scripts.append((ctx.down_path, ctx.down.script))
     for path, script in scripts:
+        if _IGNORE.search(script.text) is None:
+            continue  # one search of the text instead of one per comment
+        owners: dict[Comment, list[Statement]] | None = None
         for comment in script.comments:
             m = _IGNORE.search(comment.text)
             if m is None:
@@ -195,9 +198,13 @@ def _suppressions(ctx: MigrationContext) -> list[Suppression]:
             if m.group(1):
                 out.append((path, 0, len(script.text) + 1, rules))
                 continue
-            for st in script.statements:  # the statement the comment belongs to
-                if comment in st.comments or comment in st.trailing:
-                    out.append((path, st.span.start, st.span.end, rules))
+            if owners is None:  # the statements each comment belongs to, found once
+                owners = {}
+                for st in script.statements:
+                    for c in dict.fromkeys((*st.comments, *st.trailing)):
+                        owners.setdefault(c, []).append(st)
+            for st in owners.get(comment, []):
+                out.append((path, st.span.start, st.span.end, rules))
     return out
 
 
