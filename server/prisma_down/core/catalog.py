@@ -20,6 +20,7 @@ from prisma_down.core.catalog_maps import (
     Indexes,
     Objects,
     Tables,
+    keys_in,
     relation_of,
 )
 from prisma_down.core.catalog_maps import ObjectKey as ObjectKey
@@ -111,6 +112,21 @@ class Catalog:
         ]
 
 
+def _keys_to(cat: Catalog, table: QName, column: str) -> list[tuple[QName, Constraint]]:
+    """``foreign_keys_to(table)`` that reference ``column``: usually none, so the tables
+    referencing ``table`` are only put in order when some of them do."""
+    hits = [
+        (tn, k)
+        for tn in keys_in(cat.tables.refs, table)
+        if tn != table
+        for k in cat.tables[tn].constraints
+        if k.kind == "f" and k.ref_table == table and column in k.ref_columns
+    ]
+    if len(hits) > 1:
+        hits.sort(key=lambda hit: cat.tables.seq(hit[0]))  # stable: each table's in order
+    return hits
+
+
 def _with(cat: Catalog, **maps: Any) -> Catalog:
     """``replace(cat, **maps)`` without its cost: called for every change of a history, with
     maps of the right kinds (``Tables``, ``Indexes`` ...)."""
@@ -165,7 +181,7 @@ def column_dependents(
         or column in ix.include
         or (ix.where is not None and mentioned(ix.where))
     ]
-    fks = [(tn, k) for tn, k in cat.foreign_keys_to(table) if column in k.ref_columns]
+    fks = _keys_to(cat, table, column)
     return cons, idx, fks
 
 
@@ -380,14 +396,8 @@ def _drop_column(cat: Catalog, c: ch.DropColumn) -> Catalog:
     cons, idx, fks = column_dependents(cat, c.table, c.name)
     cat = _drop_sequences(cat, c.table, c.name)
     cat = _drop_index_named(cat, {ix.name for ix in idx})
-    tables = cat.tables.set(
-        c.table,
-        replace(
-            t,
-            columns=t.cols.without(c.name),
-            constraints=tuple(k for k in t.constraints if k not in cons),
-        ),
-    )
+    kept = tuple(k for k in t.constraints if k not in cons) if cons else t.constraints
+    tables = cat.tables.set(c.table, replace(t, columns=t.cols.without(c.name), constraints=kept))
     for tn, k in fks:
         other = tables[tn]
         tables = tables.set(

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from prisma_down.core.pmap import PMap
 from prisma_down.core.schema import Column, Columns, Constraint, Index, Opaque, QName, Table
 
 ObjectKey = tuple[str, QName, "QName | None"]
-# A bucket of a secondary index: a frozenset while small (cheap to copy), a PMap beyond.
-Keys = frozenset[Any] | PMap[Any, bool]
+# A bucket of a secondary index: the key itself while it is the only one (most names are
+# unique), a frozenset while small (cheap to copy), a PMap beyond.
+Keys = Any
 Bucket = PMap[Any, Keys]
 _SMALL = 16
 Counts = PMap[Any, PMap[Any, int]]
@@ -58,11 +59,12 @@ def builtin(name: QName) -> bool:
     return not name.schema and _BUILTIN.fullmatch(name.name) is not None
 
 
-def _bucket(index: Bucket, bucket: Any) -> Keys:
-    return index.get(bucket) or _NONE
-
-
-_NONE: frozenset[Any] = frozenset()
+def keys_in(index: Bucket, bucket: Any) -> Collection[Any]:
+    """The keys in ``bucket`` of a secondary index."""
+    keys = index.get(bucket)
+    if keys is None:
+        return ()
+    return keys if isinstance(keys, frozenset | PMap) else (keys,)
 
 
 def add_to(index: Bucket, bucket: Any, key: Any) -> Bucket:
@@ -70,23 +72,36 @@ def add_to(index: Bucket, bucket: Any, key: Any) -> Bucket:
     keys = index.get(bucket)
     new: Keys
     if keys is None:
-        new = frozenset((key,))
+        new = key
     elif isinstance(keys, frozenset):
         new = keys | {key}
         if len(new) > _SMALL:
             new = PMap(dict.fromkeys(new, True))
-    else:
+    elif isinstance(keys, PMap):
         new = keys.set(key, True)
+    elif keys == key:
+        return index
+    else:
+        new = frozenset((keys, key))
     return index.set(bucket, new)
 
 
 def remove_from(index: Bucket, bucket: Any, key: Any) -> Bucket:
     """The index with ``key`` taken out of ``bucket``; an emptied bucket goes."""
     keys = index.get(bucket)
-    if keys is None or key not in keys:
+    if keys is None or key not in keys_in(index, bucket):
         return index
-    new = keys - {key} if isinstance(keys, frozenset) else keys.delete(key)
-    return index.set(bucket, new) if new else index.delete(bucket)
+    if isinstance(keys, frozenset):
+        new: Keys = keys - {key}
+        if len(new) == 1:
+            (new,) = new
+    elif isinstance(keys, PMap):
+        new = keys.delete(key)
+        if not new:
+            return index.delete(bucket)
+    else:
+        return index.delete(bucket)
+    return index.set(bucket, new)
 
 
 _NO_COUNTS: PMap[Any, int] = PMap()
@@ -149,13 +164,15 @@ class Tables(PMap[QName, Table]):
         old_k = old.constraints if old is not None else ()
         new_k = new.constraints if new is not None else ()
         if old_k is not new_k:
+            gone, came = _apart(old_k, new_k)
             for index, of in (("refs", _refs), ("cons", _cons)):
-                before, after = of(old_k), of(new_k)
-                if before != after:
+                before, after = of(gone), of(came)
+                if before != after:  # only what the constraints that changed touch
+                    left, now = of(old_k) if after else set(), of(new_k) if before else set()
                     bucket = getattr(self, index)
-                    for b in before - after:
+                    for b in before - now:
                         bucket = remove_from(bucket, b, key)
-                    for b in after - before:
+                    for b in after - left:
                         bucket = add_to(bucket, b, key)
                     setattr(self, index, bucket)
         for t, delta in _type_delta(old, new).items():
@@ -163,7 +180,7 @@ class Tables(PMap[QName, Table]):
 
     def referencing(self, table: QName) -> list[QName]:
         """Tables with a constraint referencing ``table`` (itself included), in table order."""
-        return self.in_order(_bucket(self.refs, table))
+        return self.in_order(keys_in(self.refs, table))
 
     def using_type(self, base: QName) -> list[QName]:
         """Tables with a column whose type is ``base`` (or an array of it), in table order."""
@@ -173,14 +190,28 @@ class Tables(PMap[QName, Table]):
 
     def with_constraint(self, name: str) -> list[QName]:
         """Tables with a constraint named ``name``, without regard to case, in table order."""
-        return self.in_order(_bucket(self.cons, name.lower()))
+        return self.in_order(keys_in(self.cons, name.lower()))
 
     def named(self, name: str) -> list[QName]:
         """Tables called ``name`` in any schema, in table order."""
-        return self.in_order(_bucket(self.names, name))
+        return self.in_order(keys_in(self.names, name))
 
     def temporaries(self) -> list[QName]:
         return self.in_order(self.temporary)
+
+
+def _apart(
+    a: tuple[Constraint, ...], b: tuple[Constraint, ...]
+) -> tuple[tuple[Constraint, ...], tuple[Constraint, ...]]:
+    """What ``a`` has and ``b`` has not, and the other way round, with the run both share
+    at either end left out (identity): a change adds, drops or replaces one or two."""
+    i, n = 0, min(len(a), len(b))
+    while i < n and a[i] is b[i]:
+        i += 1
+    j = 0
+    while j < n - i and a[-1 - j] is b[-1 - j]:
+        j += 1
+    return a[i : len(a) - j], b[i : len(b) - j]
 
 
 def _refs(constraints: tuple[Constraint, ...]) -> set[Any]:
@@ -257,11 +288,11 @@ class Indexes(PMap[QName, "tuple[QName, Index]"]):
 
     def on(self, table: QName) -> list[QName]:
         """Names of the indexes of ``table``, in index order."""
-        return self.in_order(_bucket(self.by_table, table))
+        return self.in_order(keys_in(self.by_table, table))
 
     def named(self, name: str) -> list[QName]:
         """Indexes whose unqualified name is ``name`` without regard to case, in order."""
-        return self.in_order(_bucket(self.by_name, name.lower()))
+        return self.in_order(keys_in(self.by_name, name.lower()))
 
 
 class Objects(PMap[ObjectKey, Opaque]):
@@ -290,11 +321,11 @@ class Objects(PMap[ObjectKey, Opaque]):
 
     def on(self, table: QName) -> list[ObjectKey]:
         """Keys of the objects whose ``table`` is ``table``, in object order."""
-        return self.in_order(_bucket(self.by_table, table))
+        return self.in_order(keys_in(self.by_table, table))
 
     def named(self, name: str, kinds: Iterable[str] | None = None) -> list[ObjectKey]:
         """Keys of the objects with unqualified name ``name`` (of ``kinds``), in order."""
-        keys = _bucket(self.by_name, name)
+        keys = keys_in(self.by_name, name)
         wanted = None if kinds is None else set(kinds)
         return self.in_order(k for k in keys if wanted is None or k[0] in wanted)
 
@@ -332,4 +363,4 @@ class Comments(PMap[tuple[str, str], str]):
 
     def on_columns_of(self, relation: str) -> list[tuple[str, str]]:
         """Keys of the comments on columns of ``relation``, in comment order."""
-        return self.in_order(_bucket(self.by_relation, relation))
+        return self.in_order(keys_in(self.by_relation, relation))

@@ -53,12 +53,16 @@ def analyse_history(
         down_text = overrides.get(down_path)
         if down_text is None and m.down is not None:
             down_text = m.down.text if m.down.error is None else None
-        origins = _cumulate(origins, _layer(m, up, up_path, memo, fresh), memo, fresh)
         key = ("ctx", id(up), down_text, archive_suffix, id(m))
         hit = memo.get(key)
         if isinstance(hit, tuple) and hit[0] is up and hit[1] is m:
             ctx = hit[2]
+            made = ctx.origins  # a PMap, made below in an earlier run
+            origins = made if isinstance(made, PMap) else PMap(made)
         else:
+            # where each table and column was last created, up to and with this migration:
+            # a persistent map sharing all but this migration's entries with the one before
+            origins = origins.update(_layer(m, up, up_path, memo, fresh).items())
             down = analyzer.replay_down(up, down_text) if down_text is not None else None
             ctx = MigrationContext(
                 m,
@@ -84,27 +88,6 @@ def _paths(m: Migration, memo: ContextMemo) -> tuple[Path, Path]:
     if isinstance(hit, tuple) and hit[0] is m:
         return hit[1]  # type: ignore[no-any-return]
     return m.up.path, m.directory / "down.sql"
-
-
-def _cumulate(
-    before: PMap[OriginKey, Origin],
-    layer: Mapping[OriginKey, Origin],
-    memo: ContextMemo,
-    fresh: ContextMemo,
-) -> PMap[OriginKey, Origin]:
-    """Where each table and column was last created, up to and with this migration.
-
-    A persistent map per migration, sharing all but this migration's entries with the one
-    before: a lookup costs the same at the end of a long history as at its start.
-    """
-    key = ("origins", id(before), id(layer))
-    hit = memo.get(key)
-    if isinstance(hit, tuple) and hit[0] is before and hit[1] is layer:
-        fresh[key] = hit
-        return hit[2]  # type: ignore[no-any-return]
-    after = before.update(layer.items())
-    fresh[key] = (before, layer, after)
-    return after
 
 
 def _layer(
