@@ -13,9 +13,9 @@ from prisma_down.core import changes as ch
 from prisma_down.core.analysis import Analyzer, replay
 from prisma_down.core.catalog import (
     Catalog,
-    _constraint_named,
     _found,
     comments_on,
+    constraint_named,
     type_refers,
 )
 from prisma_down.core.history import load_history
@@ -58,7 +58,7 @@ def check_lookups(cat: Catalog) -> None:
         ]
         for k in t.constraints:
             name = QName(t.name.schema, k.name)
-            assert _constraint_named(cat, name) == constraint_named_by_scan(cat, name)
+            assert constraint_named(cat, name) == constraint_named_by_scan(cat, name)
         for c in t.columns:
             assert t.column(c.name) == next(x for x in t.columns if x.name == c.name)
     types = {type_base_of(c) for t in tables for c in t.columns} | set(cat.enums)
@@ -223,6 +223,6 @@ def test_indexes_and_objects_follow_a_renamed_table() -> None:
     moved = apply(cat, ch.RenameTable(a, b))
     assert moved.table_indexes(b)[0].table == b and moved.table_indexes(a) == []
     assert list(moved.objects) == [("trigger", QName("", "t"), b)]
-    assert _constraint_named(moved, QName("", "A_pkey")) == (b, Constraint("A_pkey", "p", ("id",)))
+    assert constraint_named(moved, QName("", "A_pkey")) == (b, Constraint("A_pkey", "p", ("id",)))
     check_lookups(moved)
     check_lookups(cat)

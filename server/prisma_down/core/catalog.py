@@ -619,7 +619,7 @@ def _rename_cons(cat: Catalog, c: ch.RenameConstraint) -> Catalog:
 
 def _create_index(cat: Catalog, c: ch.CreateIndex) -> Catalog:
     ix = c.index
-    if ix.name in cat.indexes or _constraint_named(cat, ix.name):
+    if ix.name in cat.indexes or constraint_named(cat, ix.name):
         if c.if_not_exists:
             return cat
         raise CatalogError(f'index "{ix.name}" already exists')
@@ -627,7 +627,7 @@ def _create_index(cat: Catalog, c: ch.CreateIndex) -> Catalog:
     return _with(cat, indexes=cat.indexes.set(ix.name, (ix.table, ix)))
 
 
-def _constraint_named(cat: Catalog, name: QName) -> tuple[QName, Constraint] | None:
+def constraint_named(cat: Catalog, name: QName) -> tuple[QName, Constraint] | None:
     """A primary-key/unique constraint whose backing index is called ``name``."""
     for tn in cat.tables.with_constraint(name.name):
         t = cat.tables[tn]
@@ -649,7 +649,7 @@ def _drop_index(cat: Catalog, c: ch.DropIndex) -> Catalog:
 def _rename_index(cat: Catalog, c: ch.RenameIndex) -> Catalog:
     hit = cat.indexes.get(c.old)
     if hit is None:
-        owner = _constraint_named(cat, c.old)
+        owner = constraint_named(cat, c.old)
         if owner is None:
             raise CatalogError(f'index "{c.old}" does not exist')
         return _rename_cons(cat, ch.RenameConstraint(owner[0], c.old.name, c.new.name))

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 
 from prisma_down.core import changes as ch
 from prisma_down.core.analysis import ScriptAnalysis, Step, flatten
-from prisma_down.core.catalog import Catalog, CatalogError, apply, holds
+from prisma_down.core.catalog import Catalog, CatalogError, apply, constraint_named, holds
 from prisma_down.core.catalog_maps import Indexes, Objects, Tables
 from prisma_down.core.compare import differences
 from prisma_down.core.inverse import Inverse
@@ -144,12 +144,8 @@ def index_table(cat: Catalog, name: QName) -> QName | None:
     hit = cat.indexes.get(name)
     if hit is not None:
         return hit[0]
-    for t in cat.tables.values():
-        if t.name.schema == name.schema and any(
-            k.name == name.name and k.kind in "pux" for k in t.constraints
-        ):
-            return t.name
-    return None
+    owner = constraint_named(cat, name)
+    return owner[0] if owner is not None else None
 
 
 # -- guards by kind ------------------------------------------------------------------------
@@ -194,7 +190,7 @@ def _object(
 
 
 def _object_table(cat: Catalog, kind: str, name: QName) -> QName | None:
-    return next((tb for k, n, tb in cat.objects if k == kind and n == name), None)
+    return next((tb for (_, _, tb), _ in cat.objects_named(kind, name)), None)
 
 
 _PART = re.compile(r'"((?:[^"]|"")*)"|([A-Za-z_][\w$]*)')
@@ -260,8 +256,8 @@ def _states(analysis: ScriptAnalysis) -> list[Catalog]:
 
 def _ended(cat: Catalog) -> Catalog:
     """Temporary tables end with the session that ran the migration."""
-    for t in [t for t in cat.tables.values() if t.prefix == "TEMPORARY"]:
-        cat = apply(cat, ch.DropTable(t.name))
+    for name in cat.tables.temporaries():
+        cat = apply(cat, ch.DropTable(name))
     return cat
 
 

@@ -11,6 +11,7 @@ they share, so comparing a catalog with a descendant costs what differs between 
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Hashable, ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
 from typing import Any, Generic, TypeVar, overload
 
@@ -30,8 +31,8 @@ Entry = tuple[int, Any]
 _EMPTY: dict[Any, Entry] = {}
 
 
-def _seq(item: tuple[Any, Entry]) -> int:
-    return item[1][0]
+# sorts (key, (seq, value)) items by (seq, value): seqs are unique, values never compared
+_SEQ = operator.itemgetter(1)
 
 
 def _leaves(node: Any) -> Iterator[dict[Any, Entry]]:
@@ -154,7 +155,7 @@ class PMap(Mapping[K, V], Generic[K, V]):
             out = []
             for leaf in _leaves(self._root):
                 out.extend(leaf.items())
-        out.sort(key=_seq)
+        out.sort(key=_SEQ)
         return out
 
     def __iter__(self) -> Iterator[K]:
