@@ -148,7 +148,7 @@ class PMap(Mapping[K, V], Generic[K, V]):
         return e[0]
 
     def _ordered(self) -> list[tuple[K, Entry]]:
-        """Entries by position (a leaf's own order is not: ``set_at`` puts a key back)."""
+        """Entries by position (a leaf's own order is not: ``_set_at`` puts a key back)."""
         if self._root.__class__ is dict:
             out = list(self._root.items())
         else:
@@ -225,7 +225,7 @@ class PMap(Mapping[K, V], Generic[K, V]):
             out = out.delete(key)
         return out
 
-    def set_at(self: M, key: K, value: V, seq: int) -> M:
+    def _set_at(self: M, key: K, value: V, seq: int) -> M:
         """Set ``key`` at position ``seq`` (a position taken from this map's lineage)."""
         return self._put(key, value, seq)
 
@@ -255,7 +255,7 @@ class PMap(Mapping[K, V], Generic[K, V]):
             kept = out._entry(new)  # an entry that stays under its own key
             if kept is not None:
                 first, value = min(first, kept[0]), value if last > kept[0] else kept[1]
-            out = out.set_at(new, value, first)
+            out = out._set_at(new, value, first)
         return out
 
     def _put(self: M, key: K, value: V, seq: int | None) -> M:
