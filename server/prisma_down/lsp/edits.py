@@ -18,8 +18,9 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from prisma_down.core import changes as ch
+from prisma_down.core import escape
 from prisma_down.core.analysis import down_changes, replay
-from prisma_down.core.catalog import CatalogError, apply, qualified, quote
+from prisma_down.core.catalog import CatalogError, apply
 from prisma_down.core.compare import differences
 from prisma_down.core.down import generate, is_generated_unmodified
 from prisma_down.core.read.postgres import cursor
@@ -27,6 +28,7 @@ from prisma_down.core.read.tokens import ReadError
 from prisma_down.core.render import render
 from prisma_down.core.repair import repairs
 from prisma_down.core.rules.context import MigrationContext
+from prisma_down.core.schema import QName
 from prisma_down.core.statements import Statement
 from prisma_down.core.text import Span
 from prisma_down.lsp.convert import Converter, uri
@@ -227,6 +229,14 @@ def archive_rewrite(ctx: MigrationContext, statement: Statement) -> str | None:
     """
     step = next(s for s in ctx.up.steps if s.statement is statement)
     suffix = ctx.archive_suffix
+    dialect = dialect_of(ctx)
+
+    def quote(name: str) -> str:  # names go through core.escape, in the file's own dialect
+        return escape.identifier(name, dialect)
+
+    def qualified(name: QName) -> str:
+        return escape.qualified(name, dialect)
+
     changes = step.reading.changes
     if changes and all(isinstance(c, ch.DropTable) for c in changes):
         tables = [c for c in changes if isinstance(c, ch.DropTable)]
@@ -247,13 +257,13 @@ def archive_rewrite(ctx: MigrationContext, statement: Statement) -> str | None:
     columns = {c.name for c in changes if isinstance(c, ch.DropColumn) and _archivable(ctx, c)}
     if not columns:
         return None
-    split = _alter_table_clauses(statement.text, dialect_of(ctx))
+    split = _alter_table_clauses(statement.text, dialect)
     if split is None:
         return None
     head, clauses = split
     out = []
     for clause in clauses:
-        name = _dropped_column(clause, dialect_of(ctx))
+        name = _dropped_column(clause, dialect)
         if name is not None and name in columns:
             out.append(f"{head} RENAME COLUMN {quote(name)} TO {quote(name + suffix)}")
         else:
