@@ -1,10 +1,10 @@
-"""verify.command.scrub: a password never shows, and nothing else is eaten with it."""
+"""urls.scrub: a password never shows, and nothing else is eaten with it."""
 
 from __future__ import annotations
 
 import pytest
 
-from prisma_down.verify.command import scrub
+from prisma_down.urls import scrub
 
 
 @pytest.mark.parametrize(
