@@ -78,8 +78,9 @@ def rollback(
         if answer not in ("y", "yes"):
             print("Nothing done.", file=sys.stderr)
             return 1
+    known = [url, *_urls_in(env, project, schema)]
     for step, argv in enumerate((execute, resolve)):
-        code = _run(argv, project, env, url)
+        code = _run(argv, project, env, known)
         if code != 0:
             if step == 1:
                 print(
@@ -178,14 +179,24 @@ def _is_local(url: DatabaseUrl) -> bool:
     return all(host.lower() in _LOCAL_HOSTS for host, _ in url.hosts)
 
 
-def _run(argv: list[str], cwd: Path, env: dict[str, str], url: str | None) -> int:
-    """Run a Prisma command; its output is passed on with any password masked."""
+def _urls_in(env: dict[str, str], project: Path, schema: Path) -> list[str]:
+    """Every URL in the environment and the .env files: Prisma may print any it read
+    (``directUrl``, ``shadowDatabaseUrl``), so each one's secrets are masked."""
+    values = list(env.values())
+    for dotenv in (project / ".env", schema.parent / ".env"):
+        values += datasource.read_dotenv(dotenv, env).values()
+    return [v for v in values if "://" in v]
+
+
+def _run(argv: list[str], cwd: Path, env: dict[str, str], known: list[str | None]) -> int:
+    """Run a Prisma command; its output is passed on with every secret of ``known``
+    masked."""
     try:
         proc = subprocess.run(
             argv, cwd=cwd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL
         )
     except OSError as error:
         raise RollbackError(f"could not run {argv[0]}: {error.strerror or error}") from None
-    sys.stdout.write(scrub(proc.stdout, url))
-    sys.stderr.write(scrub(proc.stderr, url))
+    sys.stdout.write(scrub(proc.stdout, *known))
+    sys.stderr.write(scrub(proc.stderr, *known))
     return proc.returncode

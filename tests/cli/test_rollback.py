@@ -397,9 +397,11 @@ def test_prisma_output_never_shows_a_password(app: Path) -> None:
     (app / "node_modules" / ".bin" / "say").write_text(
         f"Datasource: {LOCAL_URL}\nlogin hunter2secret failed\n"
         "also postgresql://other:hunter2other@db.example.com/x?sslpassword=hunter2ssl\n"
+        "shadow login hunter2shadow failed\n"
     )
+    (app / ".env").write_text("SHADOW_URL=postgresql://s:hunter2shadow@localhost/shadow\n")
     proc = run(app, "rollback", "--yes")
     assert proc.returncode == 0, proc.stderr
     assert "Datasource: postgresql://app:****@localhost:5432/blog?schema=public" in proc.stderr
-    assert "login **** failed" in proc.stderr
+    assert "login **** failed" in proc.stderr and "shadow login **** failed" in proc.stderr
     assert "also postgresql://other:****@db.example.com/x?sslpassword=****" in proc.stderr
