@@ -40,6 +40,7 @@ from prisma_down.core.project import (
 __all__ = ["Datasource", "find_config", "read_dotenv", "resolve"]
 
 _MAX_DEPTH = 4  # const → const → … references followed in a config
+_DOTENV_LIMIT = 1 << 20  # bytes: a .env file larger than this is not read
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,9 @@ _EXPAND = re.compile(r"(\\?)\$(?:\{([\w.]+)(?::?-([^}]*))?\}|([A-Za-z_]\w*))")
 def read_dotenv(path: Path, env: Mapping[str, str] | None = None) -> dict[str, str]:
     """A .env file as dotenv reads it (later lines win), with dotenv-expand's ``${X}``,
     ``${X:-default}`` and ``$X`` expanded (the environment first); {} when unreadable."""
-    try:
+    try:  # a regular file only (a FIFO would block), and not a huge one
+        if not path.is_file() or path.stat().st_size > _DOTENV_LIMIT:
+            return {}
         text = path.read_text(encoding="utf-8", errors="replace")
     except (OSError, ValueError):
         return {}
