@@ -44,7 +44,7 @@ from prisma_down.lsp.edits import (
 from prisma_down.lsp.session import Result
 
 if TYPE_CHECKING:
-    from prisma_down.lsp.server import PrismaDownServer
+    from prisma_down.lsp.language_server import PrismaDownServer
 
 GENERATE_KIND = "source.generateDownSql"
 GENERATE_COMMAND = "prismaDown.generateDownSql"  # registered in features/commands.py

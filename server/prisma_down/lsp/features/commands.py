@@ -17,7 +17,7 @@ from pygls.uris import to_fs_path
 from prisma_down.core.rules.context import MigrationContext
 from prisma_down.lsp.convert import uri
 from prisma_down.lsp.edits import down_taken, down_text, shows_documents, write_new
-from prisma_down.lsp.server import PrismaDownServer  # at run time: pygls reads the hints
+from prisma_down.lsp.language_server import PrismaDownServer  # at run time: pygls reads the hints
 
 GENERATE = "prismaDown.generateDownSql"
 GENERATE_ALL = "prismaDown.generateAll"

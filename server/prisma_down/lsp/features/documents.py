@@ -16,7 +16,7 @@ from pygls.uris import to_fs_path
 from prisma_down.lsp.features import diagnostics
 
 if TYPE_CHECKING:
-    from prisma_down.lsp.server import PrismaDownServer
+    from prisma_down.lsp.language_server import PrismaDownServer
 
 WATCH_GLOBS = (
     "**/migrations/**/migration.sql",
