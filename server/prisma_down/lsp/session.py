@@ -29,10 +29,11 @@ from prisma_down.core.analysis import Analyzer, sha256
 from prisma_down.core.findings import Finding
 from prisma_down.core.history import History, load_history
 from prisma_down.core.lint import ContextMemo, RuleMemo, analyse_history, run_rules
-from prisma_down.core.project import ProjectError, locate
+from prisma_down.core.project import MIGRATION_FILE, ProjectError, locate
 from prisma_down.core.read import SUPPORTED
 from prisma_down.core.rules.context import MigrationContext
 from prisma_down.core.settings import Settings, load_project, parse
+from prisma_down.lsp.confine import inside, real, refusal
 from prisma_down.lsp.convert import Converter, diagnostic, uri
 
 log = logging.getLogger(__name__)
@@ -180,6 +181,32 @@ class Session:
         except ProjectError:
             return None
         return self.root(located.migrations_dir)
+
+    # -- where commands and code actions may write
+    def workspace_folders(self) -> list[Path]:
+        """The client's workspace folders (or its root path, from clients without folders)."""
+        try:
+            ws = self.ls.workspace
+        except RuntimeError:  # not initialised: no workspace yet
+            return []
+        folders = [Path(to_fs_path(f.uri) or "") for f in ws.folders.values()]
+        if not folders and ws.root_path:
+            folders = [Path(ws.root_path)]
+        return [f for f in folders if f.is_absolute()]
+
+    def write_refusal(self, folder: Path) -> str | None:
+        """Why nothing may be written in the migration ``folder``; None when it may."""
+
+        def migrations() -> Path | None:
+            root = self.root_for(folder / MIGRATION_FILE)
+            return root.directory if root is not None else None
+
+        return refusal(folder, self.workspace_folders(), migrations)
+
+    def in_workspace(self, directory: Path) -> bool:
+        where = real(directory)
+        folders = [r for r in map(real, self.workspace_folders()) if r is not None]
+        return where is not None and inside(where, folders)
 
     # -- analysis
     def request(self, root: Root, rescan: bool = False) -> None:
