@@ -170,6 +170,7 @@ class PrismaDownServer(LanguageServer):
         happens here: answers flushed, the throwaway database servers a verify started
         stopped (``verify/`` registers their ``stop`` with atexit).
         """
+        self.session.close()
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(OSError, ValueError):
                 stream.flush()
