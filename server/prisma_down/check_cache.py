@@ -33,15 +33,18 @@ def roots(migrations_dir: Path) -> list[Path]:
             if (folder / "node_modules").is_dir():
                 out.append(folder / "node_modules" / ".cache" / "prisma-down")
             break
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    out.append(Path(base) / "prisma-down")
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        out.append(Path(base) / "prisma-down")
+    except RuntimeError:  # no $HOME and no password entry: no user cache
+        pass
     real = os.path.realpath(migrations_dir)
     return [root for root in out if not inside(os.path.realpath(root), real)]
 
 
 def project_id(migrations_dir: Path) -> str:
     """A short name for one migrations folder among those sharing the user's cache."""
-    return hashlib.sha256(str(migrations_dir.resolve()).encode()).hexdigest()[:20]
+    return hashlib.sha256(os.fsencode(migrations_dir.resolve())).hexdigest()[:20]
 
 
 def location(migrations_dir: Path) -> Path | None:

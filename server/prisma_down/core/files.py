@@ -63,30 +63,36 @@ def read_regular(path: Path | str, within: Path | str | None = None) -> bytes:
         OSError: any other failure (permission denied, …).
     """
     name = os.fspath(path)
-    if within is not None and os.path.islink(name):
-        target = os.path.realpath(name)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    nofollow = getattr(os, "O_NOFOLLOW", 0) if within is not None else 0
+    try:
+        fd = os.open(name, flags | nofollow)  # O_NONBLOCK: opening a FIFO never waits
+    except OSError as e:
+        if within is None or not os.path.islink(name):
+            raise
+        target = os.path.realpath(name)  # a link: followed only to a file inside `within`
         if not inside(target, os.fspath(within)):
             raise UnreadableFile(
                 f"a link to {target}, outside the migrations folder: prisma-down reads "
                 "only files inside it"
-            )
-    _require_regular(os.stat(name).st_mode)  # before opening: opening a device can act
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-    fd = os.open(name, flags | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+            ) from e
+        fd = os.open(name, flags)
     try:
-        st = os.fstat(fd)  # what was opened, should the path have changed meanwhile
+        st = os.fstat(fd)
         _require_regular(st.st_mode)
         _require_size(st.st_size)
         chunks: list[bytes] = []
         total = 0
-        want = st.st_size + 1  # one byte more tells whether it grew since fstat
+        want = st.st_size + 1  # one byte more than fstat said tells whether it grew since
         while True:
-            chunk = os.read(fd, min(max(want - total, _CHUNK), MAX_FILE_BYTES + 1 - total))
-            if not chunk:
-                return b"".join(chunks)
+            chunk = os.read(fd, min(want, MAX_FILE_BYTES + 1 - total))
             chunks.append(chunk)
             total += len(chunk)
             _require_size(total)
+            if len(chunk) < want:  # a short read of a regular file is its end
+                return b"".join(chunks)
+            want = _CHUNK
     finally:
         os.close(fd)
 
