@@ -10,7 +10,15 @@ from __future__ import annotations
 import posixpath
 from pathlib import Path
 
-__all__ = ["Token", "matching_brace", "property_at", "static_path", "token_at", "tokenize"]
+__all__ = [
+    "Token",
+    "dotted_name",
+    "matching_brace",
+    "property_at",
+    "static_path",
+    "token_at",
+    "tokenize",
+]
 
 Token = tuple[str, str]  # (kind, value): kind is "name", "str", "expr" or "punct"
 
@@ -120,14 +128,14 @@ def static_path(tokens: list[Token], at: int, base: Path) -> str | None:
     kind, value = token_at(tokens, at)
     if kind == "str":
         return value if _ends_value(tokens, at + 1) else None
-    callee, index = _dotted_name(tokens, at)
+    callee, index = dotted_name(tokens, at)
     if callee not in _JOIN_CALLS or token_at(tokens, index) != ("punct", "("):
         return None
     parts: list[str] = []
     index += 1
     while token_at(tokens, index) != ("punct", ")"):
         kind, value = token_at(tokens, index)
-        name, after = _dotted_name(tokens, index)
+        name, after = dotted_name(tokens, index)
         if kind == "str":
             parts.append(value)
             index += 1
@@ -145,7 +153,7 @@ def static_path(tokens: list[Token], at: int, base: Path) -> str | None:
     return posixpath.join(*parts)
 
 
-def _dotted_name(tokens: list[Token], at: int) -> tuple[str, int]:
+def dotted_name(tokens: list[Token], at: int) -> tuple[str, int]:
     names: list[str] = []
     index = at
     while token_at(tokens, index)[0] == "name":
