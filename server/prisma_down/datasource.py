@@ -27,15 +27,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from prisma_down.core.project import (
-    CONFIG_CANDIDATES,
-    _dotted_name,
-    _matching_brace,
-    _property,
-    _Token,
-    _token_at,
-    _tokenize,
-)
+from prisma_down.core.config_ts import Token as _Token
+from prisma_down.core.config_ts import dotted_name as _dotted_name
+from prisma_down.core.config_ts import matching_brace as _matching_brace
+from prisma_down.core.config_ts import property_at as _property
+from prisma_down.core.config_ts import token_at as _token_at
+from prisma_down.core.config_ts import tokenize as _tokenize
+from prisma_down.core.project import CONFIG_CANDIDATES
 
 __all__ = ["Datasource", "find_config", "read_dotenv", "resolve"]
 

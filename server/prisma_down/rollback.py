@@ -47,6 +47,13 @@ def rollback(
     if not history.migrations:
         raise RollbackError("there are no migrations to roll back")
     migration = history.migrations[-1] if name is None else _find(history, name)
+    if migration.name.startswith("-"):
+        # Prisma's argument parser reads a value starting with "-" as an option, and has
+        # no `--` for an option's value: such a name cannot reach it safely.
+        raise RollbackError(
+            f"the migration folder {migration.name} starts with '-', which Prisma's CLI "
+            "would read as an option: rename the folder to roll it back"
+        )
     down = migration.down_path
     if not down.is_file():
         raise RollbackError(

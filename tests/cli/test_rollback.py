@@ -257,6 +257,20 @@ def test_unknown_migration(app: Path) -> None:
     assert proc.stderr == "prisma-down: there is no migration named nope\n"
 
 
+def test_name_that_looks_like_an_option_never_reaches_prisma(app: Path) -> None:
+    """Prisma's parser reads `--rolled-back -x` as a missing value and `-x` as its own
+    option, and has no `--` for an option's value: the name is refused."""
+    migrations = app / "prisma" / "migrations"
+    shutil.copytree(migrations / LAST, migrations / "-20990101000000_sneaky")
+    (migrations / "-20990101000000_sneaky" / "down.sql").unlink()
+    assert run(app, "generate").returncode == 0
+    proc = run(app, "rollback", "--yes", "--", "-20990101000000_sneaky")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("prisma-down: the migration folder -20990101000000_sneaky")
+    assert len(proc.stderr.splitlines()) == 1
+    assert calls(app) == []
+
+
 # -- which database: the URL Prisma will use ---------------------------------------------------
 
 REMOTE_SCHEMA = """datasource db {
