@@ -10,6 +10,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from prisma_down.core.project import ProjectError
 from prisma_down.display import printable, show, show_outside
 
 if TYPE_CHECKING:
@@ -40,7 +41,12 @@ def generate_all(
             print(f"skipped {show(ctx.up_path)}: {m.up.error}", file=sys.stderr)
             tally["failed"] = tally.get("failed", 0) + 1
             continue
-        text = generate(m.name, ctx.up_text, ctx.up, history.dialect)
+        try:
+            text = generate(m.name, ctx.up_text, ctx.up, history.dialect)
+        except ProjectError as e:  # a name that cannot be written safely: this one only
+            print(f"skipped {show(ctx.up_path)}: {printable(str(e))}", file=sys.stderr)
+            tally["failed"] = tally.get("failed", 0) + 1
+            continue
         if writer is None:
             if only is None:
                 print(f"-- ==> {show(ctx.down_path)} <==")
