@@ -208,7 +208,7 @@ class Writer:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
-            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; down.sql is ordinary
+            os.chmod(tmp, _MODE)  # mkstemp makes 0600; down.sql is ordinary
             _place(tmp, target, expected)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -276,6 +276,11 @@ def _unlocked(path: str) -> bool:
 
 
 def _umask() -> int:
-    mask = os.umask(0)
+    mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+# Read once, at import: os.umask can only be read by setting it, which would race with
+# the language server's worker threads creating files.
+_MODE = 0o666 & ~_umask()

@@ -9,7 +9,6 @@ functions of a MigrationContext.
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from prisma_down.core.rules.context import MigrationContext
 from prisma_down.core.schema import QName
 from prisma_down.core.statements import Statement
 from prisma_down.core.text import Span
+from prisma_down.down_files import Changed, Existing, Owner, Writer
 from prisma_down.lsp.convert import Converter, uri
 
 
@@ -136,43 +136,22 @@ class EditBuilder:
 
 
 # -- writing files server-side
-def _umask() -> int:
-    mask = os.umask(0o022)  # read once at import, before any worker thread exists
-    os.umask(mask)
-    return mask
-
-
-_MODE = 0o666 & ~_umask()
-
-
 def write_new(target: Path, text: str) -> bool:
     """Write ``text`` to ``target`` atomically, only if no file is there; False if one is.
 
-    The content goes to a temporary file beside the target, then is hard-linked in place:
-    the link fails if the target appeared meanwhile, so nothing is ever overwritten.
+    Through the CLI's writer (``down_files``): the temporary lives outside the migration
+    folder where it can, so a killed server leaves nothing there for ``git add -A``.
 
     Raises:
         OSError: the folder does not exist (migration folders are never created) or the
             write failed.
     """
-    if not target.parent.is_dir():
-        raise FileNotFoundError(f"{target.parent} is not a folder")
-    fd, tmp = tempfile.mkstemp(prefix=".down.", suffix=".sql.tmp", dir=target.parent)
+    writer = Writer(target.parent.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.chmod(tmp, _MODE)  # mkstemp makes 0600; a migration file is like its neighbours
-        try:
-            os.link(tmp, target)
-        except FileExistsError:
-            return False
-        except OSError:  # no hard links on this file system: check, then rename
-            if os.path.lexists(target):
-                return False
-            os.replace(tmp, target)
-        return True
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+        writer.write(target, text, Existing(Owner.ABSENT))
+    except Changed:
+        return False
+    return True
 
 
 # -- the texts

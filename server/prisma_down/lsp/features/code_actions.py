@@ -25,6 +25,7 @@ from pygls.uris import to_fs_path
 
 from prisma_down.core.analysis import sha256
 from prisma_down.core.down import is_generated_unmodified
+from prisma_down.core.escape import UnsafeSQL
 from prisma_down.core.rules.context import MigrationContext
 from prisma_down.core.text import Span
 from prisma_down.lsp.convert import Converter, uri
@@ -180,7 +181,18 @@ def offers(
 def build_edit(
     ls: PrismaDownServer, result: Result, ctx: MigrationContext, target: Target
 ) -> types.WorkspaceEdit | None:
-    """The edit of one action, from the analysis it was offered for; None if it has none."""
+    """The edit of one action, from the analysis it was offered for; None if it has none
+    (or if its SQL cannot be written safely: a name prisma-down refuses to put in SQL)."""
+    try:
+        return _edit(ls, result, ctx, target)
+    except UnsafeSQL as e:
+        ls.session.log(f"no edit for {ctx.migration.name}: {e}", types.MessageType.Warning)
+        return None
+
+
+def _edit(
+    ls: PrismaDownServer, result: Result, ctx: MigrationContext, target: Target
+) -> types.WorkspaceEdit | None:
     builder = EditBuilder(takes_document_changes(ls.client_capabilities), ls.session.encoding())
     up_uri, down_uri = client_uri(ls, ctx.up_path), client_uri(ls, ctx.down_path)
     up_version, down_version = result.versions.get(ctx.up_path), result.versions.get(ctx.down_path)

@@ -15,6 +15,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from prisma_down.core.escape import UnsafeSQL
 from prisma_down.core.rules.context import MigrationContext
 from prisma_down.lsp.convert import uri
 from prisma_down.lsp.edits import down_taken, down_text, shows_documents, write_new
@@ -131,7 +132,7 @@ def register(ls: PrismaDownServer) -> None:
             return _summary([], 0, 1, refused)
         try:
             wrote = await asyncio.to_thread(_write, ctx)
-        except OSError as e:
+        except (OSError, UnsafeSQL) as e:
             tell(ls, f"could not write {target}: {e}", types.MessageType.Error)
             return _summary([], 0, 1)
         root = session.root_for(target)
@@ -183,7 +184,7 @@ def register(ls: PrismaDownServer) -> None:
                 continue
             try:
                 wrote = await asyncio.to_thread(_write, ctx)
-            except OSError as e:
+            except (OSError, UnsafeSQL) as e:
                 session.log(f"could not write {ctx.down_path}: {e}", types.MessageType.Error)
                 failed += 1
                 continue
