@@ -45,9 +45,7 @@ async def test_generate_command_refuses_in_a_sentence(client: LanguageClient) ->
     assert not up.with_name("down.sql").exists()
     said = [m.message for m in client.messages if m.type == types.MessageType.Error]
     assert any("line continuation" in m for m in said), said
-    assert not client.log_messages or all(
-        "Traceback" not in m.message for m in client.log_messages
-    )
+    assert not client.log_messages or all("Traceback" not in m.message for m in client.log_messages)
     assert not list(up.parent.glob("*.tmp")) and not list(up.parent.glob(".*"))
 
 
