@@ -33,6 +33,7 @@ from prisma_down.core.config_ts import matching_brace as _matching_brace
 from prisma_down.core.config_ts import property_at as _property
 from prisma_down.core.config_ts import token_at as _token_at
 from prisma_down.core.config_ts import tokenize as _tokenize
+from prisma_down.core.files import read_regular
 from prisma_down.core.project import CONFIG_CANDIDATES
 
 __all__ = ["Datasource", "find_config", "read_dotenv", "resolve"]
@@ -145,7 +146,7 @@ def _from_config(config: Path, project: Path, lookup: _Environment) -> Datasourc
     """The config's datasource URL; None when it names none (the schema decides then)."""
     shown = _rel(config, project)
     try:
-        tokens = _tokenize(config.read_text(encoding="utf-8", errors="replace"))
+        tokens = _tokenize(read_regular(config).decode("utf-8", errors="replace"))
     except (OSError, ValueError):
         return Datasource(None, shown, f"{shown} could not be read")
     at = _property(tokens, "datasource")
@@ -328,7 +329,7 @@ _FIELD = re.compile(
 def _from_schema(schema: Path, project: Path, lookup: _Environment) -> Datasource | None:
     for path in _schema_files(schema):
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
+            text = read_regular(path).decode("utf-8", errors="replace")
         except (OSError, ValueError):
             continue
         text = _COMMENT.sub(lambda m: m.group(1) or "", text)

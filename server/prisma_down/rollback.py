@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from prisma_down import datasource
+from prisma_down.core.files import read_regular
 from prisma_down.core.history import History, Migration
 from prisma_down.urls import DatabaseUrl, UrlError, mask_url, parse, scrub
 
@@ -146,7 +147,7 @@ def _prisma_major(project: Path) -> int | None:
         package = folder / "node_modules" / "prisma" / "package.json"
         if package.is_file():
             try:
-                version = str(json.loads(package.read_text(encoding="utf-8"))["version"])
+                version = str(json.loads(read_regular(package).decode("utf-8"))["version"])
                 return int(version.split(".")[0])
             except (OSError, ValueError, KeyError, TypeError):
                 return None
