@@ -17,20 +17,40 @@ import os
 from pathlib import Path
 from typing import Any
 
+from prisma_down.core.files import inside, read_regular
+
 Row = dict[str, Any]
 _FILES = ("migration.sql", "down.sql")
 
 
-def location(migrations_dir: Path) -> Path:
-    """``node_modules/.cache/prisma-down`` of the project when it has one, else the user's cache."""
-    name = hashlib.sha256(str(migrations_dir.resolve()).encode()).hexdigest()[:20] + ".json"
+def roots(migrations_dir: Path) -> list[Path]:
+    """Where prisma-down may keep files for this project, best first, none inside the
+    migrations folder: ``node_modules/.cache/prisma-down`` of the project when it has one,
+    then the user's cache (``$XDG_CACHE_HOME`` or ``~/.cache``)."""
+    out: list[Path] = []
     for folder in (migrations_dir, *migrations_dir.parents):
         if (folder / "package.json").is_file():
             if (folder / "node_modules").is_dir():
-                return folder / "node_modules" / ".cache" / "prisma-down" / name
+                out.append(folder / "node_modules" / ".cache" / "prisma-down")
             break
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "prisma-down" / name
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        out.append(Path(base) / "prisma-down")
+    except RuntimeError:  # no $HOME and no password entry: no user cache
+        pass
+    real = os.path.realpath(migrations_dir)
+    return [root for root in out if not inside(os.path.realpath(root), real)]
+
+
+def project_id(migrations_dir: Path) -> str:
+    """A short name for one migrations folder among those sharing the user's cache."""
+    return hashlib.sha256(os.fsencode(migrations_dir.resolve())).hexdigest()[:20]
+
+
+def location(migrations_dir: Path) -> Path | None:
+    """The cache file of ``check`` for this migrations folder; None when there is nowhere."""
+    found = roots(migrations_dir)
+    return found[0] / f"{project_id(migrations_dir)}.json" if found else None
 
 
 def key(migrations_dir: Path, head: str) -> str | None:
@@ -51,13 +71,12 @@ def key(migrations_dir: Path, head: str) -> str | None:
             h.update(b"\0dir " + name.encode("utf-8", "surrogateescape"))
         for file in ("migration_lock.toml",) if name is None else _FILES:
             try:
-                with open(os.path.join(folder, file), "rb") as f:
-                    data = f.read()
+                data = read_regular(os.path.join(folder, file))
             except FileNotFoundError:
                 h.update(b"\0none")
                 continue
             except OSError:
-                return None  # unreadable now: let the full check say why
+                return None  # unreadable, special or too large: let the full check say why
             h.update(b"\0%d:" % len(data))
             h.update(data)
     return h.hexdigest()
@@ -65,7 +84,7 @@ def key(migrations_dir: Path, head: str) -> str | None:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_regular(path))
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}

@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from prisma_down import __version__, check_cache
+from prisma_down.core.files import inside
 from prisma_down.core.project import Located, ProjectError, locate
 from prisma_down.core.settings import Settings, load_project
+from prisma_down.display import printable, show
 
 if TYPE_CHECKING:
     from prisma_down.core.findings import Finding
@@ -69,7 +71,16 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--force",
         action="store_true",
-        help="overwrite existing down.sql files (even hand-written ones)",
+        help="also regenerate down.sql files prisma-down wrote (up to date or stale); a file "
+        "a person wrote or edited is kept",
+    )
+    g.add_argument(
+        "--replace-hand-written",
+        action="store_true",
+        help="also replace down.sql files a person wrote or edited (implies --force), after "
+        "saving each old file outside the migrations folder, under "
+        "node_modules/.cache/prisma-down/replaced or ~/.cache/prisma-down/replaced; the "
+        "saved path is printed",
     )
     g.add_argument("--stdout", action="store_true", help="print instead of writing files")
     c = sub.add_parser("check", help="report missing, stale and wrong down.sql files and risky SQL")
@@ -140,21 +151,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command in ("generate", "check"):
             _one_pass_gc()
-        if args.command == "generate":
-            return _generate(args)
-        if args.command == "check":
-            return _check(args)
-        if args.command == "lsp":
-            return _lsp(args)
-        if args.command == "verify":
-            return _verify(args)
-        if args.command == "rollback":
-            return _rollback(args)
+        code = _run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return code
     except (UsageError, ProjectError) as e:
-        print(f"prisma-down: {e}", file=sys.stderr)
+        print(f"prisma-down: {printable(str(e))}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # `prisma-down generate --stdout | head -1`: the reader has all it wants. End
+        # quietly, as a tool killed by SIGPIPE does (128 + 13), with nothing left to flush.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt:
         return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "generate":
+        return _generate(args)
+    if args.command == "check":
+        return _check(args)
+    if args.command == "lsp":
+        return _lsp(args)
+    if args.command == "verify":
+        return _verify(args)
+    if args.command == "rollback":
+        return _rollback(args)
     return 2
 
 
@@ -219,8 +242,30 @@ def _locate(args: argparse.Namespace) -> tuple[Located, Settings]:
     path = Path(args.path)
     if not path.exists():
         raise UsageError(f"No such file or folder: {path}")
-    settings = load_project(path.resolve(), lambda m: print(f"prisma-down: {m}", file=sys.stderr))
-    return locate(path, settings.migrations_path), settings
+    settings = load_project(
+        path.resolve(),  # it exists, so it resolves
+        lambda m: print(f"prisma-down: {printable(m)}", file=sys.stderr),
+    )
+    located = locate(path, settings.migrations_path)
+    _say_if_outside(located, settings)
+    return located, settings
+
+
+def _say_if_outside(located: Located, settings: Settings) -> None:
+    """A config may name migrations outside its project (a monorepo's shared folder, or
+    an absolute path in a cloned repository): say where prisma-down reads and writes."""
+    named_by = located.config_file
+    if named_by is None and settings.migrations_path is not None:
+        named_by = settings.source
+    if named_by is None:
+        return
+    here = os.path.realpath(located.migrations_dir)
+    if not inside(here, os.path.realpath(named_by.parent)):
+        print(
+            f"prisma-down: {show(named_by)} names a migrations folder outside its project "
+            f"folder: reading and writing {printable(here)}",
+            file=sys.stderr,
+        )
 
 
 def _history(args: argparse.Namespace, located: Located, settings: Settings) -> History:
@@ -229,19 +274,12 @@ def _history(args: argparse.Namespace, located: Located, settings: Settings) -> 
     history = load_history(located.migrations_dir, args.dialect or settings.dialect)
     if not history.migrations:
         raise UsageError(
-            f"no migrations found in {_show(located.migrations_dir)} "
+            f"no migrations found in {show(located.migrations_dir)} "
             "(expected folders holding a migration.sql)"
         )
     if located.only_migration is not None and history.index_of(located.only_migration) is None:
         raise UsageError(f"{located.only_migration} has no migration.sql")
     return history
-
-
-def _show(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
 
 
 def _require_supported(history: History) -> None:
@@ -263,77 +301,10 @@ def _contexts(history: History, settings: Settings) -> list[MigrationContext]:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from prisma_down.core.down import generate
-    from prisma_down.core.inverse import Risk
+    from prisma_down.generate_command import generate_all
 
     history, only, settings = _load(args)
-    contexts = _contexts(history, settings)
-    written = kept = failed = 0
-    for ctx in contexts:
-        m = ctx.migration
-        if only is not None and m.name != only:
-            continue
-        if m.up.error is not None:
-            print(f"skipped {_show(ctx.up_path)}: {m.up.error}", file=sys.stderr)
-            failed += 1
-            continue
-        text = generate(m.name, ctx.up_text, ctx.up, history.dialect)
-        target = ctx.down_path
-        if args.stdout:
-            if only is None:
-                print(f"-- ==> {_show(target)} <==")
-            sys.stdout.write(text)
-            written += 1
-            continue
-        if target.exists() and not args.force:
-            kept += 1
-            if only is not None:
-                print(f"kept {_show(target)}: it exists (use --force to overwrite it)")
-            continue
-        try:
-            _write_atomic(target, text)
-        except OSError as e:
-            print(f"could not write {_show(target)}: {e.strerror or e}", file=sys.stderr)
-            failed += 1
-            continue
-        written += 1
-        print(f"wrote {_show(target)}")
-        for step in ctx.up.steps:
-            line = ctx.up.script.lines.position(step.statement.span.start).line + 1
-            for inv in step.inverses:
-                if inv.risk is not Risk.EXACT:
-                    print(f"  {_show(ctx.up_path)}:{line}: {inv.risk.value}: {inv.note}")
-    if not args.stdout:
-        summary = f"{written} down.sql written"
-        if kept:
-            summary += f", {kept} kept (they exist; --force overwrites)"
-        if failed:
-            summary += f", {failed} failed"
-        print(summary)
-    return 2 if failed else 0
-
-
-def _write_atomic(target: Path, text: str) -> None:
-    """Write beside the target and rename over it: a reader never sees half a file."""
-    if not target.parent.is_dir():
-        raise OSError(f"{target.parent} is not a folder")  # never create migration folders
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(prefix=".down.", suffix=".sql.tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a down.sql is an ordinary file
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    return generate_all(args, history, only, _contexts(history, settings))
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -373,12 +344,12 @@ def _report(args: argparse.Namespace, rows: list[dict[str, Any]], n: int) -> tup
     from prisma_down.core.findings import SEVERITIES
 
     if args.format == "json":
-        shown = [r | {"path": _show(Path(r["path"]))} for r in rows]
+        shown = [r | {"path": show(Path(r["path"]))} for r in rows]
         out = json.dumps(shown, indent=2, ensure_ascii=False) + "\n"
     else:
         names: dict[str, str] = {}  # a few files hold many findings: relativise each once
         out = "".join(
-            f"{names.setdefault(r['path'], _show(Path(r['path'])))}:{r['line']}:{r['column']}: "
+            f"{names.setdefault(r['path'], show(Path(r['path'])))}:{r['line']}:{r['column']}: "
             f"{r['severity']} {r['rule']} {r['message']}\n"
             for r in rows
         )
@@ -402,13 +373,13 @@ def _row(f: Finding) -> dict[str, Any]:
     return {
         "rule": f.rule,
         "severity": f.severity,
-        "path": str(f.path),
+        "path": printable(str(f.path)),
         "line": f.start.line + 1,
         "column": f.start.column + 1,
         "end_line": f.end.line + 1,
         "end_column": f.end.column + 1,
-        "message": f.message,
-        "migration": f.migration,
+        "message": printable(f.message),
+        "migration": printable(f.migration),
     }
 
 

@@ -19,10 +19,11 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
 
+from prisma_down import datasource
+from prisma_down.core.files import read_regular
 from prisma_down.core.history import History, Migration
-from prisma_down.verify.command import mask_url, scrub
+from prisma_down.urls import DatabaseUrl, UrlError, mask_url, parse, scrub
 
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]", ""}
 _CONFIG_NAMES = ("prisma.config.ts", "prisma.config.mts", "prisma.config.js", "prisma.config.mjs")
@@ -47,6 +48,13 @@ def rollback(
     if not history.migrations:
         raise RollbackError("there are no migrations to roll back")
     migration = history.migrations[-1] if name is None else _find(history, name)
+    if migration.name.startswith("-"):
+        # Prisma's argument parser reads a value starting with "-" as an option, and has
+        # no `--` for an option's value: such a name cannot reach it safely.
+        raise RollbackError(
+            f"the migration folder {migration.name} starts with '-', which Prisma's CLI "
+            "would read as an option: rename the folder to roll it back"
+        )
     down = migration.down_path
     if not down.is_file():
         raise RollbackError(
@@ -60,14 +68,10 @@ def rollback(
         execute += ["--schema", _rel(schema, project)]
     resolve = [*prisma, "migrate", "resolve", "--rolled-back", migration.name]
 
-    url = _database_url(project, schema, env)
-    where = _describe(url)
-    local = url is not None and _is_local(url)
+    url, where, local = _database(project, schema, env)
     if not local and not yes:
-        raise RollbackError(
-            f"the database ({where}) is not on this machine: pass --yes to roll "
-            f"{migration.name} back on it anyway"
-        )
+        why = "is not on this machine" if url else "may not be on this machine"
+        raise RollbackError(f"{where} {why}: pass --yes to roll {migration.name} back on it anyway")
     print(f"Roll back {migration.name} on {where} with:", file=sys.stderr)
     for argv in (execute, resolve):
         print(f"  {_show(argv)}", file=sys.stderr)
@@ -82,8 +86,9 @@ def rollback(
         if answer not in ("y", "yes"):
             print("Nothing done.", file=sys.stderr)
             return 1
+    known = [url, *_urls_in(env, project, schema)]
     for step, argv in enumerate((execute, resolve)):
-        code = _run(argv, project, env, url)
+        code = _run(argv, project, env, known)
         if code != 0:
             if step == 1:
                 print(
@@ -142,7 +147,7 @@ def _prisma_major(project: Path) -> int | None:
         package = folder / "node_modules" / "prisma" / "package.json"
         if package.is_file():
             try:
-                version = str(json.loads(package.read_text(encoding="utf-8"))["version"])
+                version = str(json.loads(read_regular(package).decode("utf-8"))["version"])
                 return int(version.split(".")[0])
             except (OSError, ValueError, KeyError, TypeError):
                 return None
@@ -159,81 +164,47 @@ def _wants_schema(project: Path) -> bool:
 
 # -- which database -----------------------------------------------------------------------
 
-_ENV_IN_SCHEMA = re.compile(r"""\burl\s*=\s*env\(\s*["']([^"']+)["']\s*\)""")
-_ENV_IN_CONFIG = re.compile(r"""env\(\s*["']([^"']+)["']\s*\)|process\.env\.(\w+)""")
 
-
-def _variable(project: Path, schema: Path) -> str:
-    for path, pattern in (
-        (schema, _ENV_IN_SCHEMA),
-        *((project / n, _ENV_IN_CONFIG) for n in _CONFIG_NAMES),
-    ):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError:
-            continue
-        match = pattern.search(text)
-        if match:
-            return next(g for g in match.groups() if g)
-    return "DATABASE_URL"
-
-
-def _database_url(project: Path, schema: Path, env: dict[str, str]) -> str | None:
-    name = _variable(project, schema)
-    if env.get(name):
-        return env[name]
-    for dotenv in (project / ".env", schema.parent / ".env"):
-        value = _read_dotenv(dotenv, name)
-        if value:
-            return value
-    return None
-
-
-def _read_dotenv(path: Path, name: str) -> str | None:
+def _database(project: Path, schema: Path, env: dict[str, str]) -> tuple[str | None, str, bool]:
+    """(URL, how to name the database in messages, whether it is on this machine)."""
+    found = datasource.resolve(project, schema if schema.is_file() else schema.parent, env)
+    if found.url is None:
+        return None, f"a database whose URL prisma-down could not read ({found.problem})", False
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        return None
-    for line in text.splitlines():
-        m = re.match(rf"^\s*(?:export\s+)?{re.escape(name)}\s*=\s*(.*)$", line)
-        if m:
-            value = m.group(1).strip()
-            if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-                return value[1:-1]
-            return value.split(" #", 1)[0].strip()
-    return None
+        url = parse(found.url, found.origin)
+    except UrlError as error:
+        raise RollbackError(f"{error}: fix it before rolling back") from None
+    return found.url, mask_url(found.url), _is_local(url)
 
 
-def _describe(url: str | None) -> str:
-    if url is None:
-        return "a database whose URL prisma-down could not read (no DATABASE_URL)"
-    return mask_url(url)
-
-
-def _is_local(url: str) -> bool:
-    if url.startswith("file:"):
-        return True  # SQLite
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-    except ValueError:
-        return False
-    query = dict(parse_qsl(parts.query))
-    if query.get("host", "").startswith("/") or "socket" in query:
+def _is_local(url: DatabaseUrl) -> bool:
+    if url.engine == "sqlite":
+        return True
+    if url.engine == "accelerate":
+        return False  # prisma:// and prisma+postgres:// are Prisma's servers
+    if (url.param("host") or "").startswith("/") or url.param("socket") is not None:
         return True  # a unix socket
-    if parts.scheme == "sqlserver":
-        host = parts.netloc.split(";")[0].rsplit("@", 1)[-1].split(":")[0]
-    return host.lower() in _LOCAL_HOSTS
+    return all(host.lower() in _LOCAL_HOSTS for host, _ in url.hosts)
 
 
-def _run(argv: list[str], cwd: Path, env: dict[str, str], url: str | None) -> int:
-    """Run a Prisma command; its output is passed on with any password masked."""
+def _urls_in(env: dict[str, str], project: Path, schema: Path) -> list[str]:
+    """Every URL in the environment and the .env files: Prisma may print any it read
+    (``directUrl``, ``shadowDatabaseUrl``), so each one's secrets are masked."""
+    values = list(env.values())
+    for dotenv in (project / ".env", schema.parent / ".env"):
+        values += datasource.read_dotenv(dotenv, env).values()
+    return [v for v in values if "://" in v]
+
+
+def _run(argv: list[str], cwd: Path, env: dict[str, str], known: list[str | None]) -> int:
+    """Run a Prisma command; its output is passed on with every secret of ``known``
+    masked."""
     try:
         proc = subprocess.run(
             argv, cwd=cwd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL
         )
     except OSError as error:
         raise RollbackError(f"could not run {argv[0]}: {error.strerror or error}") from None
-    sys.stdout.write(scrub(proc.stdout, url))
-    sys.stderr.write(scrub(proc.stderr, url))
+    sys.stdout.write(scrub(proc.stdout, *known))
+    sys.stderr.write(scrub(proc.stderr, *known))
     return proc.returncode

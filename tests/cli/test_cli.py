@@ -162,7 +162,7 @@ def test_after_generate_check_is_clean(blog: Path) -> None:
     assert proc.returncode == 1
 
 
-def test_person_down_sql_needs_force(blog: Path) -> None:
+def test_person_down_sql_is_kept(blog: Path) -> None:
     mine = b'-- mine, by hand\r\nALTER TABLE "User" ADD COLUMN "bio" TEXT;\r\n'
     target = blog / MIGRATIONS / DROP_BIO / "down.sql"
     target.write_bytes(mine)
@@ -175,12 +175,8 @@ def test_person_down_sql_needs_force(blog: Path) -> None:
     one = run(blog, "generate", str(MIGRATIONS / DROP_BIO))
     assert one.returncode == 0
     assert target.read_bytes() == mine
-    assert "kept" in one.stdout and "--force" in one.stdout
-
-    forced = run(blog, "generate", "--force", str(MIGRATIONS / DROP_BIO))
-    assert forced.returncode == 0
-    assert target.read_bytes() != mine
-    assert b"prisma-down: migration.sql sha256=" in target.read_bytes()
+    assert "kept" in one.stdout and "--replace-hand-written" in one.stdout
+    # --force, and what replaces a person's file: tests/cli/test_generate_replace.py
 
 
 def test_generate_one_migration(blog: Path) -> None:

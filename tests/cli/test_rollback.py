@@ -30,6 +30,9 @@ if fail.exists() and fail.read_text().strip() == sys.argv[1]:
     print("Migration `{{}}` cannot be rolled back because it is not in a failed state."
           .format(sys.argv[-1]), file=sys.stderr)
     sys.exit(1)
+say = here / "say"
+if say.exists():
+    print(say.read_text(), file=sys.stderr)
 print("Script executed successfully." if sys.argv[1] == "db" else "Migration marked rolled back.")
 """
 
@@ -76,7 +79,9 @@ def run(
     return proc
 
 
-def run_in_terminal(root: Path, *args: str, answer: str) -> tuple[int, str, str]:
+def run_in_terminal(
+    root: Path, *args: str, answer: str, extra: dict[str, str] | None = None
+) -> tuple[int, str, str]:
     """Run with stdin a terminal, typing ``answer``; returns (code, stdout, stderr)."""
     master, slave = pty.openpty()
     proc = subprocess.Popen(
@@ -86,7 +91,7 @@ def run_in_terminal(root: Path, *args: str, answer: str) -> tuple[int, str, str]
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env_for(root, LOCAL_URL),
+        env=env_for(root, LOCAL_URL) | (extra or {}),
     )
     os.close(slave)
     os.write(master, answer.encode())
@@ -250,3 +255,167 @@ def test_unknown_migration(app: Path) -> None:
     proc = run(app, "rollback", "nope", "--yes")
     assert proc.returncode == 2
     assert proc.stderr == "prisma-down: there is no migration named nope\n"
+
+
+def test_name_that_looks_like_an_option_never_reaches_prisma(app: Path) -> None:
+    """Prisma's parser reads `--rolled-back -x` as a missing value and `-x` as its own
+    option, and has no `--` for an option's value: the name is refused."""
+    migrations = app / "prisma" / "migrations"
+    shutil.copytree(migrations / LAST, migrations / "-20990101000000_sneaky")
+    (migrations / "-20990101000000_sneaky" / "down.sql").unlink()
+    assert run(app, "generate").returncode == 0
+    proc = run(app, "rollback", "--yes", "--", "-20990101000000_sneaky")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("prisma-down: the migration folder -20990101000000_sneaky")
+    assert len(proc.stderr.splitlines()) == 1
+    assert calls(app) == []
+
+
+# -- which database: the URL Prisma will use ---------------------------------------------------
+
+REMOTE_SCHEMA = """datasource db {
+  provider = "postgresql"
+  url      = "postgresql://app:hunter2secret@db.example.com:5432/blog" // a literal
+}
+"""
+
+
+def set_datasource(app: Path, block: str) -> None:
+    """Replace the schema's datasource block with ``block``."""
+    schema = app / "prisma" / "schema.prisma"
+    text = schema.read_text()
+    start = text.index("datasource db {")
+    end = text.index("}", start) + 1
+    schema.write_text(text[:start] + block.strip() + text[end:])
+
+
+def test_literal_remote_url_in_schema_wins_over_local_database_url(app: Path) -> None:
+    set_datasource(app, REMOTE_SCHEMA)
+    code, _, err = run_in_terminal(app, "rollback", answer="y\n")
+    assert code == 2
+    assert "postgresql://app:****@db.example.com:5432/blog is not on this machine" in err
+    assert calls(app) == []
+
+
+def test_direct_url_is_the_one_migrate_uses(app: Path) -> None:
+    set_datasource(
+        app,
+        'datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n'
+        '  directUrl = env("DIRECT_URL")\n}',
+    )
+    (app / ".env").write_text(f"DIRECT_URL={REMOTE_URL}\n")
+    code, _, err = run_in_terminal(app, "rollback", answer="y\n")
+    assert code == 2
+    assert "db.example.com" in err and calls(app) == []
+
+
+def test_dotenv_values_are_expanded(app: Path) -> None:
+    set_datasource(app, 'datasource db {\n  provider = "postgresql"\n  url = env("APP_DB")\n}')
+    (app / "prisma" / ".env").write_text(
+        'APP_DB="postgresql://app:${DB_PASSWORD}@${DB_HOST}:5432/blog"\n'
+        "DB_PASSWORD=hunter2secret\nDB_HOST=localhost # local\n"
+    )
+    code, _, err = run_in_terminal(app, "rollback", answer="y\n")
+    assert code == 0, err
+    assert "on postgresql://app:****@localhost:5432/blog with:" in err
+    assert calls(app) == expected(LAST)
+
+
+def test_environment_wins_over_dotenv(app: Path) -> None:
+    set_datasource(app, 'datasource db {\n  provider = "postgresql"\n  url = env("APP_DB")\n}')
+    (app / ".env").write_text(f"APP_DB={LOCAL_URL}\n")
+    code, _, err = run_in_terminal(app, "rollback", answer="y\n", extra={"APP_DB": REMOTE_URL})
+    assert code == 2
+    assert "db.example.com" in err and calls(app) == []
+
+
+PRISMA_7_CONFIG = """import 'dotenv/config'
+import {{ defineConfig, env }} from 'prisma/config'
+// datasource: {{ url: "postgresql://localhost/commented-out" }},
+export default defineConfig({{
+  schema: 'prisma/schema.prisma',
+  datasource: {{
+    url: {url},
+  }},
+}})
+"""
+
+
+@pytest.mark.parametrize(
+    ("url", "extra", "local"),
+    [
+        ('env("CONFIG_DB")', {"CONFIG_DB": REMOTE_URL}, False),
+        ('env("CONFIG_DB")', {"CONFIG_DB": LOCAL_URL}, True),
+        ("process.env.MIGRATE_URL!", {"MIGRATE_URL": REMOTE_URL}, False),
+        ("process.env['MIGRATE_URL'] ?? 'postgresql://app@db.example.com/blog'", {}, False),
+        ("process.env['MIGRATE_URL'] ?? 'postgresql://app@db.example.com/blog'",
+         {"MIGRATE_URL": "postgresql://app@127.0.0.1/blog"}, True),
+        ("buildUrl()", {}, False),  # not readable without running it: not known to be local
+    ],
+)  # fmt: skip
+def test_prisma_config_datasource_url(
+    app: Path, url: str, extra: dict[str, str], local: bool
+) -> None:
+    """Prisma 7: the config's datasource.url, whatever DATABASE_URL (local here) says."""
+    (app / "node_modules" / "prisma" / "package.json").write_text('{"version": "7.0.1"}\n')
+    (app / "prisma.config.ts").write_text(PRISMA_7_CONFIG.format(url=url))
+    code, _, err = run_in_terminal(app, "rollback", answer="y\n", extra=extra)
+    if local:
+        assert code == 0, err
+        assert calls(app) == expected(LAST, schema=False)
+    else:
+        assert code == 2
+        assert "on this machine: pass --yes" in err and calls(app) == []
+
+
+def test_prisma_config_datasource_from_dotenv(app: Path) -> None:
+    (app / "prisma.config.ts").write_text(PRISMA_7_CONFIG.format(url='env("CONFIG_DB")'))
+    (app / ".env").write_text(f"CONFIG_DB={REMOTE_URL}\n")
+    proc = run(app, "rollback")
+    assert proc.returncode == 2
+    assert "postgresql://app:****@db.example.com:5432/blog is not on this machine" in proc.stderr
+
+
+# -- broken URLs and secrets ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("[bad", "is not a database URL"),
+        ("postgresql://app:hunter2secret@[bad/blog", "unclosed ["),
+        ("postgresql://app:hunter2secret@localhost:abc/blog", "port"),
+        ("postgresql://app:hunter2secret@localhost/blog\x00", "control character (NUL)"),
+        ("redis://app:hunter2secret@localhost/0", "not a database Prisma connects to"),
+    ],
+)
+def test_broken_database_url_is_one_sentence(app: Path, url: str, said: str) -> None:
+    (app / ".env").write_text(f'DATABASE_URL="{url}"\n')
+    proc = run(app, "rollback", "--yes", url=None)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("prisma-down: DATABASE_URL in .env (")
+    assert proc.stderr.count("\n") == 1 and said in proc.stderr
+    assert "\x00" not in proc.stderr
+    assert calls(app) == []
+
+
+def test_secret_url_parameters_are_masked(app: Path) -> None:
+    url = "postgresql://app@localhost:5432/blog?sslpassword=hunter2ssl&Password=hunter2pw"
+    proc = run(app, "rollback", "--yes", url=url)
+    assert proc.returncode == 0, proc.stderr
+    assert "blog?sslpassword=****&Password=**** with:" in proc.stderr
+
+
+def test_prisma_output_never_shows_a_password(app: Path) -> None:
+    """What Prisma prints is passed on masked: its URL, another URL, the bare password."""
+    (app / "node_modules" / ".bin" / "say").write_text(
+        f"Datasource: {LOCAL_URL}\nlogin hunter2secret failed\n"
+        "also postgresql://other:hunter2other@db.example.com/x?sslpassword=hunter2ssl\n"
+        "shadow login hunter2shadow failed\n"
+    )
+    (app / ".env").write_text("SHADOW_URL=postgresql://s:hunter2shadow@localhost/shadow\n")
+    proc = run(app, "rollback", "--yes")
+    assert proc.returncode == 0, proc.stderr
+    assert "Datasource: postgresql://app:****@localhost:5432/blog?schema=public" in proc.stderr
+    assert "login **** failed" in proc.stderr and "shadow login **** failed" in proc.stderr
+    assert "also postgresql://other:****@db.example.com/x?sslpassword=****" in proc.stderr

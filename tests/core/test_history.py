@@ -5,12 +5,17 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from prisma_down.core.history import History, load_history, read_source
+from prisma_down.core.history import History, SourceFile, load_history, read_source
 from prisma_down.core.project import ProjectError, locate
+from tests.privileges import unprivileged
 
 CORPUS = Path(__file__).parents[2].parent / "shared" / "corpus"
 CORPUS_DIALECTS = {
@@ -91,18 +96,137 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_directory_instead_of_file(tmp_path: Path) -> None:
     (tmp_path / "down.sql").mkdir()
-    assert read_source(tmp_path / "down.sql").error == "unreadable: is a directory"
+    assert read_source(tmp_path / "down.sql").error == "not a regular file but a folder"
 
 
-def test_permission_denied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # chmod cannot lock out root, which these tests may run as: fake the refusal instead.
-    def refuse(self: Path) -> bytes:
-        raise PermissionError(13, "Permission denied", str(self))
+def test_permission_denied(tmp_path: Path) -> None:
+    path = write_bytes(tmp_path / "a.sql", b"SELECT 1;\n")
+    path.chmod(0)
+    code = (
+        "import sys; from pathlib import Path; from prisma_down.core.history import read_source; "
+        "s = read_source(Path(sys.argv[1])); print(repr((s.error, s.text, s.sha256)))"
+    )
+    proc = subprocess.run(
+        unprivileged([sys.executable, "-c", code, str(path)]),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.stdout.strip() == repr(("unreadable: permission denied", "", "")), proc.stderr
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
-    source = read_source(tmp_path / "a.sql")
-    assert source.error == "unreadable: permission denied"
+
+def finishes(work: Callable[[], SourceFile], fifo: Path | None = None) -> SourceFile:
+    """``work()``, which must not block: a read of a FIFO waits for a writer forever, so
+    the test opens one (and closes it) to set a stuck reader free before failing."""
+    done: list[SourceFile] = []
+    thread = threading.Thread(target=lambda: done.append(work()), daemon=True)
+    thread.start()
+    thread.join(10)
+    if thread.is_alive() and fifo is not None:
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        thread.join(10)
+    assert done, "the read blocked"
+    return done[0]
+
+
+def test_fifo_is_not_read(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "migration.sql")
+    source = finishes(lambda: read_source(tmp_path / "migration.sql"), tmp_path / "migration.sql")
+    assert source.error == "not a regular file but a FIFO (named pipe)"
     assert (source.text, source.sha256) == ("", "")
+
+
+def test_file_larger_than_the_cap(tmp_path: Path) -> None:
+    from prisma_down.core.files import MAX_FILE_BYTES
+
+    path = tmp_path / "migration.sql"
+    with path.open("wb") as f:
+        f.truncate(MAX_FILE_BYTES + 1)
+    source = read_source(path)
+    assert source.error is not None and "larger than 64 MiB" in source.error
+    assert MAX_FILE_BYTES >= 20 * 1024 * 1024  # a 20 MB migration of 100k tables fits
+
+
+def test_file_at_the_cap_is_read(tmp_path: Path) -> None:
+    from prisma_down.core.files import MAX_FILE_BYTES
+
+    data = b"--" + b"x" * (MAX_FILE_BYTES - 3) + b"\n"
+    source = read_source(write_bytes(tmp_path / "migration.sql", data))
+    assert source.error is None and len(source.text) == MAX_FILE_BYTES
+
+
+def test_link_out_of_the_migrations_folder_is_not_read(tmp_path: Path) -> None:
+    secret = write_bytes(tmp_path / "secret.txt", b"root:x:0:0:canary\n")
+    root = make_history(tmp_path / "migrations", ["1_a", "2_b"])
+    (root / "1_a" / "migration.sql").unlink()
+    (root / "1_a" / "migration.sql").symlink_to(secret)
+    (root / "2_b" / "down.sql").symlink_to(secret)
+    first, second = load_history(root).migrations
+    assert first.up.error == (
+        f"a link to {secret}, outside the migrations folder: prisma-down reads only files inside it"
+    )
+    assert "canary" not in first.up.text
+    assert second.down is not None and second.down.error is not None
+    assert f"a link to {secret}" in second.down.error  # (/dev/zero: tests/cli, bounded)
+
+
+def test_link_inside_the_migrations_folder_is_read(tmp_path: Path) -> None:
+    root = make_history(tmp_path / "migrations", ["1_a", "2_b"])
+    (root / "2_b" / "down.sql").symlink_to(Path("..") / "1_a" / "migration.sql")
+    linked = tmp_path / "linked"
+    linked.symlink_to(root)  # the migrations folder itself may be reached through a link
+    down = load_history(linked).migrations[1].down
+    assert down is not None and (down.error, down.text) == (None, "-- 1_a\n")
+
+
+def test_folder_linked_out_of_the_migrations_folder(tmp_path: Path) -> None:
+    root = make_history(tmp_path / "migrations", ["1_a"])
+    far = make_history(tmp_path / "far", ["2_far"]) / "2_far"
+    (root / "2_far").symlink_to(far)
+    (root / "3_near").symlink_to(root / "1_a")  # inside: an ordinary migration
+    history = load_history(root)
+    assert [m.name for m in history.migrations] == ["1_a", "2_far", "3_near"]
+    assert history.migrations[1].up.error == (
+        f"the folder is a link to {far}, outside the migrations folder: prisma-down reads "
+        "and writes only inside it"
+    )
+    assert history.migrations[2].up.error is None
+
+
+def test_non_utf8_folder_name_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    folder = os.path.join(os.fsencode(tmp_path), b"1_caf\xe9")
+    os.mkdir(folder)
+    with open(os.path.join(folder, b"migration.sql"), "wb") as file:
+        file.write(b"SELECT 1;")
+    (migration,) = load_history(tmp_path).migrations
+    assert migration.up.error is not None
+    assert "1_caf\\xe9 is not UTF-8 text" in migration.up.error
+    migration.up.error.encode("utf-8")  # printable as it is
+
+
+def test_unreadable_folder_is_a_migration_with_an_error(tmp_path: Path) -> None:
+    root = make_history(tmp_path / "migrations", ["1_a", "2_locked", "3_c"])
+    (root / "2_locked").chmod(0)
+    code = (
+        "import sys; from pathlib import Path; from prisma_down.core.history import load_history; "
+        "print(repr([(m.name, m.up.error) for m in load_history(Path(sys.argv[1])).migrations]))"
+    )
+    try:
+        proc = subprocess.run(
+            unprivileged([sys.executable, "-c", code, str(root)]),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        (root / "2_locked").chmod(0o755)
+    assert proc.stdout.strip() == repr(
+        [
+            ("1_a", None),
+            ("2_locked", "the folder cannot be read (permission denied)"),
+            ("3_c", None),
+        ]
+    ), proc.stderr
 
 
 # --- load_history ----------------------------------------------------------------------

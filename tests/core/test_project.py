@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -169,10 +170,56 @@ def test_relative_path_is_taken_from_the_working_directory(
     )
 
 
-def test_migration_folder_without_migration_sql_is_not_one_migration(tmp_path: Path) -> None:
+def test_folder_without_migration_sql_inside_the_migrations_folder_is_an_error(
+    tmp_path: Path,
+) -> None:
+    """``generate prisma/migrations/<draft>`` once meant every migration of the history."""
     migrations = project(tmp_path)
-    write(tmp_path, {"prisma/migrations/20240103000000_draft/": ""})
-    assert locate(migrations / "20240103000000_draft") == Located(migrations)
+    write(tmp_path, {"prisma/migrations/20240103000000_draft/notes.txt": "later\n"})
+    draft = migrations / "20240103000000_draft"
+    for path in (draft, draft / "notes.txt"):
+        with pytest.raises(ProjectError, match="is not a migration folder") as caught:
+            locate(path)
+        assert "\n" not in str(caught.value)
+    with pytest.raises(ProjectError, match="is not a migration folder"):
+        locate(draft, "..")  # the same through the migrationsPath setting
+    assert locate(migrations / "20240101000000_init") == Located(migrations, "20240101000000_init")
+
+
+def test_nul_in_a_config_path_is_a_sentence(tmp_path: Path) -> None:
+    for name, text in (
+        ("prisma.config.ts", config('"prisma/mig\\0rations"')),
+        ("prisma.config.ts", 'export default { schema: "prisma/sch\\0ema.prisma" };\n'),
+        ("package.json", '{"prisma": {"schema": "prisma/sch\\u0000ema.prisma"}}'),
+    ):
+        root = tmp_path / f"p{len(list(tmp_path.iterdir()))}"
+        write(root, {name: text, "src/": ""})
+        with pytest.raises(ProjectError, match="NUL character") as caught:
+            locate(root / "src")
+        assert "\n" not in str(caught.value)
+    with pytest.raises(ProjectError, match="NUL character"):
+        locate(tmp_path, "prisma/mi\0grations")
+
+
+def test_a_loop_of_links_is_a_sentence(tmp_path: Path) -> None:
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    project(tmp_path / "app")
+    with pytest.raises(ProjectError):
+        locate(tmp_path / "app", str(tmp_path / "a" / "migrations"))
+
+
+def test_lock_file_that_is_a_fifo_is_not_read(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "migration_lock.toml")
+    found: list[str | None] = []
+    thread = threading.Thread(target=lambda: found.append(read_provider(tmp_path)), daemon=True)
+    thread.start()
+    thread.join(10)
+    if thread.is_alive():  # set the stuck reader free, then fail
+        os.close(os.open(tmp_path / "migration_lock.toml", os.O_WRONLY | os.O_NONBLOCK))
+        thread.join(10)
+        pytest.fail("reading a FIFO lock file blocked")
+    assert found == [None]
 
 
 # --- config files ----------------------------------------------------------------------

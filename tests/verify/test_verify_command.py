@@ -334,10 +334,54 @@ def test_mariadb_database_url_refusal_and_reuse(
         url = mariadb.url(name)
         code, out, err = run(capsys, str(migrations), "--database-url", url)
         assert (code, out) == (2, "")
-        assert "already holds tables (other)" in err and "--reuse" in err
+        assert err.endswith(
+            'holds 1 table ("other"): verify needs an empty database; '
+            "pass --reuse to drop them first\n"
+        )
         code, out, err = run(capsys, str(migrations), "--database-url", url, "--reuse")
         assert code == 0, err
         assert out.splitlines()[-1] == "3 migrations: 3 restored, 0 failed"
         with mariadb.connect(name) as conn, conn.cursor() as cur:
             cur.execute("SHOW TABLES")
             assert cur.fetchall() == ()
+
+
+# -- URLs that are broken or hold secrets ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dialect", "url", "said"),
+    [
+        ("postgres", "[bad", "must start with postgresql:// or mysql://"),
+        ("postgres", "postgresql://u:hunter2secret@[bad/db", "unclosed ["),
+        ("postgres", "postgresql://u:hunter2secret@localhost:abc/db", "port"),
+        ("mysql", "mysql://u:hunter2secret@localhost:abc/db", "port"),
+        ("mysql", "mysql://u:hunter2secret@localhost:99999/db", "port"),
+        ("postgres", "postgresql://u:hunter2secret@localhost/db\x00", "control character (NUL)"),
+        ("postgres", "redis://u:hunter2secret@h/0", "postgresql:// or mysql://"),
+    ],
+)
+def test_broken_database_url_is_one_sentence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], dialect: str, url: str, said: str
+) -> None:
+    history = PG_HISTORY if dialect == "postgres" else MYSQL_HISTORY
+    migrations = project(tmp_path / "app", history, dialect)
+    code, out, err = run(capsys, str(migrations), "--database-url", url)
+    assert (code, out) == (2, "")
+    assert err.startswith("prisma-down: ") and err.count("\n") == 1
+    assert said in err
+    assert "hunter2" not in err and "\x00" not in err
+
+
+def test_secret_url_parameters_never_shown(
+    pg_history: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = (
+        f"postgresql://me@localhost:5432/db?host={tmp_path}/nowhere&sslpassword=hunter2ssl"
+        "&SSLPassword=hunter2upper&password=hunter2pw&sslkey=/keys/client.key"
+    )
+    code, out, err = run(capsys, str(pg_history), "--database-url", url)
+    assert (code, out) == (2, "")
+    assert "could not connect to postgresql://me@localhost:5432/db?" in err
+    assert "sslpassword=****&SSLPassword=****&password=****&sslkey=/keys/client.key" in err
+    assert "hunter2" not in err

@@ -42,6 +42,11 @@ class ScriptAnalysis:
     after: Catalog
 
 
+class Stopped(Exception):
+    """Raised between statements when the caller's ``should_stop`` says so: an editor
+    that no longer wants a result (newer text, shutdown) need not wait for it."""
+
+
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -51,6 +56,7 @@ def replay(
     dialect: str,
     before: Catalog,
     reads: dict[str, Reading] | None = None,
+    should_stop: Callable[[], bool] | None = None,
     inverses: bool = True,
 ) -> ScriptAnalysis:
     """Read every statement of ``text``, invert each change, and apply it to the catalog.
@@ -63,8 +69,10 @@ def replay(
     cat = before
     steps: list[Step] = []
     texts = [st.text for st in script.statements]
-    readings = idioms(texts, [_read(t, dialect, reads) for t in texts], dialect)
+    readings = idioms(texts, [_read(t, dialect, reads, should_stop) for t in texts], dialect)
     for st, reading in zip(script.statements, readings, strict=True):
+        if should_stop is not None and should_stop():
+            raise Stopped
         undo: list[Inverse] = []
         problems: list[str] = []
         for change in flatten(reading.changes, lambda: cat):  # noqa: B023 (read as it goes)
@@ -90,7 +98,14 @@ def flatten(changes: tuple[Change, ...], catalog: Callable[[], Catalog]) -> Iter
             yield change
 
 
-def _read(text: str, dialect: str, reads: dict[str, Reading] | None) -> Reading:
+def _read(
+    text: str,
+    dialect: str,
+    reads: dict[str, Reading] | None,
+    should_stop: Callable[[], bool] | None = None,
+) -> Reading:
+    if should_stop is not None and should_stop():
+        raise Stopped
     if reads is None:
         return read_statement(text, dialect)
     hit = reads.get(text)
@@ -119,6 +134,7 @@ class Analyzer:
     _memo: dict[str, ScriptAnalysis] = field(default_factory=dict)
     _digests: dict[str, str] = field(default_factory=dict)
     _reads: dict[str, Reading] = field(default_factory=dict)
+    should_stop: Callable[[], bool] | None = None  # checked between statements
 
     def chain(self, texts: list[str]) -> list[str]:
         """Chain hashes: each one names a migration's text and everything before it."""
@@ -143,7 +159,7 @@ class Analyzer:
         for text, key in zip(texts, keys, strict=True):
             hit = self._memo.get(key)
             if hit is None:
-                hit = replay(text, self.dialect, cat, self._reads)
+                hit = replay(text, self.dialect, cat, self._reads, self.should_stop)
                 self._memo[key] = hit
             out.append(hit)
             cat = hit.after
@@ -158,9 +174,11 @@ class Analyzer:
         key = "down:" + sha256(str(id(up.after))) + sha256(down_text)
         hit = self._memo.get(key)
         if hit is None or hit.before is not up.after:
-            hit = replay(down_text, self.dialect, up.after, self._reads, inverses=False)
+            hit = replay(
+                down_text, self.dialect, up.after, self._reads, self.should_stop, inverses=False
+            )
             self._memo[key] = hit
         return hit
 
 
-__all__ = ["Analyzer", "ScriptAnalysis", "Step", "down_changes", "replay", "sha256"]
+__all__ = ["Analyzer", "ScriptAnalysis", "Step", "Stopped", "down_changes", "replay", "sha256"]

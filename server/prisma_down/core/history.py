@@ -1,7 +1,10 @@
 """A migrations folder read into an ordered history of migrations.
 
-Reading never raises on a bad file: a file that is not UTF-8 text, is binary, or cannot be
-read carries an ``error`` sentence instead, so one broken migration never hides the others.
+Reading never raises on a bad file: a file that is not UTF-8 text, is binary, cannot be
+read, is no regular file, is too large or links out of the migrations folder carries an
+``error`` sentence instead, so one broken migration never hides the others. A folder that
+cannot be looked into, links out of the migrations folder or whose name is not UTF-8 is a
+migration whose migration.sql carries such an error: reported, never silently skipped.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from prisma_down.core.files import UnreadableFile, inside, read_regular, reason
 from prisma_down.core.project import DIALECTS, MIGRATION_FILE, provider_dialect, read_provider
 
 __all__ = ["DOWN_FILE", "History", "Migration", "SourceFile", "load_history", "read_source"]
@@ -68,13 +72,17 @@ class History:
         return self._index.get(name)
 
 
-def read_source(path: Path) -> SourceFile:
-    """Read one SQL file; any problem becomes ``SourceFile.error``, never an exception."""
+def read_source(path: Path, within: Path | str | None = None) -> SourceFile:
+    """Read one SQL file; any problem becomes ``SourceFile.error``, never an exception.
+
+    ``within``: the resolved migrations folder; a link to a file outside it is not read.
+    """
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, within)
+    except UnreadableFile as exc:
+        return SourceFile(path, "", exc.reason, "")
     except OSError as exc:
-        reason = (exc.strerror or type(exc).__name__).lower()
-        return SourceFile(path, "", f"unreadable: {reason}", "")
+        return SourceFile(path, "", f"unreadable: {reason(exc)}", "")
     digest = hashlib.sha256(raw).hexdigest()
     error = _problem(raw)
     if error is not None:
@@ -114,28 +122,64 @@ def load_history(root: Path, dialect: str | None = None) -> History:
         chosen = dialect if dialect in DIALECTS.values() else provider_dialect(dialect)
     else:
         chosen = provider_dialect(provider) if provider is not None else "postgres"
-    migrations = tuple(_read_migration(root / name, name) for name in _migration_names(root))
+    real = os.path.realpath(root)
+    migrations = tuple(
+        _read_migration(root / name, name, real, problem)
+        for name, problem in _migration_folders(root, real)
+    )
     return History(root, provider, chosen, migrations)
 
 
-def _migration_names(root: Path) -> list[str]:
-    """Subfolders holding migration.sql, sorted by their bytes as Prisma (Rust) sorts them."""
+def _migration_folders(root: Path, real: str) -> list[tuple[str, str | None]]:
+    """Subfolders holding migration.sql, or that cannot be looked into, each with the
+    reason it cannot be read (or None); sorted by their bytes as Prisma (Rust) sorts them.
+    """
     try:
-        with os.scandir(root) as entries:
-            names = [
-                entry.name
-                for entry in entries
-                if entry.is_dir() and os.path.lexists(os.path.join(entry.path, MIGRATION_FILE))
-            ]
+        with os.scandir(root) as it:
+            entries = list(it)
     except OSError:
         return []
+    out: list[tuple[str, str | None]] = []
+    for entry in entries:
+        try:
+            if not entry.is_dir():
+                continue
+            os.lstat(os.path.join(entry.path, MIGRATION_FILE))
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # not a migration (or gone meanwhile)
+        except OSError as exc:  # chmod 000: Prisma cannot read it either
+            out.append((entry.name, f"the folder cannot be read ({reason(exc)})"))
+            continue
+        out.append((entry.name, _folder_problem(entry, real)))
     # Python orders str by code point, which is UTF-8 byte order; fsencode also keeps the
     # order right for names that are not valid UTF-8 (held as surrogate escapes).
-    return sorted(names, key=os.fsencode)
+    return sorted(out, key=lambda item: os.fsencode(item[0]))
 
 
-def _read_migration(directory: Path, name: str) -> Migration:
+def _folder_problem(entry: os.DirEntry[str], real: str) -> str | None:
+    if entry.is_symlink():
+        target = os.path.realpath(entry.path)
+        if not inside(target, real):
+            return (
+                f"the folder is a link to {target}, outside the migrations folder: "
+                "prisma-down reads and writes only inside it"
+            )
+    try:
+        entry.name.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsencode(entry.name).decode("utf-8", "backslashreplace")
+        return (
+            f"the folder name {shown} is not UTF-8 text, so no down.sql can name it "
+            "(Prisma records migration names as text): rename the folder"
+        )
+    return None
+
+
+def _read_migration(directory: Path, name: str, real: str, problem: str | None) -> Migration:
+    up_path = directory / MIGRATION_FILE
+    if problem is not None:
+        return Migration(name, directory, SourceFile(up_path, "", problem, ""), None)
     down_path = directory / DOWN_FILE
     # lexists: a dangling down.sql symlink is reported, never mistaken for "no down.sql".
-    down = read_source(down_path) if os.path.lexists(down_path) else None
-    return Migration(name, directory, read_source(directory / MIGRATION_FILE), down)
+    down = read_source(down_path, real) if os.path.lexists(down_path) else None
+    return Migration(name, directory, read_source(up_path, real), down)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 from prisma_down.core import changes as ch
+from prisma_down.core import escape
 from prisma_down.core.read.tokens import Cursor, ReadError, tokenize
 
 VARIABLE = "prisma_down"  # the user variable and the prepared statement's name
@@ -43,20 +44,9 @@ _OBJECTS = {"view": ("VIEWS", "TABLE_NAME"), "trigger": ("TRIGGERS", "TRIGGER_NA
 
 
 def literal(text: str) -> str:
-    """``text`` as a MySQL string expression that means the same under every ``sql_mode``.
-
-    Quotes are doubled; a backslash is an escape unless NO_BACKSLASH_ESCAPES is set, so
-    backslashes are spliced in as ``CHAR(92 USING utf8mb4)`` instead of written in a literal.
-    """
-    parts: list[str] = []
-    for piece in re.split(r"(\\+)", text):
-        if piece.startswith("\\"):
-            parts.append(f"CHAR({', '.join(['92'] * len(piece))} USING utf8mb4)")
-        elif piece:
-            parts.append("'" + piece.replace("'", "''") + "'")
-    if len(parts) <= 1:
-        return parts[0] if parts else "''"
-    return f"CONCAT({', '.join(parts)})"
+    """``text`` as a MySQL string expression that means the same under every ``sql_mode``
+    (``core.escape``: backslashes and NULs spliced in as ``CHAR(n USING utf8mb4)``)."""
+    return escape.literal(text, "mysql")
 
 
 def condition(guard: ch.Guard) -> str:

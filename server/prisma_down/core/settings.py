@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from prisma_down.core.files import read_regular, reason
+
 CONFIG_FILE = ".prisma-down.json"
 _DIALECTS = ("postgres", "postgresql", "cockroachdb", "mysql", "sqlite", "sqlserver", "mssql")
 _LEVELS = ("error", "warning", "info", "off")
@@ -30,6 +32,9 @@ class Settings:
     # verify.partial: the editor's verify also runs down.sql from every state a failed
     # migration.sql can leave, as ``prisma-down verify --partial`` does
     verify_partial: bool = False
+    # the project file these came from (None: defaults or the editor's); out of repr and
+    # comparison: where the file is does not change what the settings mean
+    source: Path | None = field(default=None, repr=False, compare=False)
 
 
 def parse(raw: Any, report: Callable[[str], None], base: Settings | None = None) -> Settings:
@@ -41,7 +46,7 @@ def parse(raw: Any, report: Callable[[str], None], base: Settings | None = None)
         report(f"prismaDown settings must be an object, not {type(raw).__name__}: ignored")
         return s
     path = raw.get("migrationsPath", s.migrations_path)
-    if path is not None and (not isinstance(path, str) or not path.strip()):
+    if path is not None and (not isinstance(path, str) or not path.strip() or "\0" in path):
         report("prismaDown.migrationsPath must be a folder path: using the default")
         path = None
     dialect = raw.get("dialect", s.dialect)
@@ -128,8 +133,10 @@ def find_config(start: Path) -> tuple[Path, Any] | None:
 
 def _load(path: Path) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
+        return json.loads(read_regular(path))
+    except OSError as e:
+        return {"__error__": f"{path.name} cannot be read ({reason(e)})"}
+    except ValueError as e:
         return {"__error__": f"{path.name} is not valid JSON ({e})"}
 
 
@@ -144,4 +151,4 @@ def load_project(
     if isinstance(raw, Mapping) and "__error__" in raw:
         report(str(raw["__error__"]))
         return base or Settings()
-    return parse(raw, lambda m: report(f"{path}: {m}"), base)
+    return replace(parse(raw, lambda m: report(f"{path}: {m}"), base), source=path)

@@ -9,7 +9,6 @@ functions of a MigrationContext.
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -18,8 +17,9 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from prisma_down.core import changes as ch
+from prisma_down.core import escape
 from prisma_down.core.analysis import down_changes, replay
-from prisma_down.core.catalog import CatalogError, apply, qualified, quote
+from prisma_down.core.catalog import CatalogError, apply
 from prisma_down.core.compare import differences
 from prisma_down.core.down import generate, is_generated_unmodified
 from prisma_down.core.read.postgres import cursor
@@ -27,8 +27,10 @@ from prisma_down.core.read.tokens import ReadError
 from prisma_down.core.render import render
 from prisma_down.core.repair import repairs
 from prisma_down.core.rules.context import MigrationContext
+from prisma_down.core.schema import QName
 from prisma_down.core.statements import Statement
 from prisma_down.core.text import Span
+from prisma_down.down_files import Changed, Existing, Owner, Writer
 from prisma_down.lsp.convert import Converter, uri
 
 
@@ -134,43 +136,22 @@ class EditBuilder:
 
 
 # -- writing files server-side
-def _umask() -> int:
-    mask = os.umask(0o022)  # read once at import, before any worker thread exists
-    os.umask(mask)
-    return mask
-
-
-_MODE = 0o666 & ~_umask()
-
-
 def write_new(target: Path, text: str) -> bool:
     """Write ``text`` to ``target`` atomically, only if no file is there; False if one is.
 
-    The content goes to a temporary file beside the target, then is hard-linked in place:
-    the link fails if the target appeared meanwhile, so nothing is ever overwritten.
+    Through the CLI's writer (``down_files``): the temporary lives outside the migration
+    folder where it can, so a killed server leaves nothing there for ``git add -A``.
 
     Raises:
         OSError: the folder does not exist (migration folders are never created) or the
             write failed.
     """
-    if not target.parent.is_dir():
-        raise FileNotFoundError(f"{target.parent} is not a folder")
-    fd, tmp = tempfile.mkstemp(prefix=".down.", suffix=".sql.tmp", dir=target.parent)
+    writer = Writer(target.parent.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.chmod(tmp, _MODE)  # mkstemp makes 0600; a migration file is like its neighbours
-        try:
-            os.link(tmp, target)
-        except FileExistsError:
-            return False
-        except OSError:  # no hard links on this file system: check, then rename
-            if os.path.lexists(target):
-                return False
-            os.replace(tmp, target)
-        return True
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+        writer.write(target, text, Existing(Owner.ABSENT))
+    except Changed:
+        return False
+    return True
 
 
 # -- the texts
@@ -227,6 +208,14 @@ def archive_rewrite(ctx: MigrationContext, statement: Statement) -> str | None:
     """
     step = next(s for s in ctx.up.steps if s.statement is statement)
     suffix = ctx.archive_suffix
+    dialect = dialect_of(ctx)
+
+    def quote(name: str) -> str:  # names go through core.escape, in the file's own dialect
+        return escape.identifier(name, dialect)
+
+    def qualified(name: QName) -> str:
+        return escape.qualified(name, dialect)
+
     changes = step.reading.changes
     if changes and all(isinstance(c, ch.DropTable) for c in changes):
         tables = [c for c in changes if isinstance(c, ch.DropTable)]
@@ -247,13 +236,13 @@ def archive_rewrite(ctx: MigrationContext, statement: Statement) -> str | None:
     columns = {c.name for c in changes if isinstance(c, ch.DropColumn) and _archivable(ctx, c)}
     if not columns:
         return None
-    split = _alter_table_clauses(statement.text, dialect_of(ctx))
+    split = _alter_table_clauses(statement.text, dialect)
     if split is None:
         return None
     head, clauses = split
     out = []
     for clause in clauses:
-        name = _dropped_column(clause, dialect_of(ctx))
+        name = _dropped_column(clause, dialect)
         if name is not None and name in columns:
             out.append(f"{head} RENAME COLUMN {quote(name)} TO {quote(name + suffix)}")
         else:

@@ -1,27 +1,21 @@
-"""The language server: a pygls LanguageServer carrying one Session, and its features.
+"""The language server: a PrismaDownServer with every feature registered, and its runner.
 
-Each module under ``features/`` registers the handlers of one LSP area.
+Each module under ``features/`` registers the handlers of one LSP area. The server class
+lives in ``language_server.py``: the features import it from there, so nothing they import
+leads back here.
 """
 
 from __future__ import annotations
 
 import logging
 
-from pygls.lsp.server import LanguageServer
+from prisma_down.lsp.features import FEATURES
+from prisma_down.lsp.language_server import PrismaDownServer
 
-from prisma_down import __version__
-from prisma_down.lsp.session import Session
-
-
-class PrismaDownServer(LanguageServer):
-    def __init__(self) -> None:
-        super().__init__("prisma-down", __version__)
-        self.session = Session(self)
+__all__ = ["PrismaDownServer", "create_server", "run"]
 
 
 def create_server() -> PrismaDownServer:
-    from prisma_down.lsp.features import FEATURES
-
     ls = PrismaDownServer()
     for register in FEATURES:
         register(ls)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import os
+import threading
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,15 +25,17 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
-from prisma_down.core.analysis import Analyzer, sha256
+from prisma_down.core.analysis import Analyzer, Stopped, sha256
 from prisma_down.core.findings import Finding
 from prisma_down.core.history import History, load_history
 from prisma_down.core.lint import ContextMemo, RuleMemo, analyse_history, run_rules
-from prisma_down.core.project import ProjectError, locate
+from prisma_down.core.project import MIGRATION_FILE, ProjectError, locate
 from prisma_down.core.read import SUPPORTED
 from prisma_down.core.rules.context import MigrationContext
 from prisma_down.core.settings import Settings, load_project, parse
+from prisma_down.lsp.confine import inside, real, refusal
 from prisma_down.lsp.convert import Converter, diagnostic, uri
+from prisma_down.lsp.freshness import Signature, holds, signature
 
 log = logging.getLogger(__name__)
 RESCAN_SECONDS = 2.0
@@ -47,6 +49,8 @@ class Result:
     findings: dict[Path, list[Finding]]
     texts: dict[Path, str]
     versions: dict[Path, int | None]
+    signature: Signature = ()  # the disk as read for it
+    settings: Settings | None = None
 
     def context_for(self, path: Path) -> MigrationContext | None:
         for ctx in self.contexts:
@@ -69,7 +73,7 @@ class Root:
     directory: Path
     settings: Settings
     history: History | None = None
-    signature: tuple[Any, ...] = ()
+    signature: Signature = ()
     analyzer: Analyzer = field(default_factory=Analyzer)
     rule_memo: RuleMemo = field(default_factory=dict)
     context_memo: ContextMemo = field(default_factory=dict)
@@ -79,29 +83,12 @@ class Root:
     rescan: bool = True
     published: dict[Path, tuple[int | None, tuple[Any, ...]]] = field(default_factory=dict)
     done: asyncio.Event = field(default_factory=asyncio.Event)
+    stop: threading.Event = field(default_factory=threading.Event)  # set: drop the analysis
+    unfrozen: bool = False  # a history read, not yet moved out of the collector's reach
     unsupported: str | None = None
 
     def contains(self, path: Path) -> bool:
         return path.parent.parent == self.directory or path.parent == self.directory
-
-
-def signature(directory: Path) -> tuple[Any, ...]:
-    """Which migration files exist and when they changed: cheap enough to poll."""
-    out = []
-    try:
-        entries = sorted(os.scandir(directory), key=lambda e: e.name)
-    except OSError:
-        return ()
-    for entry in entries:
-        if not entry.is_dir():
-            continue
-        for name in ("migration.sql", "down.sql"):
-            try:
-                st = os.stat(os.path.join(entry.path, name))
-            except OSError:
-                continue
-            out.append((entry.name, name, st.st_mtime_ns, st.st_size))
-    return tuple(out)
 
 
 class Session:
@@ -181,22 +168,64 @@ class Session:
             return None
         return self.root(located.migrations_dir)
 
+    # -- where commands and code actions may write
+    def workspace_folders(self) -> list[Path]:
+        """The client's workspace folders (or its root path, from clients without folders)."""
+        try:
+            ws = self.ls.workspace
+        except RuntimeError:  # not initialised: no workspace yet
+            return []
+        folders = [Path(to_fs_path(f.uri) or "") for f in ws.folders.values()]
+        if not folders and ws.root_path:
+            folders = [Path(ws.root_path)]
+        return [f for f in folders if f.is_absolute()]
+
+    def write_refusal(self, folder: Path) -> str | None:
+        """Why nothing may be written in the migration ``folder``; None when it may."""
+
+        def migrations() -> Path | None:
+            root = self.root_for(folder / MIGRATION_FILE)
+            return root.directory if root is not None else None
+
+        return refusal(folder, self.workspace_folders(), migrations)
+
+    def in_workspace(self, directory: Path) -> bool:
+        where = real(directory)
+        folders = [r for r in map(real, self.workspace_folders()) if r is not None]
+        return where is not None and inside(where, folders)
+
     # -- analysis
     def request(self, root: Root, rescan: bool = False) -> None:
-        """Analyse ``root`` soon: now if idle, else once more after the running analysis."""
+        """Analyse ``root`` soon: now if idle, else once more, stopping the running analysis
+        at its next statement (its result would be stale)."""
         root.rescan = root.rescan or rescan
         root.done.clear()
         if root.task is not None and not root.task.done():
             root.dirty = True
+            root.stop.set()
             return
         root.task = self.spawn(self._run(root))
 
+    def close(self) -> None:
+        """Shutdown: stop every analysis at its next statement, and the background tasks."""
+        self.closed = True
+        for root in list(self.roots.values()):
+            root.stop.set()
+        for task in list(self.tasks):
+            task.cancel()
+
     async def _run(self, root: Root) -> None:
         try:
-            while True:
+            while not self.closed:
                 root.dirty = False
                 overlays, versions = self._snapshot(root)
-                result = await asyncio.to_thread(self._analyse, root, overlays, versions)
+                stop = root.stop = threading.Event()
+                try:
+                    result = await asyncio.to_thread(
+                        self._analyse, root, overlays, versions, stop.is_set
+                    )
+                except Stopped:
+                    continue  # by a newer request (dirty) or by shutdown (closed)
                 if root.dirty or self._snapshot(root)[1] != versions:
                     continue  # the text changed while we worked: this result is stale
                 if result is not None:
@@ -227,11 +256,25 @@ class Session:
         root = self.root_for(path)
         if root is None:
             return None
-        result = await self.wait(root)
+        result = await self._holding(root, path) or await self.wait(root)
         if result is None:
             return None
         ctx = result.context_for(path)
         return (result, ctx) if ctx is not None else None
+
+    async def _holding(self, root: Root, path: Path) -> Result | None:
+        """The last result, while a newer analysis runs, if it still holds for ``path``."""
+        result = root.result
+        if result is None or root.task is None or root.task.done():
+            return None  # idle: wait() answers at once
+        if result.settings is not root.settings:
+            return None
+        now = await asyncio.to_thread(signature, root.directory)
+        overlays, _ = self._snapshot(root)
+        found = holds(
+            result.contexts, result.texts, result.versions, result.signature, overlays, now, path
+        )
+        return result if found and root.result is result else None
 
     def _snapshot(self, root: Root) -> tuple[dict[Path, str], dict[Path, int | None]]:
         overlays: dict[Path, str] = {}
@@ -244,11 +287,19 @@ class Session:
         return overlays, versions
 
     def _analyse(
-        self, root: Root, overlays: dict[Path, str], versions: dict[Path, int | None]
+        self,
+        root: Root,
+        overlays: dict[Path, str],
+        versions: dict[Path, int | None],
+        should_stop: Callable[[], bool],
     ) -> Result | None:
-        """Runs in a worker thread; only one per root at a time."""
+        """Runs in a worker thread; only one per root at a time.
+
+        Raises:
+            Stopped: ``should_stop`` said so (checked between statements).
+        """
+        settings = root.settings
         sig = signature(root.directory) if root.rescan or root.history is None else root.signature
-        reloaded = False
         if root.history is None or sig != root.signature:
             try:
                 root.history = load_history(root.directory, root.settings.dialect)
@@ -258,7 +309,7 @@ class Session:
                     root.unsupported = str(e)
                     self.log(f"{root.directory}: {e}", types.MessageType.Warning)
                 return None
-            reloaded = True
+            root.unfrozen = True
             root.signature = sig
             if root.analyzer.dialect != root.history.dialect:
                 root.analyzer = Analyzer(root.history.dialect)
@@ -269,9 +320,12 @@ class Session:
                 root.unsupported = history.dialect
                 self.log(f"{root.directory}: the {history.provider} provider is not supported yet")
             return None
+        root.analyzer.should_stop = should_stop
         contexts = analyse_history(
             history, root.analyzer, overlays, root.settings.archive_suffix, root.context_memo
         )
+        if should_stop():
+            raise Stopped
         findings: dict[Path, list[Finding]] = {}
         for f in run_rules(contexts, root.settings.rules, root.rule_memo):
             findings.setdefault(f.path, []).append(f)
@@ -280,13 +334,14 @@ class Session:
             texts[ctx.up_path] = ctx.up_text
             if ctx.down_text is not None:
                 texts[ctx.down_path] = ctx.down_text
-        if reloaded:
+        if root.unfrozen:
             # The history's objects live as long as the session: move them out of the
             # collector's reach, or every full collection walks them (~90 ms on 820
             # migrations, the edit-latency tail measured by bench/bench_lsp.py).
+            root.unfrozen = False
             gc.collect()
             gc.freeze()
-        return Result(contexts, findings, texts, versions)
+        return Result(contexts, findings, texts, versions, root.signature, settings)
 
     def encoding(self) -> str:
         enc = self.ls.workspace.position_encoding

@@ -16,93 +16,25 @@ it is emptied first. Whatever the history created is removed at the end either w
 from __future__ import annotations
 
 import contextlib
-import re
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from prisma_down.core.history import History, Migration
+from prisma_down.urls import scrub
+from prisma_down.verify import inventory
 from prisma_down.verify import partial as partial_states
 from prisma_down.verify.roundtrip import Verdict, verify_history
+from prisma_down.verify.target import Target, VerifyError, need_driver, one_line
 
 FAILING = frozenset(
     {"mismatch", "down-failed", "reapply-failed", "reapply-mismatch", *partial_states.FAILING}
 )
 NO_DOWN = "no-down"
-_MIGRATIONS_TABLE = "_prisma_migrations"
+_MIGRATIONS_TABLE = inventory.MIGRATIONS_TABLE
 _PROGRESS_FROM = 10  # more migrations than this: a progress line per migration on stderr
-
-
-class VerifyError(Exception):
-    """One sentence for the user (exit code 2); never holds a password."""
-
-
-@dataclass(frozen=True)
-class Target:
-    """A database to verify on: how to run a script, read and compare its schema."""
-
-    conn: Any
-    apply: Callable[[Any, str], str | None]
-    snapshot: Callable[[Any], Any]
-    diff: Callable[[Any, Any], list[str]]
-    label: str  # for messages, password masked
-    reset: Callable[[Any], None]  # empty the database (``_prisma_migrations`` kept)
-
-
-# -- passwords ----------------------------------------------------------------------------
-
-
-def mask_url(url: str) -> str:
-    """The URL with its password (in the user part or a ``password=`` parameter) as ****."""
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, hostport = netloc.rpartition("@")
-        if ":" in userinfo:
-            user = userinfo.split(":", 1)[0]
-            netloc = f"{user}:****@{hostport}"
-    query = re.sub(r"(?i)((?:^|&)password=)[^&]*", r"\1****", parts.query)
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-
-
-def password_of(url: str) -> str | None:
-    try:
-        parts = urlsplit(url)
-        password = parts.password
-    except ValueError:
-        return None
-    if password is None:
-        for key, value in parse_qsl(parts.query):
-            if key.lower() == "password":
-                return value
-    return password
-
-
-def scrub(text: str, url: str | None) -> str:
-    """``text`` with the URL's password, raw or decoded, replaced by ****.
-
-    The URL itself becomes its masked form and ``:password@`` becomes ``:****@`` wherever
-    they appear; the password alone is masked as a whole word, and only when it has 4
-    characters or more: a password ``p`` must not turn every ``p`` of Prisma's messages
-    into ****, nor ``postgres`` the word ``postgresql``.
-    """
-    if not url:
-        return text
-    text = text.replace(url, mask_url(url))
-    password = password_of(url)
-    if password:
-        for form in sorted({password, unquote(password)}, key=len, reverse=True):
-            if not form:
-                continue
-            text = text.replace(f":{form}@", ":****@")
-            if len(form) >= 4:
-                bare = rf"(?<![A-Za-z0-9_]){re.escape(form)}(?![A-Za-z0-9_])"
-                text = re.sub(bare, "****", text)
-    return text
 
 
 # -- the run ------------------------------------------------------------------------------
@@ -148,7 +80,7 @@ def _run(
         if error is not None:
             raise VerifyError(
                 f"{m.name}/migration.sql failed on {target.label}, so the history cannot be "
-                f"replayed: {_one_line(error)}"
+                f"replayed: {one_line(error)}"
             )
     out: list[Verdict] = []
     total = len(checked)
@@ -200,10 +132,6 @@ def _one(target: Target, m: Migration, partial: str | None, done: Sequence[str])
     )[0]
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
 # -- databases ----------------------------------------------------------------------------
 
 
@@ -215,7 +143,9 @@ def _target(dialect: str, url: str | None, reuse: bool) -> Iterator[Target]:
             "provider has no server prisma-down can start"
         )
     if url is not None:
-        with _given(dialect, url, reuse) as target:
+        from prisma_down.verify.given import given
+
+        with given(dialect, url, reuse) as target:
             yield target
     elif dialect == "sqlite":
         with _sqlite() as target:
@@ -240,18 +170,9 @@ def _sqlite() -> Iterator[Target]:
             conn.close()
 
 
-def _need(module: str) -> None:
-    try:
-        __import__(module)
-    except ImportError:
-        raise VerifyError(
-            f"the Python driver {module} is missing: pip install 'prisma-down[verify]'"
-        ) from None
-
-
 @contextlib.contextmanager
 def _private_postgres() -> Iterator[Target]:
-    _need("psycopg")
+    need_driver("psycopg")
     from prisma_down.verify import snapshot as pg_snapshot
     from prisma_down.verify.postgres import PostgresServer, PostgresUnavailable, apply
 
@@ -272,7 +193,7 @@ def _private_postgres() -> Iterator[Target]:
 
 @contextlib.contextmanager
 def _private_mariadb() -> Iterator[Target]:
-    _need("pymysql")
+    need_driver("pymysql")
     from prisma_down.verify import mysql_snapshot
     from prisma_down.verify.mariadb import MariaDBServer, MariaDBUnavailable, apply
 
@@ -287,7 +208,12 @@ def _private_mariadb() -> Iterator[Target]:
         conn = server.connect("verify")
         try:
             yield Target(
-                conn, apply, mysql_snapshot.snapshot, mysql_snapshot.diff, "MariaDB", _my_empty
+                conn,
+                apply,
+                mysql_snapshot.snapshot,
+                mysql_snapshot.diff,
+                "MariaDB",
+                inventory.my_empty,
             )
         finally:
             conn.close()
@@ -314,103 +240,10 @@ def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else text
 
 
-@contextlib.contextmanager
-def _given(dialect: str, url: str, reuse: bool) -> Iterator[Target]:
-    scheme = urlsplit(url).scheme.lower()
-    kind = {"postgresql": "postgres", "postgres": "postgres", "mysql": "mysql"}.get(scheme)
-    shown = mask_url(url)
-    if kind is None:
-        raise VerifyError(f"--database-url must start with postgresql:// or mysql://, not {shown}")
-    if kind != dialect:
-        raise VerifyError(
-            f"--database-url {shown} is a {'PostgreSQL' if kind == 'postgres' else 'MySQL'} "
-            f"database but the migrations are written for {dialect}"
-        )
-    if kind == "postgres":
-        with _given_postgres(url, shown, reuse) as target:
-            yield target
-    else:
-        with _given_mysql(url, shown, reuse) as target:
-            yield target
-
-
-# PostgreSQL -------------------------------------------------------------------------------
-
-_LIBPQ_PARAMS = {
-    "host",
-    "hostaddr",
-    "port",
-    "sslmode",
-    "sslcert",
-    "sslkey",
-    "sslrootcert",
-    "sslpassword",
-    "connect_timeout",
-    "application_name",
-    "options",
-    "password",
-    "user",
-    "dbname",
-}
 _SYSTEM_SCHEMAS = (
     "n.nspname NOT IN ('pg_catalog', 'information_schema') "
     "AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'"
 )
-
-
-def _pg_url(url: str) -> tuple[str, str]:
-    """A URL libpq accepts (Prisma's own parameters dropped) and the schema Prisma would use."""
-    parts = urlsplit(url)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    schema = next((v for k, v in query if k == "schema"), "") or "public"
-    kept = [(k, v) for k, v in query if k in _LIBPQ_PARAMS]
-    return urlunsplit(parts._replace(query=urlencode(kept))), schema
-
-
-@contextlib.contextmanager
-def _given_postgres(url: str, shown: str, reuse: bool) -> Iterator[Target]:
-    _need("psycopg")
-    import psycopg
-    from psycopg import sql
-
-    from prisma_down.verify import snapshot as pg_snapshot
-    from prisma_down.verify.postgres import apply
-
-    conninfo, schema = _pg_url(url)
-    try:
-        conn = psycopg.connect(conninfo, autocommit=True, connect_timeout=10)
-    except psycopg.Error as error:
-        raise VerifyError(
-            f"could not connect to {shown}: {_one_line(scrub(str(error), url))}"
-        ) from None
-    try:
-        schemas = _pg_schemas(conn)
-        tables = _pg_tables(conn)
-        if tables and not reuse:
-            raise VerifyError(
-                f"{shown} already holds tables ({_some(tables)}): verify needs an empty, "
-                "disposable database; pass --reuse to let prisma-down empty this one first"
-            )
-        if tables:
-            _pg_empty(conn, schemas)
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
-        schemas = _pg_schemas(conn)
-        conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
-        try:
-            yield Target(
-                conn,
-                apply,
-                pg_snapshot.snapshot,
-                pg_snapshot.diff,
-                shown,
-                lambda c: _pg_empty(c, schemas),
-            )
-        finally:
-            if not conn.closed and not conn.broken:
-                with contextlib.suppress(psycopg.Error):
-                    _pg_empty(conn, schemas)
-    finally:
-        conn.close()
 
 
 def reset_postgres(conn: Any, keep: Sequence[str] = ("public",)) -> None:
@@ -421,16 +254,6 @@ def reset_postgres(conn: Any, keep: Sequence[str] = ("public",)) -> None:
 def _pg_schemas(conn: Any) -> list[str]:
     rows = conn.execute(
         f"SELECT n.nspname FROM pg_namespace n WHERE {_SYSTEM_SCHEMAS} ORDER BY 1"
-    ).fetchall()
-    return [r[0] for r in rows]
-
-
-def _pg_tables(conn: Any) -> list[str]:
-    rows = conn.execute(
-        "SELECT n.nspname || '.' || c.relname FROM pg_class c "
-        "JOIN pg_namespace n ON n.oid = c.relnamespace "
-        f"WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {_SYSTEM_SCHEMAS} "
-        f"AND c.relname <> '{_MIGRATIONS_TABLE}' ORDER BY 1"
     ).fetchall()
     return [r[0] for r in rows]
 
@@ -476,108 +299,6 @@ def _pg_empty(conn: Any, keep: Sequence[str]) -> None:
             )
         if held:
             conn.execute(SQL("DROP SCHEMA {}").format(Identifier(aside)))
-
-
-# MySQL ------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _given_mysql(url: str, shown: str, reuse: bool) -> Iterator[Target]:
-    _need("pymysql")
-    import pymysql
-
-    from prisma_down.verify import mysql_snapshot
-    from prisma_down.verify.mariadb import apply
-
-    parts = urlsplit(url)
-    query = dict(parse_qsl(parts.query))
-    database = unquote(parts.path.lstrip("/"))
-    if not database:
-        raise VerifyError(f"--database-url {shown} names no database")
-    try:
-        conn = pymysql.connect(
-            host=parts.hostname or "localhost",
-            port=parts.port or 3306,
-            user=unquote(parts.username or "root"),
-            password=unquote(parts.password or ""),
-            database=database,
-            unix_socket=query.get("socket"),
-            autocommit=True,
-            charset="utf8mb4",
-            connect_timeout=10,
-        )
-    except pymysql.err.MySQLError as error:
-        raise VerifyError(
-            f"could not connect to {shown}: {_one_line(scrub(str(error), url))}"
-        ) from None
-    try:
-        tables = _my_tables(conn)
-        if tables and not reuse:
-            raise VerifyError(
-                f"{shown} already holds tables ({_some(tables)}): verify needs an empty, "
-                "disposable database; pass --reuse to let prisma-down empty this one first"
-            )
-        if tables:
-            _my_empty(conn)
-        try:
-            yield Target(
-                conn, apply, mysql_snapshot.snapshot, mysql_snapshot.diff, shown, _my_empty
-            )
-        finally:
-            if conn.open:
-                with contextlib.suppress(pymysql.err.MySQLError):
-                    _my_empty(conn)
-    finally:
-        with contextlib.suppress(Exception):
-            conn.close()
-
-
-def _my_rows(conn: Any, sql: str) -> list[tuple[Any, ...]]:
-    with conn.cursor() as cur:
-        cur.execute(sql)
-        return list(cur.fetchall())
-
-
-def _my_tables(conn: Any) -> list[str]:
-    rows = _my_rows(
-        conn,
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() "
-        f"AND table_name <> '{_MIGRATIONS_TABLE}' ORDER BY 1",
-    )
-    return [str(r[0]) for r in rows]
-
-
-def _my_empty(conn: Any) -> None:
-    """Drop the database's tables, views and routines, ``_prisma_migrations`` kept."""
-
-    def q(name: object) -> str:
-        return "`" + str(name).replace("`", "``") + "`"
-
-    views = _my_rows(
-        conn,
-        "SELECT table_name FROM information_schema.views WHERE table_schema = DATABASE()",
-    )
-    routines = _my_rows(
-        conn,
-        "SELECT routine_type, routine_name FROM information_schema.routines "
-        "WHERE routine_schema = DATABASE()",
-    )
-    with conn.cursor() as cur:
-        cur.execute("SET FOREIGN_KEY_CHECKS = 0")
-        try:
-            for (name,) in views:
-                cur.execute(f"DROP VIEW IF EXISTS {q(name)}")
-            for name in _my_tables(conn):
-                cur.execute(f"DROP TABLE IF EXISTS {q(name)}")
-            for kind, name in routines:
-                cur.execute(f"DROP {kind} IF EXISTS {q(name)}")
-        finally:
-            cur.execute("SET FOREIGN_KEY_CHECKS = 1")
-
-
-def _some(names: Sequence[str]) -> str:
-    shown = ", ".join(names[:3])
-    return shown + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
 
 # -- output -------------------------------------------------------------------------------
@@ -636,7 +357,7 @@ def as_text(verdicts: Sequence[Verdict]) -> list[str]:
     for v in verdicts:
         line = f"{v.name}: {_SAY.get(v.status, v.status)}"
         if v.error:
-            line += f": {_one_line(v.error)}"
+            line += f": {one_line(v.error)}"
         lines.append(line)
         lines.extend(f"  - {d}" for d in v.differences)
     restored = sum(1 for v in verdicts if v.status == "restored")
@@ -662,9 +383,7 @@ __all__ = [
     "as_json",
     "as_text",
     "failed",
-    "mask_url",
     "reset_postgres",
     "reset_sqlite",
-    "scrub",
     "verify",
 ]

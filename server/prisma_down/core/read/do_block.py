@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 
 from prisma_down.core import changes as ch
+from prisma_down.core import escape
 from prisma_down.core.schema import QName
 from prisma_down.core.statements import split
 
@@ -32,7 +33,10 @@ _BRANCHY = re.compile(
 )
 _DDL = re.compile(r"^\s*(CREATE|ALTER|DROP|COMMENT)\b", re.I)
 _HARMLESS = re.compile(r"^\s*(RAISE\s+(NOTICE|INFO|LOG|DEBUG)|NULL)\b", re.I)
-_LITERAL = r"\s*=\s*'((?:[^']|'')*)'"
+# a string constant: standard, or an escape string E'…' (what ``core.escape`` writes for text
+# with a backslash); ``_string`` reads either's value
+_STRING = r"((?:[Ee]'(?:[^'\\]|''|\\.)*'|'(?:[^']|'')*'))"
+_LITERAL = rf"\s*=\s*{_STRING}"
 _EXISTS = re.compile(r"(NOT\s+)?EXISTS\s*\(", re.I)
 _AND_THEN = re.compile(r"\s*(AND|THEN)\b", re.I)
 
@@ -214,7 +218,7 @@ def guard_of(query: str, negated: bool) -> ch.Guard | None:
                     schema, found = oid.schema, oid.name
             else:
                 hit = re.search(rf"\b{f}{_LITERAL}", query, re.I)
-                found = hit.group(1).replace("''", "'") if hit is not None else None
+                found = _string(hit.group(1)) if hit is not None else None
             if found is not None:
                 break
         if found is None and not spec_field.endswith("?"):
@@ -237,7 +241,7 @@ def _schema(query: str, relation: str) -> str | None:
             continue
         hit = re.search(rf"\b{f}{_LITERAL}", query, re.I)
         if hit is not None:
-            name = hit.group(1).replace("''", "'")
+            name = _string(hit.group(1))
             return "" if name == "public" else name
         if re.search(rf"\b{f}\s*=\s*current_schema(?:\(\s*\))?", query, re.I):
             return ""
@@ -247,14 +251,13 @@ def _schema(query: str, relation: str) -> str | None:
 def _named_oid(query: str, field: str) -> QName | None:
     """The name in ``field = to_regclass('"s"."t"')``, ``to_regtype(…)`` or ``'"t"'::regclass``."""
     hit = re.search(
-        rf"\b{field}\s*=\s*(?:to_reg(?:class|type)\(\s*'((?:[^']|'')*)'\s*\)"
-        rf"|'((?:[^']|'')*)'::reg(?:class|type))",
+        rf"\b{field}\s*=\s*(?:to_reg(?:class|type)\(\s*{_STRING}\s*\)|{_STRING}::reg(?:class|type))",
         query,
         re.I,
     )
     if hit is None:
         return None
-    text = (hit.group(1) if hit.group(1) is not None else hit.group(2)).replace("''", "'")
+    text = _string(hit.group(1) if hit.group(1) is not None else hit.group(2))
     parts = [
         p[1:-1].replace('""', '"') if p.startswith('"') else p.lower()
         for p in re.findall(r'"(?:[^"]|"")*"|[^."]+', text)
@@ -265,8 +268,22 @@ def _named_oid(query: str, field: str) -> QName | None:
     return QName(schema, parts[-1])
 
 
+_ESCAPED = re.compile(r"\\(.)|''", re.S)
+_BACKSLASH = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def _string(source: str) -> str:
+    """The value of a string constant ``'…'`` or ``E'…'`` (simple backslash escapes)."""
+    if source[:1] in "Ee":
+        return _ESCAPED.sub(
+            lambda m: "'" if m.group(1) is None else _BACKSLASH.get(m.group(1), m.group(1)),
+            source[2:-1],
+        )
+    return source[1:-1].replace("''", "'")
+
+
 def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+    return escape.literal(text, "postgres")
 
 
 def _nsp(column: str) -> str:
@@ -275,9 +292,7 @@ def _nsp(column: str) -> str:
 
 def _oid(g: ch.Guard, name: str, of: str = "class") -> str:
     """``to_regclass('"s"."t"')`` (or ``to_regtype``): the oid, or NULL when there is none."""
-    from prisma_down.core.catalog import qualified  # the catalog imports the readers
-
-    return f"to_reg{of}({_lit(qualified(QName(g.schema or '', name)))})"
+    return f"to_reg{of}({_lit(escape.qualified(QName(g.schema or '', name), 'postgres'))})"
 
 
 # object kind → (relation, name column, how the query finds the schema or the table)

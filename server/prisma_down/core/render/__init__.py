@@ -16,7 +16,8 @@ def _module(dialect: str) -> Any:
 
 
 def render(change: ch.Change, dialect: str) -> str:
-    """One change as one statement of ``dialect``, without the terminating ``;``."""
+    """One change as SQL of ``dialect``, without the terminating ``;``: one statement, or
+    several joined by ``;`` and a newline (a table redefinition, a guarded MySQL one)."""
     text: str = _module(dialect).render(change)
     return text
 
@@ -24,11 +25,12 @@ def render(change: ch.Change, dialect: str) -> str:
 def render_all(changes: Sequence[ch.Change], dialect: str) -> list[str]:
     """Statements for ``changes`` in order.
 
+    Each item is ONE statement (``core.down`` checks the file splits back into them).
     MySQL joins clauses on one table into one statement; PostgreSQL puts guarded
     changes in a row into one DO block; SQLite writes each one runnable after a half-applied
-    migration.
+    migration; a table redefinition (SQLite, SQL Server) is several.
     """
-    if dialect in ("mysql", "postgres", "sqlite"):
+    if dialect in ("mysql", "postgres", "sqlite", "tsql"):
         out: list[str] = _module(dialect).render_all(changes)
         return out
     return [render(change, dialect) for change in changes]

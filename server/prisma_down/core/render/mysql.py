@@ -22,17 +22,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from prisma_down.core import changes as ch
-from prisma_down.core import mysql_guard
+from prisma_down.core import escape, mysql_guard
 from prisma_down.core.render.rows import delete_rows
 from prisma_down.core.schema import Column, Constraint, Index, QName
 
 
 def quote(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
+    return escape.identifier(name, "mysql")
 
 
 def table_name(name: QName) -> str:
-    return f"{quote(name.schema)}.{quote(name.name)}" if name.schema else quote(name.name)
+    return escape.qualified(name, "mysql")
 
 
 def _cols(names: tuple[str, ...]) -> str:

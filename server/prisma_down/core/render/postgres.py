@@ -13,11 +13,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from prisma_down.core import changes as ch
-from prisma_down.core.catalog import qualified as q
-from prisma_down.core.catalog import quote, serial_default, serial_sequence
+from prisma_down.core import escape
+from prisma_down.core.catalog import serial_default, serial_sequence
 from prisma_down.core.read.do_block import exists_query
 from prisma_down.core.render.rows import delete_rows
 from prisma_down.core.schema import Column, Constraint, Index, QName
+
+
+def quote(name: str) -> str:
+    return escape.identifier(name, "postgres")
+
+
+def q(name: QName) -> str:
+    return escape.qualified(name, "postgres")
 
 
 def _cols(names: tuple[str, ...]) -> str:
@@ -117,7 +125,7 @@ def _delete_rows(c: ch.DeleteRows) -> str:
 
 
 def _enum_value(v: str) -> str:
-    return "'" + v.replace("'", "''") + "'"
+    return escape.literal(v, "postgres")
 
 
 def _add_enum_value(c: ch.AddEnumValue) -> str:
@@ -404,10 +412,7 @@ def render_all(changes: Sequence[ch.Change]) -> list[str]:
 def _do_block(c: ch.Guarded) -> str:
     """``DO $down$ BEGIN IF … THEN …; END IF; END $down$``, under a tag the body lacks."""
     body = "\n".join(_plpgsql(c, "  "))
-    tag, n = "$down$", 0
-    while tag in body:
-        n += 1
-        tag = f"$down{n}$"
+    tag = escape.dollar_tag(body)
     return f"DO {tag} BEGIN\n{body}\nEND {tag}"
 
 

@@ -13,10 +13,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from prisma_down.core import changes as ch
-from prisma_down.core.catalog import qualified as q
-from prisma_down.core.catalog import quote
+from prisma_down.core import escape
 from prisma_down.core.render.rows import delete_rows
 from prisma_down.core.schema import Column, Constraint, Index, QName, Table
+
+
+def quote(name: str) -> str:
+    return escape.identifier(name, "sqlite")
+
+
+def q(name: QName) -> str:
+    return escape.qualified(name, "sqlite")
 
 
 def _cols(names: tuple[str, ...]) -> str:
@@ -96,6 +103,11 @@ def create_table_sql(t: Table, name: QName | None = None, if_not_exists: bool = 
 
 
 def redefine_sql(c: ch.RedefineTable, temp_name: str = "") -> str:
+    """Prisma's RedefineTables block (Prisma 5.x), as one text (see ``redefine_statements``)."""
+    return ";\n".join(redefine_statements(c, temp_name))
+
+
+def redefine_statements(c: ch.RedefineTable, temp_name: str = "") -> list[str]:
     """Prisma's RedefineTables block (Prisma 5.x): new_X, copy, drop, rename, indexes.
 
     ``defer_foreign_keys`` keeps it right where the script runs inside a transaction
@@ -114,7 +126,7 @@ def redefine_sql(c: ch.RedefineTable, temp_name: str = "") -> str:
     statements.append(f"ALTER TABLE {q(temp)} RENAME TO {quote(t.name.name)}")
     statements += [index_sql(ix) for ix in c.indexes]
     statements += ["PRAGMA foreign_keys=ON", "PRAGMA defer_foreign_keys=OFF"]
-    return ";\n".join(statements)
+    return statements
 
 
 def _add_column(c: ch.AddColumn) -> str:
@@ -182,16 +194,17 @@ def render_all(changes: Sequence[ch.Change]) -> list[str]:
     fails first, so the rows in ``new_X`` are never dropped. A column added by the migration
     has no such form (SQLite has no ``DROP COLUMN IF EXISTS``): verify --partial says so.
     """
-    return [_idempotent(c) for c in changes]
+    return [sql for c in changes for sql in _idempotent(c)]
 
 
-def _idempotent(c: ch.Change) -> str:
+def _idempotent(c: ch.Change) -> list[str]:
+    """The statements of ``c`` (a redefinition is several), each one statement."""
     if isinstance(c, ch.DropTable | ch.DropIndex | ch.DropObject):
-        return render(replace(c, if_exists=True))
+        return [render(replace(c, if_exists=True))]
     if isinstance(c, ch.CreateTable | ch.CreateIndex | ch.CreateObject):
-        return render(replace(c, if_not_exists=True))
+        return [render(replace(c, if_not_exists=True))]
     if isinstance(c, ch.RedefineTable):
         name = c.table.name
         left = ch.DropTable(name.renamed("new_" + name.name), if_exists=True)
-        return f"{redefine_sql(c, 'prisma_down_' + name.name)};\n{render(left)}"
-    return render(c)
+        return [*redefine_statements(c, "prisma_down_" + name.name), render(left)]
+    return [render(c)]

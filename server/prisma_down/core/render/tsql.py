@@ -10,10 +10,11 @@ corpus (``BEGIN TRY`` wrapper, ``_prisma_new_T`` redefinition).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from prisma_down.core import changes as ch
+from prisma_down.core import escape
 from prisma_down.core.render.rows import delete_rows
 from prisma_down.core.schema import Column, Constraint, Index, QName, Table
 
@@ -32,7 +33,7 @@ def wrap(body: str) -> str:
 
 
 def quote(name: str) -> str:
-    return "[" + name.replace("]", "]]") + "]"
+    return escape.identifier(name, "tsql")
 
 
 def q(name: QName) -> str:
@@ -41,12 +42,21 @@ def q(name: QName) -> str:
 
 def _n(text: str) -> str:
     """A Unicode string literal."""
-    return "N'" + text.replace("'", "''") + "'"
+    return escape.literal(text, "tsql")
+
+
+def _s(text: str) -> str:
+    """A string literal as Prisma writes one for ``EXEC('…')``: ``N'…'`` only beyond ASCII."""
+    return escape.literal(text, "tsql", national=False)
+
+
+# a regular identifier (Transact-SQL "Database identifiers"): sp_rename reads it unquoted
+_REGULAR = re.compile(r"[^\W\d][\w@#$]*")
 
 
 def _part(name: str) -> str:
     """One part of an sp_rename object name: bracketed only when it must be."""
-    return quote(name) if re.search(r"[.\[\]\s]", name) else name
+    return name if _REGULAR.fullmatch(name) else quote(name)
 
 
 def _path(*parts: str) -> str:
@@ -123,7 +133,13 @@ def _alter(table: QName, action: str) -> str:
 
 
 def redefine_sql(c: ch.RedefineTable) -> str:
-    """Prisma's RedefineTables block; foreign keys and indexes follow it.
+    """Prisma's RedefineTables block and what follows it, as one text."""
+    return ";\n".join(redefine_statements(c))
+
+
+def redefine_statements(c: ch.RedefineTable) -> list[str]:
+    """Prisma's RedefineTables block (``BEGIN TRANSACTION`` to ``COMMIT``, one statement
+    to ``core.read.tsql_split``); foreign keys and indexes follow it.
 
     The constraints of the table it replaces are dropped before it (by the inverse), so the
     new table can take their names.
@@ -144,16 +160,15 @@ def redefine_sql(c: ch.RedefineTable) -> str:
         )
         if identity:
             out.append(f"SET IDENTITY_INSERT {q(temp)} ON")
-        escaped = copy.replace("'", "''")
-        out.append(f"IF EXISTS(SELECT * FROM {q(t.name)})\n    EXEC('{escaped}')")
+        out.append(f"IF EXISTS(SELECT * FROM {q(t.name)})\n    EXEC({_s(copy)})")
         if identity:
             out.append(f"SET IDENTITY_INSERT {q(temp)} OFF")
     out.append(f"DROP TABLE {q(t.name)}")
     out.append(f"EXEC SP_RENAME {_n(_path(temp.schema or 'dbo', temp.name))}, {_n(t.name.name)}")
     out.append("COMMIT")
-    out += [_alter(t.name, f"ADD {constraint_sql(k)}") for k in fks]
-    out += [index_sql(ix) for ix in c.indexes]
-    return ";\n".join(out)
+    after = [_alter(t.name, f"ADD {constraint_sql(k)}") for k in fks]
+    after += [index_sql(ix) for ix in c.indexes]
+    return [";\n".join(out), *after]
 
 
 def _add_column(c: ch.AddColumn) -> str:
@@ -163,14 +178,18 @@ def _add_column(c: ch.AddColumn) -> str:
 
 
 def _replace_column(c: ch.ReplaceColumn) -> str:
+    return ";\n".join(_replace_column_statements(c))
+
+
+def _replace_column_statements(c: ch.ReplaceColumn) -> list[str]:
     col = c.new
     sql = f"ALTER COLUMN {quote(col.name)} {col.type}"
     if col.collate:
         sql += f" COLLATE {col.collate}"
     sql = _alter(c.table, sql + (" NOT NULL" if col.not_null else " NULL"))
     if col.name != c.column:
-        sql = f"{_rename_column(ch.RenameColumn(c.table, c.column, col.name))};\n{sql}"
-    return sql
+        return [_rename_column(ch.RenameColumn(c.table, c.column, col.name)), sql]
+    return [sql]
 
 
 def _rename_column(c: ch.RenameColumn) -> str:
@@ -194,11 +213,13 @@ def _drop_default(c: ch.SetColumnDefault) -> str:
     if c.default is not None:
         return _alter(c.table, f"ADD DEFAULT {c.default} FOR {quote(c.column)}")
     table = q(c.table)
-    inner = (
-        "DECLARE @name SYSNAME; SELECT @name = name FROM sys.default_constraints "
-        f"WHERE parent_object_id = OBJECT_ID('{table}') "
-        f"AND col_name(parent_object_id, parent_column_id) = {_n(c.column)[1:]}; "
-        f"IF @name IS NOT NULL EXEC('ALTER TABLE {table} DROP CONSTRAINT [' + @name + ']')"
+    drop = _s(f"ALTER TABLE {table} DROP CONSTRAINT ")
+    inner = (  # a string inside a string: each level quoted on its own; EXEC takes no calls
+        "DECLARE @name SYSNAME, @sql NVARCHAR(MAX); SELECT @name = name "
+        "FROM sys.default_constraints "
+        f"WHERE parent_object_id = OBJECT_ID({_s(table)}) "
+        f"AND col_name(parent_object_id, parent_column_id) = {_s(c.column)}; "
+        f"IF @name IS NOT NULL BEGIN SET @sql = {drop} + QUOTENAME(@name); EXEC(@sql) END"
     )
     return "EXEC sp_executesql " + _n(inner)
 
@@ -222,8 +243,8 @@ def _delete_rows(c: ch.DeleteRows) -> str:
 
 def _cannot(c: ch.Change) -> str:
     """A change SQL Server has no statement for: the script stops there, saying why."""
-    what = type(c).__name__
-    return f"THROW 50000, N'prisma-down cannot write {what} for SQL Server', 1"
+    what = _n(f"prisma-down cannot write {type(c).__name__} for SQL Server")
+    return f"THROW 50000, {what}, 1"
 
 
 _RENDER: dict[type, Callable[..., str]] = {
@@ -269,3 +290,17 @@ def render(change: ch.Change) -> str:
     if f is None:
         return _cannot(change)
     return f(change)
+
+
+def render_all(changes: Sequence[ch.Change]) -> list[str]:
+    """The statements of ``changes``, each one statement as ``core.read.tsql_split`` reads
+    it back (Prisma's redefinition, BEGIN TRANSACTION to COMMIT, is one)."""
+    out: list[str] = []
+    for c in changes:
+        if isinstance(c, ch.RedefineTable):
+            out += redefine_statements(c)
+        elif isinstance(c, ch.ReplaceColumn):
+            out += _replace_column_statements(c)
+        else:
+            out.append(render(c))
+    return out

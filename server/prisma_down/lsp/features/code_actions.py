@@ -7,6 +7,8 @@ holds the hashes of the texts it was offered for, so a resolve after an edit bui
 Where the client cannot create files (Emacs eglot), "Generate down.sql" runs a command that
 writes the file server-side instead. "Verify down.sql on a throwaway database" (kind
 ``source``, on migration.sql and down.sql when down.sql exists) is always a command.
+Nothing that edits or creates a file is offered, or resolved, for a migration outside the
+workspace's migration folders (``Session.write_refusal``).
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.uris import to_fs_path
 
 from prisma_down.core.analysis import sha256
 from prisma_down.core.down import is_generated_unmodified
+from prisma_down.core.escape import UnsafeSQL
 from prisma_down.core.rules.context import MigrationContext
 from prisma_down.core.text import Span
 from prisma_down.lsp.convert import Converter, uri
@@ -44,7 +48,7 @@ from prisma_down.lsp.edits import (
 from prisma_down.lsp.session import Result
 
 if TYPE_CHECKING:
-    from prisma_down.lsp.server import PrismaDownServer
+    from prisma_down.lsp.language_server import PrismaDownServer
 
 GENERATE_KIND = "source.generateDownSql"
 GENERATE_COMMAND = "prismaDown.generateDownSql"  # registered in features/commands.py
@@ -55,6 +59,7 @@ QUICKFIX = types.CodeActionKind.QuickFix.value
 VERIFY_KIND = types.CodeActionKind.Source.value
 VERIFY_COMMAND = "prismaDown.verifyMigration"  # registered in features/verify.py
 VERIFY_TITLE = "Verify down.sql on a throwaway database"
+REQUEST_FAILED = -32803  # LSP ErrorCodes.RequestFailed
 
 
 @dataclass(frozen=True)
@@ -121,8 +126,10 @@ def offers(
     path: Path,
     diags: Sequence[types.Diagnostic],
     only: Sequence[str] | None = None,
+    writable: bool = True,
 ) -> Iterator[Offer]:
-    """The actions for ``path``, of the kinds ``only`` admits."""
+    """The actions for ``path``, of the kinds ``only`` admits; only verify unless
+    ``writable``."""
     up_sha, down_sha = _shas(ctx)
     name = ctx.migration.name
     fixes = wanted(QUICKFIX, only)
@@ -130,7 +137,7 @@ def offers(
         return  # nor VERIFY_KIND: "source" admits GENERATE_KIND
     if not fixes:
         diags = []
-    if path == ctx.up_path:
+    if writable and path == ctx.up_path:
         # Never offered over a down.sql that exists, on disk or only in an editor buffer,
         # nor for a migration.sql that cannot be read (the CLI skips those too).
         unreadable = ctx.migration.up.error is not None and not ctx.up_text
@@ -158,7 +165,7 @@ def offers(
             )
             target = Target("archive", path, up_sha, down_sha, statement.span.start)
             yield Offer(title, QUICKFIX, [d], target)
-    elif path == ctx.down_path and ctx.down_text is not None:
+    elif writable and path == ctx.down_path and ctx.down_text is not None:
         stale = _ours(diags, "stale-down-sql")
         if stale and is_generated_unmodified(ctx.down_text):
             target = Target("regenerate", path, up_sha, down_sha)
@@ -174,7 +181,18 @@ def offers(
 def build_edit(
     ls: PrismaDownServer, result: Result, ctx: MigrationContext, target: Target
 ) -> types.WorkspaceEdit | None:
-    """The edit of one action, from the analysis it was offered for; None if it has none."""
+    """The edit of one action, from the analysis it was offered for; None if it has none
+    (or if its SQL cannot be written safely: a name prisma-down refuses to put in SQL)."""
+    try:
+        return _edit(ls, result, ctx, target)
+    except UnsafeSQL as e:
+        ls.session.log(f"no edit for {ctx.migration.name}: {e}", types.MessageType.Warning)
+        return None
+
+
+def _edit(
+    ls: PrismaDownServer, result: Result, ctx: MigrationContext, target: Target
+) -> types.WorkspaceEdit | None:
     builder = EditBuilder(takes_document_changes(ls.client_capabilities), ls.session.encoding())
     up_uri, down_uri = client_uri(ls, ctx.up_path), client_uri(ls, ctx.down_path)
     up_version, down_version = result.versions.get(ctx.up_path), result.versions.get(ctx.down_path)
@@ -213,12 +231,13 @@ def actions_for(
     ctx: MigrationContext,
     path: Path,
     context: types.CodeActionContext,
+    writable: bool = True,
 ) -> list[types.CodeAction]:
     """Runs in a worker thread: offers read and replay SQL, edits render it."""
     caps = ls.client_capabilities
     lazy = resolves_edits(caps)
     actions: list[types.CodeAction] = []
-    for offer in offers(ls, ctx, path, context.diagnostics, context.only):
+    for offer in offers(ls, ctx, path, context.diagnostics, context.only, writable):
         action = types.CodeAction(
             title=offer.title,
             kind=offer.kind,
@@ -261,7 +280,8 @@ def register(ls: PrismaDownServer) -> None:
         if found is None:
             return None
         result, ctx = found
-        return await asyncio.to_thread(actions_for, ls, result, ctx, path, params.context)
+        writable = session.write_refusal(ctx.migration.directory) is None
+        return await asyncio.to_thread(actions_for, ls, result, ctx, path, params.context, writable)
 
     @ls.feature(types.CODE_ACTION_RESOLVE)
     async def resolve_code_action(
@@ -274,6 +294,9 @@ def register(ls: PrismaDownServer) -> None:
         if found is None:
             return action
         result, ctx = found
+        refused = session.write_refusal(ctx.migration.directory)
+        if refused is not None and target.kind != "verify":
+            raise JsonRpcException(code=REQUEST_FAILED, message=f"prisma-down: {refused}")
         if _shas(ctx) != (target.up_sha, target.down_sha):
             session.log(f"{ctx.migration.name} changed since the action was offered: ask again")
             return action

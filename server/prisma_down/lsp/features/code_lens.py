@@ -21,7 +21,7 @@ from prisma_down.lsp.features.links import SHOW_DOWN, SHOW_MIGRATION, context_of
 from prisma_down.lsp.session import Result, Root
 
 if TYPE_CHECKING:
-    from prisma_down.lsp.server import PrismaDownServer
+    from prisma_down.lsp.language_server import PrismaDownServer
 
 GENERATE = "prismaDown.generateDownSql"
 VERIFY = "prismaDown.verifyMigration"  # registered in features/verify.py

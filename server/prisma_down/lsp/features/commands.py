@@ -1,7 +1,8 @@
 """Commands that write down.sql server-side: for clients that cannot create files, and for all.
 
-Both write only where no down.sql exists (on disk or open in the editor), atomically, and
-never create a folder; the text is exactly what ``prisma-down generate`` writes.
+Both write only where no down.sql exists (on disk or open in the editor), atomically, never
+create a folder, and only in a migration folder of the workspace (``Session.write_refusal``);
+the text is exactly what ``prisma-down generate`` writes.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from typing import Any
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from prisma_down.core.escape import UnsafeSQL
 from prisma_down.core.rules.context import MigrationContext
 from prisma_down.lsp.convert import uri
 from prisma_down.lsp.edits import down_taken, down_text, shows_documents, write_new
-from prisma_down.lsp.server import PrismaDownServer  # at run time: pygls reads the hints
+from prisma_down.lsp.language_server import PrismaDownServer  # at run time: pygls reads the hints
 
 GENERATE = "prismaDown.generateDownSql"
 GENERATE_ALL = "prismaDown.generateAll"
@@ -47,8 +49,14 @@ def _write(ctx: MigrationContext) -> bool:
     return write_new(ctx.down_path, down_text(ctx))
 
 
-def _summary(written: list[str], kept: int, failed: int) -> dict[str, Any]:
-    return {"written": len(written), "kept": kept, "failed": failed, "files": written}
+def _summary(
+    written: list[str], kept: int, failed: int, error: str | None = None
+) -> dict[str, Any]:
+    out: dict[str, Any] = {"written": len(written), "kept": kept, "failed": failed}
+    out["files"] = written
+    if error is not None:
+        out["error"] = error
+    return out
 
 
 class Progress:
@@ -94,6 +102,10 @@ def register(ls: PrismaDownServer) -> None:
     async def generate_down_sql(ls: PrismaDownServer, *args: Any) -> dict[str, Any]:
         """Write one migration's down.sql if it has none, then show it."""
         path = migration_sql(args)
+        refused = session.write_refusal(path.parent) if path is not None else None
+        if refused is not None:
+            tell(ls, f"nothing written: {refused}", types.MessageType.Error)
+            return _summary([], 0, 1, refused)
         found = await session.context_of(path) if path is not None else None
         if path is None or found is None:
             tell(
@@ -114,9 +126,13 @@ def register(ls: PrismaDownServer) -> None:
                 types.MessageType.Warning,
             )
             return _summary([], 1, 0)
+        refused = session.write_refusal(target.parent)  # where it goes, checked again
+        if refused is not None:
+            tell(ls, f"nothing written: {refused}", types.MessageType.Error)
+            return _summary([], 0, 1, refused)
         try:
             wrote = await asyncio.to_thread(_write, ctx)
-        except OSError as e:
+        except (OSError, UnsafeSQL) as e:
             tell(ls, f"could not write {target}: {e}", types.MessageType.Error)
             return _summary([], 0, 1)
         root = session.root_for(target)
@@ -145,6 +161,8 @@ def register(ls: PrismaDownServer) -> None:
         await progress.begin("Generating down.sql files")
         work: list[MigrationContext] = []
         for root in list(session.roots.values()):
+            if not session.in_workspace(root.directory):
+                continue  # a file opened from elsewhere: never written to
             result = await session.wait(root)
             if result is not None:
                 work.extend(result.contexts)
@@ -159,9 +177,14 @@ def register(ls: PrismaDownServer) -> None:
             if ctx.down_text is not None or down_taken(ls, ctx.down_path):
                 kept += 1
                 continue
+            refused = session.write_refusal(ctx.down_path.parent)
+            if refused is not None:
+                session.log(f"nothing written: {refused}", types.MessageType.Error)
+                failed += 1
+                continue
             try:
                 wrote = await asyncio.to_thread(_write, ctx)
-            except OSError as e:
+            except (OSError, UnsafeSQL) as e:
                 session.log(f"could not write {ctx.down_path}: {e}", types.MessageType.Error)
                 failed += 1
                 continue

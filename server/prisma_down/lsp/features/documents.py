@@ -16,7 +16,7 @@ from pygls.uris import to_fs_path
 from prisma_down.lsp.features import diagnostics
 
 if TYPE_CHECKING:
-    from prisma_down.lsp.server import PrismaDownServer
+    from prisma_down.lsp.language_server import PrismaDownServer
 
 WATCH_GLOBS = (
     "**/migrations/**/migration.sql",
@@ -74,9 +74,11 @@ def register(ls: PrismaDownServer) -> None:
 
     @ls.feature(types.SHUTDOWN)
     def shutdown(ls: PrismaDownServer, params: Any) -> None:
-        session.closed = True
-        for task in list(session.tasks):
-            task.cancel()
+        session.close()  # answered at once: a running analysis stops at its next statement
+
+    @ls.feature(types.EXIT)
+    def exit_(ls: PrismaDownServer, params: Any) -> None:
+        ls.leave(0 if session.closed else 1)  # now, even with a worker thread busy
 
     @ls.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: PrismaDownServer, params: types.DidOpenTextDocumentParams) -> None:

@@ -18,7 +18,7 @@ from prisma_down.lsp.features.links import (
 )
 
 if TYPE_CHECKING:
-    from prisma_down.lsp.server import PrismaDownServer
+    from prisma_down.lsp.language_server import PrismaDownServer
 
 _RISK = {
     Risk.EXACT: "down.sql restores it exactly",

@@ -29,7 +29,7 @@ from prisma_down.lsp.convert import Converter, uri
 from prisma_down.lsp.session import Result
 
 if TYPE_CHECKING:
-    from prisma_down.lsp.server import PrismaDownServer
+    from prisma_down.lsp.language_server import PrismaDownServer
 
 SHOW_MIGRATION = "prismaDown.showMigration"
 SHOW_DOWN = "prismaDown.showDownSql"

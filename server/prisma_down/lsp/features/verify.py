@@ -28,9 +28,10 @@ from prisma_down.core.settings import Settings
 from prisma_down.core.text import Position
 from prisma_down.lsp.convert import DOCS, Converter
 from prisma_down.lsp.features.commands import Progress, migration_sql, tell
-from prisma_down.lsp.server import PrismaDownServer  # at run time: pygls reads the hints
+from prisma_down.lsp.language_server import PrismaDownServer  # at run time: pygls reads the hints
 from prisma_down.lsp.session import Result, Root, Session, Verified
-from prisma_down.verify.command import VerifyError, as_json, as_text, mask_url, scrub, verify
+from prisma_down.urls import mask_url, scrub
+from prisma_down.verify.command import VerifyError, as_json, as_text, verify
 from prisma_down.verify.roundtrip import STATEMENT_AT, Verdict
 
 VERIFY = "prismaDown.verifyMigration"

@@ -1,0 +1,128 @@
+"""``prisma-down generate``: which down.sql files to write, and what to say about each.
+
+The file system side (whose file is there, the saved copy, atomic writes) is
+``down_files``; this module decides from the flags and prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from prisma_down.core.project import ProjectError
+from prisma_down.display import printable, show, show_outside
+
+if TYPE_CHECKING:
+    from prisma_down.core.history import History
+    from prisma_down.core.rules.context import MigrationContext
+    from prisma_down.down_files import Writer
+
+__all__ = ["generate_all"]
+
+
+def generate_all(
+    args: argparse.Namespace, history: History, only: str | None, contexts: list[MigrationContext]
+) -> int:
+    """Write (or with ``--stdout`` print) the down.sql of each migration; the exit code."""
+    from prisma_down.core.down import generate
+    from prisma_down.down_files import Writer
+
+    writer = None if args.stdout else Writer(history.root)
+    if writer is not None:
+        for path in writer.sweep(m.directory for m in history.migrations):
+            print(f"removed {show(path)}: a temporary file an interrupted run left behind")
+    tally: dict[str, int] = {}
+    for ctx in contexts:
+        m = ctx.migration
+        if only is not None and m.name != only:
+            continue
+        if m.up.error is not None:
+            print(f"skipped {show(ctx.up_path)}: {m.up.error}", file=sys.stderr)
+            tally["failed"] = tally.get("failed", 0) + 1
+            continue
+        try:
+            text = generate(m.name, ctx.up_text, ctx.up, history.dialect)
+        except ProjectError as e:  # a name that cannot be written safely: this one only
+            print(f"skipped {show(ctx.up_path)}: {printable(str(e))}", file=sys.stderr)
+            tally["failed"] = tally.get("failed", 0) + 1
+            continue
+        if writer is None:
+            if only is None:
+                print(f"-- ==> {show(ctx.down_path)} <==")
+            sys.stdout.write(text)
+            continue
+        outcome = _write_one(args, writer, ctx, text, only is not None)
+        tally[outcome] = tally.get(outcome, 0) + 1
+    if writer is not None:
+        print(_summary(args, tally))
+    return 2 if tally.get("failed") else 0
+
+
+def _write_one(
+    args: argparse.Namespace, writer: Writer, ctx: MigrationContext, text: str, one: bool
+) -> str:
+    """Write one down.sql unless a file that must be kept is there; the outcome's name."""
+    from prisma_down.core.inverse import Risk
+    from prisma_down.down_files import Owner, inspect
+
+    target = ctx.down_path
+    shown = show(target)
+    existing = inspect(target, ctx.up_text)
+    owner = existing.owner
+    replace_people = args.replace_hand_written
+    told = one or args.force or replace_people  # they asked for this file to be replaced
+    if owner is Owner.SPECIAL:
+        if told:
+            print(f"kept {shown}: {existing.why}, which prisma-down never replaces")
+        return "kept-special"
+    if owner in (Owner.CURRENT, Owner.STALE) and not (args.force or replace_people):
+        if one:
+            why = "it is up to date" if owner is Owner.CURRENT else "it is stale"
+            print(f"kept {shown}: {why} (--force regenerates it)")
+        return "kept-generated"
+    if owner is Owner.PERSON and not replace_people:
+        if told:
+            print(
+                f"kept {shown}: a person wrote or edited it (--replace-hand-written replaces "
+                "it, saving a copy first)"
+            )
+        return "kept-person"
+    if owner is Owner.PERSON:
+        try:
+            saved = writer.save_copy(ctx.migration.name, existing)
+        except OSError as e:
+            print(f"kept {shown}: could not save a copy of it first: {_why(e)}", file=sys.stderr)
+            return "failed"
+        print(f"saved the old {shown} as {show_outside(saved)}")
+    try:
+        writer.write(target, text, existing)
+    except (OSError, ValueError) as e:
+        print(f"could not write {shown}: {_why(e)}", file=sys.stderr)
+        return "failed"
+    print(f"wrote {shown}")
+    for step in ctx.up.steps:
+        line = ctx.up.script.lines.position(step.statement.span.start).line + 1
+        for inv in step.inverses:
+            if inv.risk is not Risk.EXACT:
+                print(f"  {show(ctx.up_path)}:{line}: {inv.risk.value}: {inv.note}")
+    return "written"
+
+
+def _summary(args: argparse.Namespace, tally: dict[str, int]) -> str:
+    summary = f"{tally.get('written', 0)} down.sql written"
+    kept = sum(n for outcome, n in tally.items() if outcome.startswith("kept"))
+    if kept:
+        hints = []
+        if tally.get("kept-generated"):
+            hints.append("--force regenerates prisma-down's own")
+        if tally.get("kept-person"):
+            hints.append("--replace-hand-written also replaces those people wrote")
+        summary += f", {kept} kept" + (f" (they exist; {'; '.join(hints)})" if hints else "")
+    if tally.get("failed"):
+        summary += f", {tally['failed']} failed"
+    return summary
+
+
+def _why(e: Exception) -> str:
+    return printable(e.strerror if isinstance(e, OSError) and e.strerror else str(e))
