@@ -57,11 +57,13 @@ def replay(
     before: Catalog,
     reads: dict[str, Reading] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    inverses: bool = True,
 ) -> ScriptAnalysis:
     """Read every statement of ``text``, invert each change, and apply it to the catalog.
 
     ``reads`` memoises readings by statement text (an Analyzer keeps one per dialect): an
-    edit early in a history replays everything after it, but re-reads none of it.
+    edit early in a history replays everything after it, but re-reads none of it. Without
+    ``inverses`` the steps carry none (nothing undoes a down.sql: it is only replayed).
     """
     script = split(text, dialect)
     cat = before
@@ -71,17 +73,17 @@ def replay(
     for st, reading in zip(script.statements, readings, strict=True):
         if should_stop is not None and should_stop():
             raise Stopped
-        inverses: list[Inverse] = []
+        undo: list[Inverse] = []
         problems: list[str] = []
         for change in flatten(reading.changes, lambda: cat):  # noqa: B023 (read as it goes)
-            inverses.append(invert(change, cat))
+            if inverses:
+                undo.append(invert(change, cat))
             try:
                 cat = apply(cat, change)
             except CatalogError as e:
                 problems.append(str(e))
-        steps.append(Step(st, reading, tuple(inverses), tuple(problems)))
-    temporary = [t.name for t in cat.tables.values() if t.prefix == "TEMPORARY"]
-    for name in temporary:  # gone when the session that applied the migration ends
+        steps.append(Step(st, reading, tuple(undo), tuple(problems)))
+    for name in cat.tables.temporaries():  # gone when the session that applied the migration ends
         cat = apply(cat, DropTable(name))
     return ScriptAnalysis(script, tuple(steps), before, cat)
 
@@ -167,11 +169,14 @@ class Analyzer:
         return out
 
     def replay_down(self, up: ScriptAnalysis, down_text: str) -> ScriptAnalysis:
-        """Replay a down script over the catalog the up script left."""
+        """Replay a down script over the catalog the up script left (its steps carry no
+        inverses)."""
         key = "down:" + sha256(str(id(up.after))) + sha256(down_text)
         hit = self._memo.get(key)
         if hit is None or hit.before is not up.after:
-            hit = replay(down_text, self.dialect, up.after, self._reads, self.should_stop)
+            hit = replay(
+                down_text, self.dialect, up.after, self._reads, self.should_stop, inverses=False
+            )
             self._memo[key] = hit
         return hit
 

@@ -10,31 +10,56 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from prisma_down.core import changes as ch
-from prisma_down.core.schema import Column, Constraint, Enum, Index, Opaque, QName, Table
+from prisma_down.core.catalog_maps import (
+    Comments,
+    Indexes,
+    Objects,
+    Tables,
+    keys_in,
+    relation_of,
+)
+from prisma_down.core.catalog_maps import ObjectKey as ObjectKey
+from prisma_down.core.catalog_maps import type_base as type_base
+from prisma_down.core.pmap import PMap
+from prisma_down.core.schema import Column, Columns, Constraint, Enum, Index, Opaque, QName, Table
 
 
 class CatalogError(Exception):
     """A change that does not fit the schema the history built (unknown table, ...)."""
 
 
-ObjectKey = tuple[str, QName, "QName | None"]
+_MAPS: dict[str, type[PMap[Any, Any]]] = {
+    "tables": Tables,
+    "indexes": Indexes,
+    "enums": PMap,
+    "objects": Objects,
+    "comments": Comments,
+}
 
 
 @dataclass(frozen=True)
 class Catalog:
-    tables: Mapping[QName, Table] = field(default_factory=dict)
-    indexes: Mapping[QName, tuple[QName, Index]] = field(
-        default_factory=dict
-    )  # name → (table, index)
-    enums: Mapping[QName, Enum] = field(default_factory=dict)
-    objects: Mapping[ObjectKey, Opaque] = field(default_factory=dict)
-    comments: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    """The schema at one point of a history. Its maps are persistent (``core.pmap``): a
+    change shares everything it did not touch with the catalog it came from. Given plain
+    dicts, it converts them."""
+
+    tables: Tables = field(default_factory=Tables)
+    indexes: Indexes = field(default_factory=Indexes)  # name → (table, index)
+    enums: PMap[QName, Enum] = field(default_factory=PMap)
+    objects: Objects = field(default_factory=Objects)
+    comments: Comments = field(default_factory=Comments)
     dialect: str = "postgres"
+
+    def __post_init__(self) -> None:
+        for name, kind in _MAPS.items():
+            value = getattr(self, name)
+            if value.__class__ is not kind:
+                object.__setattr__(self, name, kind(value))
 
     # -- lookups
     def table(self, name: QName) -> Table | None:
@@ -45,51 +70,70 @@ class Catalog:
         return hit[1] if hit else None
 
     def table_indexes(self, table: QName) -> list[Index]:
-        return [ix for t, ix in self.indexes.values() if t == table]
+        return [self.indexes[n][1] for n in self.indexes.on(table)]
 
     def object(self, kind: str, name: QName, table: QName | None = None) -> Opaque | None:
         return self.objects.get((kind, name, table))
 
+    def objects_on(self, table: QName) -> list[Opaque]:
+        """The objects (triggers, owned sequences, ...) that belong to ``table``, in order."""
+        return [self.objects[k] for k in self.objects.on(table)]
+
+    def objects_named(self, kind: str, name: QName) -> list[tuple[ObjectKey, Opaque]]:
+        """Objects of ``kind`` called ``name``, whatever table they are keyed with."""
+        return [
+            (k, self.objects[k]) for k in self.objects.named(name.name, (kind,)) if k[1] == name
+        ]
+
     def foreign_keys_to(self, table: QName) -> list[tuple[QName, Constraint]]:
         out = []
-        for t in self.tables.values():
-            for k in t.constraints:
-                if k.kind == "f" and k.ref_table == table and t.name != table:
-                    out.append((t.name, k))
+        for tn in self.tables.referencing(table):
+            if tn != table:
+                out += [
+                    (tn, k)
+                    for k in self.tables[tn].constraints
+                    if k.kind == "f" and k.ref_table == table
+                ]
         return out
 
     def enum_columns(self, enum: QName) -> list[tuple[QName, Column]]:
         out = []
-        for t in self.tables.values():
-            for c in t.columns:
-                if type_refers(c.type, enum):
-                    out.append((t.name, c))
+        for tn in self.tables.using_type(enum):
+            out += [(tn, c) for c in self.tables[tn].columns if type_refers(c.type, enum)]
         return out
 
     def owned_sequences(self, table: QName, column: str | None = None) -> list[Opaque]:
         return [
             o
-            for (kind, _, tb), o in self.objects.items()
+            for (kind, _, tb), o in ((k, self.objects[k]) for k in self.objects.on(table))
             if kind == "sequence"
             and tb == table
             and (column is None or o.sql.endswith(f'."{column}"'))
         ]
 
 
-# -- type text helpers
-_ARRAY = re.compile(r"(\s*\[\s*\d*\s*\])+\s*$")
+def _keys_to(cat: Catalog, table: QName, column: str) -> list[tuple[QName, Constraint]]:
+    """``foreign_keys_to(table)`` that reference ``column``: usually none, so the tables
+    referencing ``table`` are only put in order when some of them do."""
+    hits = [
+        (tn, k)
+        for tn in keys_in(cat.tables.refs, table)
+        if tn != table
+        for k in cat.tables[tn].constraints
+        if k.kind == "f" and k.ref_table == table and column in k.ref_columns
+    ]
+    if len(hits) > 1:
+        hits.sort(key=lambda hit: cat.tables.seq(hit[0]))  # stable: each table's in order
+    return hits
 
 
-@functools.lru_cache(maxsize=4096)
-def type_base(type_text: str) -> tuple[QName, str]:
-    """The type's name (unquoted, schema split off) and its array suffix."""
-    m = _ARRAY.search(type_text)
-    suffix = m.group(0).strip() if m else ""
-    base = type_text[: m.start()] if m else type_text
-    parts = [p.strip() for p in re.split(r'\.(?=(?:[^"]*"[^"]*")*[^"]*$)', base.strip())]
-    names = [p[1:-1].replace('""', '"') if p.startswith('"') else p.lower() for p in parts]
-    schema = names[-2] if len(names) > 1 else ""
-    return QName("" if schema == "public" else schema, names[-1]), suffix
+def _with(cat: Catalog, **maps: Any) -> Catalog:
+    """``replace(cat, **maps)`` without its cost: called for every change of a history, with
+    maps of the right kinds (``Tables``, ``Indexes`` ...)."""
+    new = object.__new__(Catalog)
+    new.__dict__.update(cat.__dict__)
+    new.__dict__.update(maps)
+    return new
 
 
 def type_refers(type_text: str, enum: QName) -> bool:
@@ -121,33 +165,36 @@ def column_dependents(
 ) -> tuple[list[Constraint], list[Index], list[tuple[QName, Constraint]]]:
     """Constraints and indexes of ``table`` that use ``column``, and foreign keys elsewhere."""
     t = cat.tables[table]
-    pattern = _mention(column)
+
+    def mentioned(text: str) -> bool:  # the name must be in the text for the pattern to match
+        return column in text and _mention(column).search(text) is not None
+
     cons = [
-        k
-        for k in t.constraints
-        if column in k.columns or (k.kind in "cx" and pattern.search(k.tail))
+        k for k in t.constraints if column in k.columns or (k.kind in "cx" and mentioned(k.tail))
     ]
     idx = [
         ix
         for ix in cat.table_indexes(table)
         if any(
-            e.column == column or (e.expression and pattern.search(e.expression))
-            for e in ix.elements
+            e.column == column or (e.expression and mentioned(e.expression)) for e in ix.elements
         )
         or column in ix.include
-        or (ix.where is not None and pattern.search(ix.where))
+        or (ix.where is not None and mentioned(ix.where))
     ]
-    dropped = {k.name for k in cons}
-    fks = [(tn, k) for tn, k in cat.foreign_keys_to(table) if column in k.ref_columns]
-    del dropped
+    fks = _keys_to(cat, table, column)
     return cons, idx, fks
 
 
 # -- applying changes
 def _set_table(cat: Catalog, t: Table) -> Catalog:
-    tables = dict(cat.tables)
-    tables[t.name] = t
-    return replace(cat, tables=tables)
+    return _with(cat, tables=cat.tables.set(t.name, t))
+
+
+def _set_tables(cat: Catalog, tables: Iterable[Table]) -> Catalog:
+    out = cat.tables
+    for t in tables:
+        out = out.set(t.name, t)
+    return _with(cat, tables=out) if out is not cat.tables else cat
 
 
 def _table(cat: Catalog, name: QName) -> Table:
@@ -166,7 +213,7 @@ def _column(t: Table, name: str) -> Column:
 
 def _map_columns(t: Table, name: str, f: Callable[[Column], Column]) -> Table:
     _column(t, name)
-    return replace(t, columns=tuple(f(c) if c.name == name else c for c in t.columns))
+    return replace(t, columns=t.cols.mapped(name, f))
 
 
 def serial_sequence(table: QName, column: Column) -> QName:
@@ -181,42 +228,53 @@ def serial_default(seq: QName) -> str:
 
 def _add_column(cat: Catalog, table: QName, col: Column) -> Catalog:
     """Add ``col`` to ``table``; SERIAL gets its owned sequence and nextval default."""
+    cat, col = _serial(cat, table, col)
+    t = _table(cat, table)
+    return _set_table(cat, replace(t, columns=t.cols.appended(col)))
+
+
+def _serial(cat: Catalog, table: QName, col: Column) -> tuple[Catalog, Column]:
+    """A SERIAL column's owned sequence, and the column with its nextval default."""
     if col.serial and cat.dialect in ("postgres",):
         seq = serial_sequence(table, col)
         col = replace(col, default=serial_default(seq), not_null=True)
-        objects = dict(cat.objects)
         sql = (
             f"CREATE SEQUENCE {qualified(seq)} AS {col.type} "
             f"OWNED BY {qualified(table)}.{quote(col.name)}"
         )
-        objects[("sequence", seq, table)] = Opaque("sequence", seq, sql, table)
-        cat = replace(cat, objects=objects)
-    t = _table(cat, table)
-    return _set_table(cat, replace(t, columns=(*t.columns, col)))
+        objects = cat.objects.set(("sequence", seq, table), Opaque("sequence", seq, sql, table))
+        cat = _with(cat, objects=objects)
+    return cat, col
 
 
 def _drop_sequences(cat: Catalog, table: QName, column: str | None) -> Catalog:
     owned = cat.owned_sequences(table, column)
     if not owned:
         return cat
-    objects = {k: v for k, v in cat.objects.items() if v not in owned}
-    return replace(cat, objects=objects)
+    # every object equal to an owned one goes (a value comparison, as it always was)
+    gone = [k for o in owned for k in cat.objects.named(o.name.name) if cat.objects[k] == o]
+    return _with(cat, objects=cat.objects.without(gone))
 
 
 def _add_constraint(cat: Catalog, table: QName, k: Constraint) -> Catalog:
     t = _table(cat, table)
     if k.name and t.constraint(k.name):  # SQLite constraints may have no name
         raise CatalogError(f'constraint "{k.name}" already exists on {table}')
-    cols = t.columns
+    cols = t.cols
     if k.kind == "p":
-        cols = tuple(replace(c, not_null=True) if c.name in k.columns else c for c in cols)
+        for name in dict.fromkeys(k.columns):
+            cols = cols.mapped(name, _not_null)
     return _set_table(cat, replace(t, columns=cols, constraints=(*t.constraints, k)))
+
+
+def _not_null(c: Column) -> Column:
+    return replace(c, not_null=True)
 
 
 def _drop_index_named(cat: Catalog, names: set[QName]) -> Catalog:
     if not names:
         return cat
-    return replace(cat, indexes={k: v for k, v in cat.indexes.items() if k not in names})
+    return _with(cat, indexes=cat.indexes.without(names))
 
 
 def apply(cat: Catalog, change: ch.Change) -> Catalog:
@@ -248,11 +306,11 @@ def _create_table(cat: Catalog, c: ch.CreateTable) -> Catalog:
     pk = {n for k in t.constraints if k.kind == "p" for n in k.columns}
     if cat.dialect == "sqlite":  # a SQLite primary key allows NULL unless it says NOT NULL
         pk = set()
-    cols = [replace(col, not_null=True) if col.name in pk else col for col in t.columns]
-    cat = _set_table(cat, replace(t, columns=()))
-    for col in cols:
-        cat = _add_column(cat, t.name, col)
-    return cat
+    cols = []
+    for col in t.columns:
+        cat, col = _serial(cat, t.name, replace(col, not_null=True) if col.name in pk else col)
+        cols.append(col)
+    return _set_table(cat, replace(t, columns=cols))
 
 
 def _drop_table(cat: Catalog, c: ch.DropTable) -> Catalog:
@@ -260,50 +318,47 @@ def _drop_table(cat: Catalog, c: ch.DropTable) -> Catalog:
         if c.if_exists:
             return cat
         raise CatalogError(f"table {c.name} does not exist")
-    tables = dict(cat.tables)
-    del tables[c.name]
+    tables = cat.tables.delete(c.name)
     # SQLite keeps foreign keys to a dropped table (with foreign_keys=OFF): they are text
     for tn, k in cat.foreign_keys_to(c.name) if cat.dialect != "sqlite" else []:
         other = tables[tn]
-        tables[tn] = replace(other, constraints=tuple(x for x in other.constraints if x is not k))
-    objects = {key: o for key, o in cat.objects.items() if o.table != c.name}
-    indexes = {k: v for k, v in cat.indexes.items() if v[0] != c.name}
-    return replace(cat, tables=tables, objects=objects, indexes=indexes)
+        tables = tables.set(
+            tn, replace(other, constraints=tuple(x for x in other.constraints if x is not k))
+        )
+    objects = cat.objects.without(cat.objects.on(c.name))
+    indexes = cat.indexes.without(cat.indexes.on(c.name))
+    return _with(cat, tables=tables, objects=objects, indexes=indexes)
 
 
 def _rename_table(cat: Catalog, c: ch.RenameTable) -> Catalog:
     t = _table(cat, c.old)
     if c.new in cat.tables:
         raise CatalogError(f"table {c.new} already exists")
-    tables = {}
-    for name, other in cat.tables.items():
-        if name == c.old:
-            continue
-        if any(k.ref_table == c.old for k in other.constraints):
-            other = replace(
-                other,
-                constraints=tuple(
-                    replace(k, ref_table=c.new) if k.ref_table == c.old else k
-                    for k in other.constraints
-                ),
-            )
-        tables[name] = other
-    tables[c.new] = replace(
-        t,
-        name=c.new,
-        constraints=tuple(
-            replace(k, ref_table=c.new) if k.ref_table == c.old else k for k in t.constraints
-        ),
+
+    def retarget(constraints: tuple[Constraint, ...]) -> tuple[Constraint, ...]:
+        return tuple(
+            replace(k, ref_table=c.new) if k.ref_table == c.old else k for k in constraints
+        )
+
+    tables = cat.tables
+    for name in cat.tables.referencing(c.old):
+        if name != c.old:
+            other = tables[name]
+            tables = tables.set(name, replace(other, constraints=retarget(other.constraints)))
+    tables = tables.delete(c.old).set(
+        c.new, replace(t, name=c.new, constraints=retarget(t.constraints))
     )
-    indexes = {
-        k: ((c.new, replace(ix, table=c.new)) if tb == c.old else (tb, ix))
-        for k, (tb, ix) in cat.indexes.items()
-    }
-    objects = {
-        (kind, n, c.new if tb == c.old else tb): (replace(o, table=c.new) if tb == c.old else o)
-        for (kind, n, tb), o in cat.objects.items()
-    }
-    return replace(cat, tables=tables, indexes=indexes, objects=objects)
+    indexes = cat.indexes
+    for k in cat.indexes.on(c.old):
+        indexes = indexes.set(k, (c.new, replace(indexes[k][1], table=c.new)))
+    objects = cat.objects.rekeyed(
+        {
+            key: ((key[0], key[1], c.new), replace(cat.objects[key], table=c.new))
+            for key in cat.objects.on(c.old)
+            if key[2] == c.old
+        }
+    )
+    return _with(cat, tables=tables, indexes=indexes, objects=objects)
 
 
 def _redefine_table(cat: Catalog, c: ch.RedefineTable) -> Catalog:
@@ -312,13 +367,12 @@ def _redefine_table(cat: Catalog, c: ch.RedefineTable) -> Catalog:
     Foreign keys of other tables keep pointing at the name (SQLite stores them as text).
     """
     name = c.table.name
-    tables = dict(cat.tables)
-    tables[name] = c.table
-    objects = {k: o for k, o in cat.objects.items() if o.table != name}  # triggers went too
-    indexes = {k: v for k, v in cat.indexes.items() if v[0] != name}
+    tables = cat.tables.set(name, c.table)
+    objects = cat.objects.without(cat.objects.on(name))  # triggers went too
+    indexes = cat.indexes.without(cat.indexes.on(name))
     for ix in c.indexes:
-        indexes[ix.name] = (name, ix)
-    return replace(cat, tables=tables, indexes=indexes, objects=objects)
+        indexes = indexes.set(ix.name, (name, ix))
+    return _with(cat, tables=tables, indexes=indexes, objects=objects)
 
 
 def _add_col(cat: Catalog, c: ch.AddColumn) -> Catalog:
@@ -342,16 +396,14 @@ def _drop_column(cat: Catalog, c: ch.DropColumn) -> Catalog:
     cons, idx, fks = column_dependents(cat, c.table, c.name)
     cat = _drop_sequences(cat, c.table, c.name)
     cat = _drop_index_named(cat, {ix.name for ix in idx})
-    tables = dict(cat.tables)
-    tables[c.table] = replace(
-        t,
-        columns=tuple(x for x in t.columns if x.name != c.name),
-        constraints=tuple(k for k in t.constraints if k not in cons),
-    )
+    kept = tuple(k for k in t.constraints if k not in cons) if cons else t.constraints
+    tables = cat.tables.set(c.table, replace(t, columns=t.cols.without(c.name), constraints=kept))
     for tn, k in fks:
         other = tables[tn]
-        tables[tn] = replace(other, constraints=tuple(x for x in other.constraints if x is not k))
-    return replace(cat, tables=tables)
+        tables = tables.set(
+            tn, replace(other, constraints=tuple(x for x in other.constraints if x is not k))
+        )
+    return _with(cat, tables=tables)
 
 
 def renamed_in(text: str, old: str, new: str, dialect: str) -> str:
@@ -397,54 +449,64 @@ def _rename_column(cat: Catalog, c: ch.RenameColumn) -> Catalog:
     def expr(text: str) -> str:
         return renamed_in(text, c.old, c.new, cat.dialect)
 
+    def column(x: Column) -> Column:
+        return replace(
+            x,
+            name=c.new if x.name == c.old else x.name,
+            generated=x.generated and expr(x.generated),
+        )
+
+    cols = t.cols
+    if cols.names() is None:
+        cols = Columns(column(x) for x in cols)
+    else:  # a wide table: change only the columns that change
+        cols = cols.mapped(c.old, column)
+        for x in t.columns:
+            if x.generated and x.name != c.old:
+                cols = cols.mapped(x.name, column)
     t = replace(
         t,
-        columns=tuple(
-            replace(
-                x,
-                name=c.new if x.name == c.old else x.name,
-                generated=x.generated and expr(x.generated),
-            )
-            for x in t.columns
-        ),
+        columns=cols,
         constraints=tuple(
             replace(k, columns=ren(k.columns), tail=expr(k.tail) if k.kind in "cx" else k.tail)
             for k in t.constraints
         ),
     )
-    tables = dict(cat.tables)
-    tables[c.table] = t
-    for name, other in cat.tables.items():
-        for k in other.constraints:
+    tables = cat.tables.set(c.table, t)
+    for name in cat.tables.referencing(c.table):
+        for k in cat.tables[name].constraints:
             if k.kind == "f" and k.ref_table == c.table and c.old in k.ref_columns:
                 cur = tables[name]
-                tables[name] = replace(
-                    cur,
-                    constraints=tuple(
-                        replace(x, ref_columns=ren(x.ref_columns))
-                        if x.name == k.name and x.ref_table == k.ref_table
-                        else x
-                        for x in cur.constraints
+                tables = tables.set(
+                    name,
+                    replace(
+                        cur,
+                        constraints=tuple(
+                            replace(x, ref_columns=ren(x.ref_columns))
+                            if x.name == k.name and x.ref_table == k.ref_table
+                            else x
+                            for x in cur.constraints
+                        ),
                     ),
                 )
-    indexes = {}
-    for key, (tb, ix) in cat.indexes.items():
-        if tb == c.table:
-            ix = replace(
-                ix,
-                elements=tuple(
-                    replace(
-                        e,
-                        column=c.new if e.column == c.old else e.column,
-                        expression=e.expression and expr(e.expression),
-                    )
-                    for e in ix.elements
-                ),
-                include=ren(ix.include),
-                where=ix.where and expr(ix.where),
-            )
-        indexes[key] = (tb, ix)
-    return replace(cat, tables=tables, indexes=indexes)
+    indexes = cat.indexes
+    for key in cat.indexes.on(c.table):
+        tb, ix = indexes[key]
+        ix = replace(
+            ix,
+            elements=tuple(
+                replace(
+                    e,
+                    column=c.new if e.column == c.old else e.column,
+                    expression=e.expression and expr(e.expression),
+                )
+                for e in ix.elements
+            ),
+            include=ren(ix.include),
+            where=ix.where and expr(ix.where),
+        )
+        indexes = indexes.set(key, (tb, ix))
+    return _with(cat, tables=tables, indexes=indexes)
 
 
 def _alter_type(cat: Catalog, c: ch.AlterColumnType) -> Catalog:
@@ -557,19 +619,18 @@ def _rename_cons(cat: Catalog, c: ch.RenameConstraint) -> Catalog:
 
 def _create_index(cat: Catalog, c: ch.CreateIndex) -> Catalog:
     ix = c.index
-    if ix.name in cat.indexes or _constraint_named(cat, ix.name):
+    if ix.name in cat.indexes or constraint_named(cat, ix.name):
         if c.if_not_exists:
             return cat
         raise CatalogError(f'index "{ix.name}" already exists')
     _table(cat, ix.table)
-    indexes = dict(cat.indexes)
-    indexes[ix.name] = (ix.table, ix)
-    return replace(cat, indexes=indexes)
+    return _with(cat, indexes=cat.indexes.set(ix.name, (ix.table, ix)))
 
 
-def _constraint_named(cat: Catalog, name: QName) -> tuple[QName, Constraint] | None:
+def constraint_named(cat: Catalog, name: QName) -> tuple[QName, Constraint] | None:
     """A primary-key/unique constraint whose backing index is called ``name``."""
-    for t in cat.tables.values():
+    for tn in cat.tables.with_constraint(name.name):
+        t = cat.tables[tn]
         if t.name.schema == name.schema:
             for k in t.constraints:
                 if k.name == name.name and k.kind in "pux":
@@ -588,13 +649,12 @@ def _drop_index(cat: Catalog, c: ch.DropIndex) -> Catalog:
 def _rename_index(cat: Catalog, c: ch.RenameIndex) -> Catalog:
     hit = cat.indexes.get(c.old)
     if hit is None:
-        owner = _constraint_named(cat, c.old)
+        owner = constraint_named(cat, c.old)
         if owner is None:
             raise CatalogError(f'index "{c.old}" does not exist')
         return _rename_cons(cat, ch.RenameConstraint(owner[0], c.old.name, c.new.name))
-    indexes = {k: v for k, v in cat.indexes.items() if k != c.old}
-    indexes[c.new] = (hit[0], replace(hit[1], name=c.new))
-    return replace(cat, indexes=indexes)
+    indexes = cat.indexes.delete(c.old).set(c.new, (hit[0], replace(hit[1], name=c.new)))
+    return _with(cat, indexes=indexes)
 
 
 def _enum(cat: Catalog, name: QName) -> Enum:
@@ -605,9 +665,7 @@ def _enum(cat: Catalog, name: QName) -> Enum:
 
 
 def _set_enum(cat: Catalog, e: Enum) -> Catalog:
-    enums = dict(cat.enums)
-    enums[e.name] = e
-    return replace(cat, enums=enums)
+    return _with(cat, enums=cat.enums.set(e.name, e))
 
 
 def _create_enum(cat: Catalog, c: ch.CreateEnum) -> Catalog:
@@ -619,13 +677,11 @@ def _create_enum(cat: Catalog, c: ch.CreateEnum) -> Catalog:
 def _drop_enum(cat: Catalog, c: ch.DropEnum) -> Catalog:
     if c.name not in cat.enums:
         if ("type", c.name, None) in cat.objects:
-            return replace(
-                cat, objects={k: v for k, v in cat.objects.items() if k != ("type", c.name, None)}
-            )
+            return _with(cat, objects=cat.objects.delete(("type", c.name, None)))
         if c.if_exists:
             return cat
         raise CatalogError(f'type "{c.name}" does not exist')
-    return replace(cat, enums={k: v for k, v in cat.enums.items() if k != c.name})
+    return _with(cat, enums=cat.enums.delete(c.name))
 
 
 def _with_type(type_text: str) -> Callable[[Column], Column]:
@@ -634,14 +690,13 @@ def _with_type(type_text: str) -> Callable[[Column], Column]:
 
 def _rename_enum(cat: Catalog, c: ch.RenameEnum) -> Catalog:
     e = _enum(cat, c.old)
-    enums = {k: v for k, v in cat.enums.items() if k != c.old}
-    enums[c.new] = replace(e, name=c.new)
-    tables = dict(cat.tables)
+    enums = cat.enums.delete(c.old).set(c.new, replace(e, name=c.new))
+    tables = cat.tables
     for tn, col in cat.enum_columns(c.old):
         _, suffix = type_base(col.type)
         new_type = qualified(c.new) + suffix
-        tables[tn] = _map_columns(tables[tn], col.name, _with_type(new_type))
-    return replace(cat, enums=enums, tables=tables)
+        tables = tables.set(tn, _map_columns(tables[tn], col.name, _with_type(new_type)))
+    return _with(cat, enums=enums, tables=tables)
 
 
 def _add_enum_value(cat: Catalog, c: ch.AddEnumValue) -> Catalog:
@@ -687,35 +742,32 @@ def _create_object(cat: Catalog, c: ch.CreateObject) -> Catalog:
         from prisma_down.core.view_stars import expand  # it imports this module
 
         o = replace(o, expanded=expand(o.sql, cat))
-    objects = dict(cat.objects)
-    objects[key] = o
-    return replace(cat, objects=objects)
+    return _with(cat, objects=cat.objects.set(key, o))
 
 
 def _drop_object(cat: Catalog, c: ch.DropObject) -> Catalog:
     key = (c.kind, c.name, c.table)
     # an owned sequence is keyed with its table; SQLite's DROP TRIGGER does not name the table
     if key not in cat.objects and (c.kind == "sequence" or c.table is None):
-        key = next((k for k in cat.objects if k[0] == c.kind and k[1] == c.name), key)
+        key = next((k for k, _ in cat.objects_named(c.kind, c.name)), key)
     if key not in cat.objects:
         if c.if_exists:
             return cat
         raise CatalogError(f'{c.kind} "{c.name}" does not exist')
-    return replace(cat, objects={k: v for k, v in cat.objects.items() if k != key})
+    return _with(cat, objects=cat.objects.delete(key))
 
 
 def _rename_object(cat: Catalog, c: ch.RenameObject) -> Catalog:
-    for (kind, name, tb), o in cat.objects.items():
-        if kind == c.kind and name == c.old:
-            objects = {k: v for k, v in cat.objects.items() if k != (kind, name, tb)}
-            objects[(kind, c.new, tb)] = replace(o, name=c.new)
-            return replace(cat, objects=objects)
+    for (kind, name, tb), o in cat.objects_named(c.kind, c.old):
+        objects = cat.objects.delete((kind, name, tb)).set(
+            (kind, c.new, tb), replace(o, name=c.new)
+        )
+        return _with(cat, objects=objects)
     raise CatalogError(f'{c.kind} "{c.old}" does not exist')
 
 
 # -- comments: keyed by (kind, canonical target), they go and move with their object
 _RELATIONS = ("TABLE", "VIEW", "MATERIALIZED VIEW", "FOREIGN TABLE")
-_LAST_PART = re.compile(r'(.*)\.("(?:[^"]|"")*")')
 
 
 def comment_target(name: QName, column: str | None = None) -> str:
@@ -726,33 +778,48 @@ def comment_target(name: QName, column: str | None = None) -> str:
 
 def _on_relation(kind: str, target: str, relation: str) -> bool:
     """Whether a comment is on a column of ``relation`` (a canonical target)."""
-    m = _LAST_PART.fullmatch(target)
-    return kind == "COLUMN" and m is not None and m.group(1) == relation
+    return relation_of(kind, target) == relation
+
+
+def _commented(cat: Catalog, kind: str, target: str) -> list[tuple[str, str]]:
+    """Keys of the comment on an object and, for a table or view, on its columns."""
+    keys = [(kind, target)] if (kind, target) in cat.comments else []
+    if kind in _RELATIONS:
+        keys += cat.comments.on_columns_of(target)
+    return keys
 
 
 def comments_on(cat: Catalog, kind: str, target: str) -> list[ch.SetComment]:
     """The comment on an object, and on its columns for a table or view: to restore with it."""
-    relation = kind in _RELATIONS
-    return [
-        ch.SetComment(k, t, text)
-        for (k, t), text in cat.comments.items()
-        if (k, t) == (kind, target) or (relation and _on_relation(k, t, target))
-    ]
+    keys = cat.comments.in_order(_commented(cat, kind, target))
+    return [ch.SetComment(k, t, cat.comments[(k, t)]) for k, t in keys]
 
 
 def _move_comments(cat: Catalog, moves: list[tuple[str, str, str | None]]) -> Catalog:
-    """Re-key the comments of renamed objects, ``(kind, old, new)``; forget dropped ones."""
-    comments: dict[tuple[str, str], str] = {}
-    for (k, t), text in cat.comments.items():
+    """Re-key the comments of renamed objects, ``(kind, old, new)``; forget dropped ones.
+
+    A comment several moves reach takes the last one's word, as if each comment were
+    checked against every move in turn.
+    """
+    comments = cat.comments
+    reached = {key for kind, old, _ in moves for key in _commented(cat, kind, old)}
+    rekey: dict[tuple[str, str], tuple[tuple[str, str], str] | None] = {}
+    for k, t in reached:
         key: tuple[str, str] | None = (k, t)
         for kind, old, new in moves:
             if (k, t) == (kind, old):
                 key = None if new is None else (k, new)
             elif kind in _RELATIONS and _on_relation(k, t, old):
                 key = None if new is None else (k, new + t[len(old) :])
-        if key is not None:
-            comments[key] = text
-    return cat if comments == cat.comments else replace(cat, comments=comments)
+        if key != (k, t):
+            rekey[(k, t)] = None if key is None else (key, comments[(k, t)])
+    if not rekey:
+        return cat
+    moved = comments.rekeyed(rekey)
+    touched = set(rekey) | {m[0] for m in rekey.values() if m is not None}
+    if len(moved) == len(comments) and all(moved.get(k) == comments.get(k) for k in touched):
+        return cat  # the same comments (a dict would compare equal): keep the catalog
+    return _with(cat, comments=moved)
 
 
 def _follow_comments(cat: Catalog, before: Catalog, c: ch.Change) -> Catalog:
@@ -762,9 +829,8 @@ def _follow_comments(cat: Catalog, before: Catalog, c: ch.Change) -> Catalog:
     moves: list[tuple[str, str, str | None]] = []
     if isinstance(c, ch.DropTable | ch.DropColumn | ch.DropIndex):
         # indexes that went with the table or column lose their comments too
-        moves += [
-            ("INDEX", comment_target(n), None) for n in before.indexes if n not in cat.indexes
-        ]
+        gone = [n for n in before.indexes.changed(cat.indexes) if n not in cat.indexes]
+        moves += [("INDEX", comment_target(n), None) for n in before.indexes.in_order(gone)]
     if isinstance(c, ch.DropTable):
         moves.append(("TABLE", comment_target(c.name), None))
     elif isinstance(c, ch.DropColumn):
@@ -787,13 +853,10 @@ def _follow_comments(cat: Catalog, before: Catalog, c: ch.Change) -> Catalog:
 
 
 def _set_comment(cat: Catalog, c: ch.SetComment) -> Catalog:
-    comments = dict(cat.comments)
     key = (c.target_kind, c.target)
     if c.text is None:
-        comments.pop(key, None)
-    else:
-        comments[key] = c.text
-    return replace(cat, comments=comments)
+        return _with(cat, comments=cat.comments.delete(key))
+    return _with(cat, comments=cat.comments.set(key, c.text))
 
 
 _APPLY: dict[type[Any], Callable[[Catalog, Any], Catalog]] = {
@@ -854,20 +917,32 @@ def _found(guard: ch.Guard, cat: Catalog) -> bool:
     def in_schema(name: QName) -> bool:
         return schema is None or name.schema == schema
 
-    def tables(name: str | None) -> list[Table]:
-        if name is not None and schema is not None:
+    def tables(name: str) -> list[Table]:
+        if schema is not None:
             t = cat.tables.get(QName(schema, name))
             return [t] if t is not None else []
-        return [t for t in cat.tables.values() if in_schema(t.name) and name in (None, t.name.name)]
+        return [t for t in map(cat.tables.__getitem__, cat.tables.named(name)) if in_schema(t.name)]
+
+    def column(t: Table) -> bool:
+        return t.column(name) is not None or (mysql and any(same(c.name, name) for c in t.columns))
 
     scoped = kind in ("index", "constraint") and len(names) == 1  # on any table
     table, name = (None, names[0]) if scoped else (names[0], names[-1])
     if kind == "table":
-        return bool(tables(table))
+        return bool(tables(names[0]))
     if kind == "column":
-        return any(any(same(c.name, name) for c in t.columns) for t in tables(table))
+        return any(column(t) for t in tables(names[0]))
     if kind in ("constraint", "index"):
-        owners = tables(table)
+        # any table of the schema when scoped: only those with a constraint of that name
+        owners = (
+            tables(table)
+            if table is not None
+            else [
+                t
+                for t in map(cat.tables.__getitem__, cat.tables.with_constraint(name))
+                if in_schema(t.name)
+            ]
+        )
         backing = "" if kind == "constraint" else "u" if mysql else "pux"
         if any(
             k.name and same(k.name, name) and (kind == "constraint" or k.kind in backing)
@@ -880,10 +955,16 @@ def _found(guard: ch.Guard, cat: Catalog) -> bool:
         if not mysql and schema is not None and table is not None:  # names are exact: look up
             hit = cat.indexes.get(QName(schema, name))
             return hit is not None and hit[0].name == table
-        names_on = {t.name for t in owners}
+
+        def on_owner(tb: QName) -> bool:
+            if table is not None:
+                return any(t.name == tb for t in owners)
+            t = cat.tables.get(tb)
+            return t is not None and t.name == tb and in_schema(tb)
+
         return any(
-            tb in names_on and same(ix.name.name, name) and (kind == "index" or ix.unique)
-            for tb, ix in cat.indexes.values()
+            on_owner(tb) and same(ix.name.name, name) and (kind == "index" or ix.unique)
+            for tb, ix in map(cat.indexes.__getitem__, cat.indexes.named(name))
         )
     if kind in ("type", "value") and schema is not None:
         e = cat.enums.get(QName(schema, table or name))
@@ -894,7 +975,7 @@ def _found(guard: ch.Guard, cat: Catalog) -> bool:
         )
     if kind == "type":
         return any(in_schema(e) and e.name == name for e in cat.enums) or any(
-            k in ("type", "domain") and in_schema(n) and n.name == name for k, n, _ in cat.objects
+            in_schema(n) for _, n, _ in cat.objects.named(name, ("type", "domain"))
         )
     if kind == "value":
         return any(
@@ -904,17 +985,13 @@ def _found(guard: ch.Guard, cat: Catalog) -> bool:
     if kind in ("extension", "schema"):  # read by name alone (``read.postgres``)
         return (kind, QName("", name), None) in cat.objects
     if kind == "sequence":
-        return any(k == "sequence" and in_schema(n) and n.name == name for k, n, _ in cat.objects)
+        return any(in_schema(n) for _, n, _ in cat.objects.named(name, ("sequence",)))
     if kind == "object":  # a trigger, policy or rule is looked for on its table
         want = _OBJECT_FAMILY.get(names[0], (names[0],))
         on = names[2] if len(names) > 2 else None
         return any(
-            k in want
-            and n.name == names[1]
-            and (
-                in_schema(n) if on is None else (tb is not None and tb.name == on and in_schema(tb))
-            )
-            for k, n, tb in cat.objects
+            in_schema(n) if on is None else (tb is not None and tb.name == on and in_schema(tb))
+            for _, n, tb in cat.objects.named(names[1], want)
         )
     return False
 

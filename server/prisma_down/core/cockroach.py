@@ -79,10 +79,15 @@ def _kept_index(cat: Catalog, t: Table, old: Constraint | None, new: Constraint)
     if any(k.kind == "u" and k.columns == old.columns for k in t.constraints):
         return None
     base = f"{t.name.name}_{'_'.join(old.columns)}_key"
-    taken = {n.name for n in cat.indexes if n.schema == t.name.schema}
-    taken |= {k.name for other in cat.tables.values() for k in other.constraints}
+
+    def taken(name: str) -> bool:
+        """An index of the schema, or a constraint of any table, is called ``name``."""
+        return QName(t.name.schema, name) in cat.indexes or any(
+            cat.tables[tn].constraint(name) is not None for tn in cat.tables.with_constraint(name)
+        )
+
     name, n = base, 0
-    while name in taken:  # CockroachDB's GenerateUniqueName: x, x1, x2, ...
+    while taken(name):  # CockroachDB's GenerateUniqueName: x, x1, x2, ...
         n += 1
         name = f"{base}{n}"
     elements = tuple(IndexElement(col) for col in old.columns)
@@ -104,11 +109,10 @@ def _apply_alter_primary_key(cat: Catalog, c: ch.AlterPrimaryKey) -> Catalog:
     kept = _kept_index(cat, t, old, new)
     columns = tuple(replace(x, not_null=True) if x.name in new.columns else x for x in t.columns)
     constraints = (*(k for k in t.constraints if k is not old), new)
-    tables = dict(cat.tables)
-    tables[c.table] = replace(t, columns=columns, constraints=constraints)
-    indexes = dict(cat.indexes)
+    tables = cat.tables.set(c.table, replace(t, columns=columns, constraints=constraints))
+    indexes = cat.indexes
     if kept is not None:
-        indexes[kept.name] = (c.table, kept)
+        indexes = indexes.set(kept.name, (c.table, kept))
     return replace(cat, tables=tables, indexes=indexes)
 
 
@@ -135,8 +139,12 @@ def _alter_primary_key(c: ch.AlterPrimaryKey, cat: Catalog) -> iv.Inverse:
             down = apply(down, change)
     except CatalogError as e:
         return iv._never(str(e))
-    made_back = [n for n in down.indexes if n not in up.indexes]
-    made_up = [n for n in up.indexes if n not in cat.indexes]
+    made_back = down.indexes.in_order(
+        n for n in down.indexes.changed(up.indexes) if n in down.indexes and n not in up.indexes
+    )
+    made_up = up.indexes.in_order(
+        n for n in up.indexes.changed(cat.indexes) if n in up.indexes and n not in cat.indexes
+    )
     drops = [ch.DropIndex(n, table=c.table) for n in (*made_back, *made_up)]
     return iv._exact(*back, *drops)
 
@@ -159,9 +167,7 @@ _INT_NAMES = {
 
 
 def _sequence(cat: Catalog, name: QName) -> tuple[tuple[str, QName, QName | None], Opaque] | None:
-    return next(
-        ((k, o) for k, o in cat.objects.items() if k[0] == "sequence" and k[1] == name), None
-    )
+    return next(iter(cat.objects_named("sequence", name)), None)
 
 
 def _explicit(sql: str) -> dict[str, str]:
@@ -227,9 +233,7 @@ def _apply_alter_sequence(cat: Catalog, c: ch.AlterSequence) -> Catalog:
     sql = " ".join(
         [head or "CREATE SEQUENCE", qualified(o.name), *(option_sql(k, v) for k, v in opts.items())]
     )
-    objects = dict(cat.objects)
-    objects[key] = replace(o, sql=sql)
-    return replace(cat, objects=objects)
+    return replace(cat, objects=cat.objects.set(key, replace(o, sql=sql)))
 
 
 def _alter_sequence(c: ch.AlterSequence, cat: Catalog) -> iv.Inverse:

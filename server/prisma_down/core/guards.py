@@ -32,9 +32,11 @@ from dataclasses import dataclass, field, replace
 
 from prisma_down.core import changes as ch
 from prisma_down.core.analysis import ScriptAnalysis, Step, flatten
-from prisma_down.core.catalog import Catalog, CatalogError, apply, holds
+from prisma_down.core.catalog import Catalog, CatalogError, apply, constraint_named, holds
+from prisma_down.core.catalog_maps import Indexes, Objects, Tables
 from prisma_down.core.compare import differences
 from prisma_down.core.inverse import Inverse
+from prisma_down.core.pmap import K, PMap, V
 from prisma_down.core.schema import Column, QName, Table
 
 DIALECTS = frozenset({"postgres", "mysql"})
@@ -142,12 +144,8 @@ def index_table(cat: Catalog, name: QName) -> QName | None:
     hit = cat.indexes.get(name)
     if hit is not None:
         return hit[0]
-    for t in cat.tables.values():
-        if t.name.schema == name.schema and any(
-            k.name == name.name and k.kind in "pux" for k in t.constraints
-        ):
-            return t.name
-    return None
+    owner = constraint_named(cat, name)
+    return owner[0] if owner is not None else None
 
 
 # -- guards by kind ------------------------------------------------------------------------
@@ -192,7 +190,7 @@ def _object(
 
 
 def _object_table(cat: Catalog, kind: str, name: QName) -> QName | None:
-    return next((tb for k, n, tb in cat.objects if k == kind and n == name), None)
+    return next((tb for (_, _, tb), _ in cat.objects_named(kind, name)), None)
 
 
 _PART = re.compile(r'"((?:[^"]|"")*)"|([A-Za-z_][\w$]*)')
@@ -258,8 +256,8 @@ def _states(analysis: ScriptAnalysis) -> list[Catalog]:
 
 def _ended(cat: Catalog) -> Catalog:
     """Temporary tables end with the session that ran the migration."""
-    for t in [t for t in cat.tables.values() if t.prefix == "TEMPORARY"]:
-        cat = apply(cat, ch.DropTable(t.name))
+    for name in cat.tables.temporaries():
+        cat = apply(cat, ch.DropTable(name))
     return cat
 
 
@@ -463,15 +461,21 @@ def _changed(a: Catalog, b: Catalog) -> tuple[dict[Key, ch.Guard], dict[Key, ch.
     """
 
     def apart(x: Catalog, y: Catalog) -> Catalog:
-        return replace(
-            x,
-            tables={n: t for n, t in x.tables.items() if y.tables.get(n) is not t},
-            indexes={n: v for n, v in x.indexes.items() if y.indexes.get(n) is not v},
-            enums={n: e for n, e in x.enums.items() if y.enums.get(n) is not e},
-            objects={n: o for n, o in x.objects.items() if y.objects.get(n) is not o},
+        return Catalog(
+            tables=Tables(_only(x.tables, y.tables)),
+            indexes=Indexes(_only(x.indexes, y.indexes)),
+            enums=PMap(_only(x.enums, y.enums)),
+            objects=Objects(_only(x.objects, y.objects)),
+            comments=x.comments,
+            dialect=x.dialect,
         )
 
     return _facts(apart(a, b)), _facts(apart(b, a))
+
+
+def _only(x: PMap[K, V], y: PMap[K, V]) -> dict[K, V]:
+    """The entries of ``x`` that are not the very same in ``y``, in ``x``'s order."""
+    return {n: x[n] for n in x.in_order(k for k in x.changed(y) if k in x)}
 
 
 def _facts(cat: Catalog) -> dict[Key, ch.Guard]:

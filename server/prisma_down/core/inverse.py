@@ -129,9 +129,7 @@ def restore_table(cat: Catalog, name: QName) -> list[ch.Change]:
     out += [ch.CreateIndex(ix) for ix in cat.table_indexes(name)]
     out += [re_add(name, k) for k in later]
     out += [re_add(tn, k) for tn, k in cat.foreign_keys_to(name)]
-    out += [
-        ch.CreateObject(o) for o in cat.objects.values() if o.table == name and o.kind != "sequence"
-    ]
+    out += [ch.CreateObject(o) for o in cat.objects_on(name) if o.kind != "sequence"]
     out += comments_on(cat, "TABLE", comment_target(name))
     for ix in cat.table_indexes(name):
         out += comments_on(cat, "INDEX", comment_target(ix.name))
@@ -462,9 +460,7 @@ def _create_object(c: ch.CreateObject, cat: Catalog) -> Inverse:
 def _drop_object(c: ch.DropObject, cat: Catalog) -> Inverse:
     prev: Opaque | None = cat.object(c.kind, c.name, c.table)
     if prev is None and c.kind == "sequence":
-        prev = next(
-            (o for (k, n, _), o in cat.objects.items() if k == "sequence" and n == c.name), None
-        )
+        prev = next((o for _, o in cat.objects_named("sequence", c.name)), None)
     if prev is None:
         if c.if_exists:
             return NOTHING

@@ -15,9 +15,10 @@ from prisma_down.core import changes as ch
 from prisma_down.core.analysis import Analyzer, ScriptAnalysis
 from prisma_down.core.findings import Finding
 from prisma_down.core.history import History, Migration
+from prisma_down.core.pmap import PMap
 from prisma_down.core.rules import RULES
-from prisma_down.core.rules.context import MigrationContext, Origin, OriginKey, Origins
-from prisma_down.core.statements import Script
+from prisma_down.core.rules.context import MigrationContext, Origin, OriginKey
+from prisma_down.core.statements import Comment, Script, Statement
 
 _IGNORE = re.compile(r"prisma-down-ignore(-file)?(?:\s+([\w,\s-]+))?", re.I)
 
@@ -43,21 +44,25 @@ def analyse_history(
         for m, (up_path, _) in zip(history.migrations, paths, strict=True)
     ]
     analyses = analyzer.analyse(ups)
-    layers: list[Mapping[OriginKey, Origin]] = []
+    origins: PMap[OriginKey, Origin] = PMap()
     out: list[MigrationContext] = []
     fresh: ContextMemo = {}
-    for i, (m, up_text, up, (up_path, down_path)) in enumerate(
-        zip(history.migrations, ups, analyses, paths, strict=True)
+    for m, up_text, up, (up_path, down_path) in zip(
+        history.migrations, ups, analyses, paths, strict=True
     ):
         down_text = overrides.get(down_path)
         if down_text is None and m.down is not None:
             down_text = m.down.text if m.down.error is None else None
-        layers.append(_layer(m, up, up_path, memo, fresh))
         key = ("ctx", id(up), down_text, archive_suffix, id(m))
         hit = memo.get(key)
         if isinstance(hit, tuple) and hit[0] is up and hit[1] is m:
             ctx = hit[2]
+            made = ctx.origins  # a PMap, made below in an earlier run
+            origins = made if isinstance(made, PMap) else PMap(made)
         else:
+            # where each table and column was last created, up to and with this migration:
+            # a persistent map sharing all but this migration's entries with the one before
+            origins = origins.update(_layer(m, up, up_path, memo, fresh).items())
             down = analyzer.replay_down(up, down_text) if down_text is not None else None
             ctx = MigrationContext(
                 m,
@@ -65,7 +70,7 @@ def analyse_history(
                 up,
                 down_text,
                 down,
-                Origins(layers, i + 1),
+                origins,
                 archive_suffix,
                 up_path,
                 down_path,
@@ -164,6 +169,9 @@ def _suppressions(ctx: MigrationContext) -> list[Suppression]:
     if ctx.down is not None:
         scripts.append((ctx.down_path, ctx.down.script))
     for path, script in scripts:
+        if _IGNORE.search(script.text) is None:
+            continue  # one search of the text instead of one per comment
+        owners: dict[Comment, list[Statement]] | None = None
         for comment in script.comments:
             m = _IGNORE.search(comment.text)
             if m is None:
@@ -173,9 +181,13 @@ def _suppressions(ctx: MigrationContext) -> list[Suppression]:
             if m.group(1):
                 out.append((path, 0, len(script.text) + 1, rules))
                 continue
-            for st in script.statements:  # the statement the comment belongs to
-                if comment in st.comments or comment in st.trailing:
-                    out.append((path, st.span.start, st.span.end, rules))
+            if owners is None:  # the statements each comment belongs to, found once
+                owners = {}
+                for st in script.statements:
+                    for c in dict.fromkeys((*st.comments, *st.trailing)):
+                        owners.setdefault(c, []).append(st)
+            for st in owners.get(comment, []):
+                out.append((path, st.span.start, st.span.end, rules))
     return out
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from prisma_down.core import catalog as cg
 from prisma_down.core import changes as ch
 from prisma_down.core import inverse as iv
+from prisma_down.core.catalog_maps import Indexes
 from prisma_down.core.schema import Index, IndexElement, QName
 
 
@@ -58,7 +59,7 @@ def _served(cat: cg.Catalog, table: QName, columns: tuple[str, ...]) -> bool:
     return any(_starts_with(_columns(ix), columns) for ix in cat.table_indexes(table))
 
 
-def _with_indexes(cat: cg.Catalog, indexes: dict[QName, tuple[QName, Index]]) -> cg.Catalog:
+def _with_indexes(cat: cg.Catalog, indexes: Indexes) -> cg.Catalog:
     return replace(cat, indexes=indexes)
 
 
@@ -71,9 +72,7 @@ def _index_for_keys(cat: cg.Catalog, table: QName) -> cg.Catalog:
         if re.fullmatch(re.escape(table.name) + r"_ibfk_\d+", k.name):  # a key without a name
             key = _free_name(cat, table, k.columns[0])
         ix = Index(key, table, tuple(IndexElement(c) for c in k.columns), implicit=True)
-        indexes = dict(cat.indexes)
-        indexes[key] = (table, ix)
-        cat = _with_indexes(cat, indexes)
+        cat = _with_indexes(cat, cat.indexes.set(key, (table, ix)))
     return cat
 
 
@@ -98,7 +97,7 @@ def _swallow(
     }
     if not gone:
         return cat
-    return _with_indexes(cat, {k: v for k, v in cat.indexes.items() if k not in gone})
+    return _with_indexes(cat, cat.indexes.without(gone))
 
 
 def _generic(cat: cg.Catalog, change: ch.Change) -> cg.Catalog:
@@ -138,16 +137,15 @@ def _drop_column(cat: cg.Catalog, c: ch.DropColumn) -> cg.Catalog:
     t = cat.tables.get(c.table)
     if t is None or t.column(c.name) is None:
         return _generic(cat, c)  # says what is missing (or nothing, with IF EXISTS)
-    indexes: dict[QName, tuple[QName, Index]] = {}
-    for key, (tb, ix) in cat.indexes.items():
-        if tb == c.table and any(
-            e.column is not None and _same(e.column, c.name) for e in ix.elements
-        ):
+    indexes = cat.indexes
+    for key in cat.indexes.on(c.table):
+        tb, ix = indexes[key]
+        if any(e.column is not None and _same(e.column, c.name) for e in ix.elements):
             rest = tuple(e for e in ix.elements if e.column is None or not _same(e.column, c.name))
             if not rest:
+                indexes = indexes.delete(key)
                 continue
-            ix = replace(ix, elements=rest)
-        indexes[key] = (tb, ix)
+            indexes = indexes.set(key, (tb, replace(ix, elements=rest)))
     constraints = []
     for k in t.constraints:
         if k.kind == "p" and any(_same(x, c.name) for x in k.columns):
@@ -163,14 +161,12 @@ def _drop_column(cat: cg.Catalog, c: ch.DropColumn) -> cg.Catalog:
 
 def _rename_table(cat: cg.Catalog, c: ch.RenameTable) -> cg.Catalog:
     cat = _generic(cat, c)
-    indexes = {
-        (index_key(c.new, ix.name.name) if tb == c.new else key): (
-            tb,
-            replace(ix, name=index_key(c.new, ix.name.name)) if tb == c.new else ix,
-        )
-        for key, (tb, ix) in cat.indexes.items()
-    }
-    return _with_indexes(cat, indexes)
+    moves = {}
+    for key in cat.indexes.on(c.new):
+        tb, ix = cat.indexes[key]
+        new = index_key(c.new, ix.name.name)
+        moves[key] = (new, (tb, replace(ix, name=new)))
+    return _with_indexes(cat, cat.indexes.rekeyed(moves))
 
 
 def _rename_index(cat: cg.Catalog, c: ch.RenameIndex) -> cg.Catalog:
@@ -178,17 +174,15 @@ def _rename_index(cat: cg.Catalog, c: ch.RenameIndex) -> cg.Catalog:
     hit = cat.indexes.get(c.new)
     if hit is None or not hit[1].implicit:
         return cat
-    indexes = dict(cat.indexes)
-    indexes[c.new] = (hit[0], replace(hit[1], implicit=False))
-    return _with_indexes(cat, indexes)
+    return _with_indexes(cat, cat.indexes.set(c.new, (hit[0], replace(hit[1], implicit=False))))
 
 
 def _on_its_table(cat: cg.Catalog, c: ch.DropObject) -> ch.DropObject:
     """DROP TRIGGER names no table in MySQL: the catalog keys a trigger with its table."""
     if c.table is not None:
         return c
-    for kind, name, table in cat.objects:
-        if kind == c.kind and name == c.name and table is not None:
+    for (_, _, table), _ in cat.objects_named(c.kind, c.name):
+        if table is not None:
             return replace(c, table=table)
     return c
 

@@ -47,7 +47,7 @@ def redefine_back(
     change = ch.RedefineTable(old, tuple(back.items()), indexes, tuple(filled.items()))
     lost = [col.name for col in new.columns if col.name not in back.values()]
     # DROP TABLE takes the table's triggers with it
-    triggers = [ch.CreateObject(o) for o in cat.objects.values() if o.table == old.name]
+    triggers = [ch.CreateObject(o) for o in cat.objects_on(old.name)]
     notes = []
     plain = [c.name for c in empty if c.name not in filled]
     if plain:
@@ -131,7 +131,7 @@ def _drop_table(c: ch.DropTable, cat: Catalog) -> Inverse:
         )
     out: list[ch.Change] = [ch.CreateTable(t)]
     out += [ch.CreateIndex(ix) for ix in cat.table_indexes(c.name)]
-    out += [ch.CreateObject(o) for o in cat.objects.values() if o.table == c.name]
+    out += [ch.CreateObject(o) for o in cat.objects_on(c.name)]
     return Inverse(
         tuple(out), Risk.LOSES_DATA, f"table {_t(c.name)} comes back empty: its rows are lost"
     )
@@ -165,7 +165,7 @@ def _drop_column(c: ch.DropColumn, cat: Catalog) -> Inverse:
 
 def _drop_object(c: ch.DropObject, cat: Catalog) -> Inverse:
     """DROP VIEW / DROP TRIGGER: the definition as created (a trigger by name alone)."""
-    prev = next((o for (k, n, _), o in cat.objects.items() if k == c.kind and n == c.name), None)
+    prev = next((o for _, o in cat.objects_named(c.kind, c.name)), None)
     if prev is None:
         if c.if_exists:
             return Inverse(())

@@ -54,10 +54,11 @@ def owner(cat: cg.Catalog, name: QName) -> tuple[str, QName | None]:
     """What ``sp_rename 'dbo.name', …`` renames: ("table", None), ("constraint", table), …"""
     if name in cat.tables:
         return "table", None
-    for t in cat.tables.values():
+    for tn in cat.tables.with_constraint(name.name):
+        t = cat.tables[tn]
         if t.name.schema == name.schema and t.constraint(name.name) is not None:
             return "constraint", t.name
-    for kind, n, _ in cat.objects:
+    for kind, n, _ in cat.objects.named(name.name):
         if n == name:
             return kind, None
     return "", None
@@ -80,13 +81,12 @@ def _rename_table(cat: cg.Catalog, c: ch.RenameTable) -> cg.Catalog:
     """Index names are per table (``read.tsql.index_key``): their keys follow the table."""
     cat = cg._rename_table(cat, c)
     old, new = str(c.old), str(c.new)
-    indexes = {
-        (QName(new, k.name) if k.schema == old else k): (
-            (tb, replace(ix, name=QName(new, ix.name.name))) if k.schema == old else (tb, ix)
-        )
-        for k, (tb, ix) in cat.indexes.items()
-    }
-    return replace(cat, indexes=indexes)
+    moves = {}
+    for k in cat.indexes.on(c.new):  # keyed with the table's name (read.tsql.index_key)
+        if k.schema == old:
+            tb, ix = cat.indexes[k]
+            moves[k] = (QName(new, k.name), (tb, replace(ix, name=QName(new, ix.name.name))))
+    return replace(cat, indexes=cat.indexes.rekeyed(moves))
 
 
 def _rename_index(cat: cg.Catalog, c: ch.RenameIndex) -> cg.Catalog:

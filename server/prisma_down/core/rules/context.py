@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,37 +24,8 @@ class Origin:
 
 
 OriginKey = tuple[str, ...]  # ("table", name) / ("column", table, name)
-
-
-class Origins(Mapping[OriginKey, Origin]):
-    """Where each table and column was last created, as seen from one migration.
-
-    ``layers`` holds one small mapping per migration, shared by every context of a run;
-    a context sees the first ``upto`` of them, the latest creation winning. Nothing is
-    copied per migration, so an edit rebuilds no origins of the migrations before it.
-    """
-
-    def __init__(self, layers: list[Mapping[OriginKey, Origin]], upto: int) -> None:
-        self._layers = layers
-        self._upto = upto
-
-    def __getitem__(self, key: OriginKey) -> Origin:
-        for layer in reversed(self._layers[: self._upto]):
-            hit = layer.get(key)
-            if hit is not None:
-                return hit
-        raise KeyError(key)
-
-    def __iter__(self) -> Iterator[OriginKey]:
-        seen: set[OriginKey] = set()
-        for layer in reversed(self._layers[: self._upto]):
-            for key in layer:
-                if key not in seen:
-                    seen.add(key)
-                    yield key
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
+# a context's origins: where each table and column was last created, as seen from its
+# migration (``lint.analyse_history`` keeps one persistent map per migration)
 
 
 @dataclass(frozen=True)
