@@ -55,10 +55,10 @@ def read(text: str, dialect: str, read_inner: ReadInner) -> tuple[ch.Change, ...
         return None
     body = m.group(2)
     begin = _BEGIN.search(body)
-    ends = list(_END.finditer(body))
-    if begin is None or not ends:
+    end = _last_end(body)
+    if begin is None or end is None:
         return None
-    pieces = [st.text for st in split(body[begin.end() : ends[-1].start()], dialect).statements]
+    pieces = [st.text for st in split(body[begin.end() : end], dialect).statements]
     others: list[str] = []
     read_block = _Block(pieces, dialect, read_inner, others)
     out = read_block.changes(nested=False)
@@ -68,6 +68,16 @@ def read(text: str, dialect: str, read_inner: ReadInner) -> tuple[ch.Change, ...
         kinds = ", ".join(sorted(set(others)))
         out.append(ch.DataChange(f"the DO block also runs {kinds}, which cannot be undone"))
     return tuple(out)
+
+
+def _last_end(body: str) -> int | None:
+    """Where the body's closing ``END`` starts. Only nothing but blanks and one ``;`` may
+    follow it, so it is looked for there, not by a scan of the whole body."""
+    tail = body.rstrip()
+    if tail.endswith(";"):
+        tail = tail[:-1].rstrip()
+    m = _END.match(body, len(tail) - 3) if len(tail) >= 3 else None
+    return m.start() if m is not None else None
 
 
 class _Block:
