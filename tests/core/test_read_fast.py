@@ -72,7 +72,7 @@ def test_split_keeps_quotes_comments_and_ends(dialect: str, text: str, first: st
 
 
 def test_split_ends_code_before_blanks_and_comments() -> None:
-    text = "ALTER TABLE \"t\"  DROP COLUMN \"c\"   -- why\n  ;\n-- next\nDROP TABLE x ;"
+    text = 'ALTER TABLE "t"  DROP COLUMN "c"   -- why\n  ;\n-- next\nDROP TABLE x ;'
     script = split(text)
     assert [s.text for s in script.statements] == [
         'ALTER TABLE "t"  DROP COLUMN "c"',

@@ -262,6 +262,22 @@ def _equals_literal(field: str) -> re.Pattern[str]:
     return re.compile(rf"\b{field}{_LITERAL}", re.I)
 
 
+@functools.cache
+def _equals_current_schema(field: str) -> re.Pattern[str]:
+    return re.compile(rf"\b{field}\s*=\s*current_schema(?:\(\s*\))?", re.I)
+
+
+@functools.cache
+def _equals_oid(field: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"\b{field}\s*=\s*(?:to_reg(?:class|type)\(\s*{_STRING}\s*\)|{_STRING}::reg(?:class|type))",
+        re.I,
+    )
+
+
+_NAME_PARTS = re.compile(r'"(?:[^"]|"")*"|[^."]+')
+
+
 def _schema(query: str, relation: str) -> str | None:
     """The schema a query looks in: "" the current one, None when it does not say."""
     for f in _SCHEMA_FIELDS:
@@ -271,24 +287,20 @@ def _schema(query: str, relation: str) -> str | None:
         if hit is not None:
             name = _string(hit.group(1))
             return "" if name == "public" else name
-        if re.search(rf"\b{f}\s*=\s*current_schema(?:\(\s*\))?", query, re.I):
+        if _equals_current_schema(f).search(query):
             return ""
     return None
 
 
 def _named_oid(query: str, field: str) -> QName | None:
     """The name in ``field = to_regclass('"s"."t"')``, ``to_regtype(…)`` or ``'"t"'::regclass``."""
-    hit = re.search(
-        rf"\b{field}\s*=\s*(?:to_reg(?:class|type)\(\s*{_STRING}\s*\)|{_STRING}::reg(?:class|type))",
-        query,
-        re.I,
-    )
+    hit = _equals_oid(field).search(query)
     if hit is None:
         return None
     text = _string(hit.group(1) if hit.group(1) is not None else hit.group(2))
     parts = [
         p[1:-1].replace('""', '"') if p.startswith('"') else p.lower()
-        for p in re.findall(r'"(?:[^"]|"")*"|[^."]+', text)
+        for p in _NAME_PARTS.findall(text)
     ]
     if not parts or len(parts) > 2:
         return None
