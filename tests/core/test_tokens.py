@@ -95,6 +95,52 @@ def test_plain_ddl_and_backfills_never_import_sqlglot(tmp_path: Path) -> None:
     assert proc.stdout.strip() == "False"
 
 
+_FIRST_SQLGLOT_USE_IN_THREADS = """
+import threading
+from prisma_down.core.read import read_statement
+# half-typed statements: read_statement falls back to sqlglot (tokens, or a parse)
+texts = [
+    ('CREATE TABLE "a" ("x" int', "postgres"),
+    ('CREATE TABLE "a" ("x" int', "cockroachdb"),
+    ("CREATE TABLE `a` (`x` int", "mysql"),
+    ('CREATE TABLE "a" ("x" int', "sqlite"),
+    ("CREATE TABLE [a] ([x] int", "tsql"),
+]
+barrier = threading.Barrier(len(texts))
+errors = []
+def read(text, dialect):
+    barrier.wait()
+    try:
+        read_statement(text, dialect)
+    except BaseException as e:
+        errors.append(repr(e))
+threads = [threading.Thread(target=read, args=t) for t in texts]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(errors)
+"""
+
+
+def test_threads_reaching_sqlglot_first_at_once_all_read() -> None:
+    """The language server analyses two migrations folders in two threads: the first
+    statements needing sqlglot, at once, met a half-imported sqlglot (_DeadlockError or
+    ImportError, 8 runs in 10) and the whole folder went unanalysed. Each run is a fresh
+    interpreter: sqlglot is imported once per process."""
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _FIRST_SQLGLOT_USE_IN_THREADS],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    outs = [run.communicate(timeout=120) for run in runs]
+    assert [out for out, _ in outs] == ["[]\n"] * len(runs), outs
+
+
 @pytest.mark.parametrize(
     ("text", "says"),
     [
