@@ -74,6 +74,16 @@ def test_unusual_statements_go_to_sqlglot_and_come_back_the_same(text: str) -> N
     assert tokenize(text, "postgres") == expected
 
 
+def test_a_line_comment_ends_at_a_carriage_return_on_both_paths() -> None:
+    """As PostgreSQL (scan.l) and sqlglot read it, and as the splitter cuts statements: the
+    fast path read ``-- c⏎, b INT`` (a lone CR) as one comment, and lost a column."""
+    text = "CREATE TABLE a (\r  id INT -- c\r, b INT\r)"
+    fast = _pg_fast(text)
+    assert fast is not None
+    assert fast == sqlglot_tokens(text, "postgres")
+    assert [t.text for t in fast][-4:] == [",", "b", "INT", ")"]
+
+
 def test_plain_ddl_and_backfills_never_import_sqlglot(tmp_path: Path) -> None:
     script = (
         "import sys\n"

@@ -59,7 +59,7 @@ class Tok(NamedTuple):
 # (a backslash in a standard string, ``$1``, ``!~``, nested comments, non-ASCII words …)
 # stops the fast path: sqlglot decides those.
 _PG_TOKEN = re.compile(
-    r"""(?:\s+|--[^\n]*|/\*(?:[^*/]|\*(?!/)|/(?!\*))*\*/)*
+    r"""(?:\s+|--[^\n\r]*|/\*(?:[^*/]|\*(?!/)|/(?!\*))*\*/)*
     (?:(?P<ident>"(?:[^"]|"")+")
     |(?P<string>(?:[EeBbXxNn](?=')|U&(?='))?'(?:[^'\\]|''|\\[^'])*')
     |(?P<estring>[Ee]'(?:[^'\\]|''|\\.)*')
