@@ -32,7 +32,7 @@ from tests.fuzz.cases import Batch, describe, fail, histories, make_batch, seed
 from tests.fuzz.mutate import mutate
 from tests.fuzz.run import PER_CASE_SECONDS, Ended, masked, run
 
-BATCHES = int(os.environ.get("PRISMA_DOWN_FUZZ_BATCHES", "") or 30)
+BATCHES = int(os.environ.get("PRISMA_DOWN_FUZZ_BATCHES", "") or 24)
 GENERATE = ["generate", "--stdout", "."]
 CHECK = ["check", "--format", "json", "--no-cache", "."]
 FINDING_KEYS = {"rule", "severity", "path", "line", "column", "end_line", "end_column"}
@@ -54,7 +54,7 @@ def test_cli_survives_broken_and_hostile_migrations(
     jobs: list[tuple[Path, Batch, int]] = []
     for label, hs in found.items():
         for _ in range(BATCHES):
-            batch = make_batch(rng, label, rng.choice(hs), rng.randint(3, 9))
+            batch = make_batch(rng, label, rng.choice(hs), rng.randint(5, 12))
             jobs.append((tmp_path / f"{len(jobs):03d}-{label}", batch, rng.getrandbits(32)))
     began = time.monotonic()
     with ThreadPoolExecutor(2) as pool:  # the machine has two cores

@@ -31,7 +31,7 @@ from tests.fuzz.mutate import mutate
 from tests.fuzz.run import PER_CASE_SECONDS, masked, run
 from tests.lsp.wire import Wire
 
-CASES = int(os.environ.get("PRISMA_DOWN_FUZZ_LSP_CASES", "") or 200)
+CASES = int(os.environ.get("PRISMA_DOWN_FUZZ_LSP_CASES", "") or 160)
 REQUEST_FAILED = -32803  # prisma-down's own refusals ("prisma-down: …"), by design
 WRITING = {"prismaDown.generateDownSql"}  # commands run; verify ones would start databases
 BIG = 2**31 - 1
@@ -160,7 +160,9 @@ class Case:
         down = folder / "down.sql"
         path = down if down.is_file() and rng.random() < 0.3 else folder / "migration.sql"
         original = path.read_bytes().decode("utf-8", "surrogateescape")
-        made = [mutate(original, project.dialect, rng) for _ in range(2)]
+        others = rng.sample(project.entries, min(2, len(project.entries)))
+        donors = tuple(e.up.decode("utf-8", "surrogateescape") for e in others)
+        made = [mutate(original, project.dialect, rng, donors) for _ in range(2)]
         # bytes no UTF-8 text holds reach the server as lone surrogates (\udcff in JSON)
         texts = tuple(data.decode("utf-8", "surrogateescape") for data, _ in made)
         return cls(project, path, texts, tuple("; ".join(ops) for _, ops in made))  # type: ignore[arg-type]
