@@ -82,7 +82,7 @@ def _fuzz(where: Path, batch: Batch, salt: int) -> Outcome:
         out.failures.append(_name_cases(batch, GENERATE, problem))
         return out
     rows: list[dict[str, Any]] = json.loads(record.read_text(encoding="utf-8"))
-    out.failures += [f"{p}\n{describe(batch)}" for p in _compare(batch, gen, rows, out)]
+    out.failures += _compare(batch, gen, rows, out)
     rng = random.Random(salt)
     for row in rows:
         target = batch.migrations / row["name"] / "down.sql"
@@ -108,33 +108,45 @@ def _compare(batch: Batch, gen: Ended, rows: list[dict[str, Any]], out: Outcome)
         if "text" not in row:
             skipped = f"skipped {printable(path.replace('down.sql', 'migration.sql'))}: "
             if skipped not in gen.stderr:
-                problems.append(f"generate raised {row['error']} for {row['name']!r} unsaid")
+                said = f"generate raised {row['error']} for {row['name']!r} unsaid"
+                problems.append(f"{said}\n{_about(batch, row['name'])}")
             out.refused.append(f"{batch.label} {row['name']!r}: {row['error']}")
             continue
         sections.append(f"-- ==> {comment(printable(path))} <==\n{row['text']}")
         every += row["rendered"]
         if (crash := masked(row["text"])) is not None:
-            problems.append(f"{path}: a crash written down as prose: {crash!r}")
+            problems.append(
+                f"{path}: a crash written as prose: {crash!r}\n{_about(batch, row['name'])}"
+            )
         script = split(row["text"], batch.dialect)
         found = [s.text for s in script.statements]
         if found != row["rendered"] or script.unterminated is not None:
             first = next(
                 (i for i, (a, b) in enumerate(zip(found, row["rendered"], strict=False)) if a != b),
-                0,
+                min(len(found), len(row["rendered"])),
             )
             problems.append(
                 f"{path}: re-split gives {len(found)} statements, the renderer wrote "
                 f"{len(row['rendered'])}; first difference at {first + 1}: "
-                f"{found[first : first + 1]!r} vs {row['rendered'][first : first + 1]!r}"
+                f"{found[first : first + 1]!r} vs {row['rendered'][first : first + 1]!r}\n"
+                + _about(batch, row["name"])
             )
     if batch.dialect != "tsql":  # the whole output, read as one script, runs nothing else
         whole = [s.text for s in split(gen.stdout, batch.dialect).statements]
         if whole != every:
             extra = next((s for s in whole if s not in every), None)
-            problems.append(f"generate --stdout, read as SQL, holds other statements: {extra!r}")
+            said = f"generate --stdout, read as SQL, holds other statements: {extra!r}"
+            problems.append(f"{said}\n{describe(batch)}")
     if gen.stdout != "".join(sections):
-        problems.append("generate --stdout printed other text than the down.sql it rendered")
+        said = "generate --stdout printed other text than the down.sql it rendered"
+        problems.append(f"{said}\n{describe(batch)}")
     return problems
+
+
+def _about(batch: Batch, name: str) -> str:
+    """The failure report of the migration folder ``name``: its files, what was done."""
+    entry = next((e for e in batch.entries if e.folder == name), None)
+    return describe(batch, entry)
 
 
 def _findings_problem(root: Path, check: Ended) -> str | None:
