@@ -10,6 +10,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from prisma_down.core.escape import comment
 from prisma_down.core.project import ProjectError
 from prisma_down.display import printable, show, show_outside
 
@@ -49,7 +50,8 @@ def generate_all(
             continue
         if writer is None:
             if only is None:
-                print(f"-- ==> {show(ctx.down_path)} <==")
+                # a comment line, so the output read as SQL runs nothing but the files
+                print(f"-- ==> {comment(show(ctx.down_path))} <==")
             sys.stdout.write(text)
             continue
         outcome = _write_one(args, writer, ctx, text, only is not None)

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_cli import BLOG, MIGRATIONS, assert_usage_error, downs
+from prisma_down.core.statements import split
+from tests.cli.test_cli import BLOG, MIGRATIONS, assert_usage_error, downs, migrations
 from tests.privileges import unprivileged
 
 LINKED_OUT = "20250101000000_linked_out"
@@ -222,6 +223,21 @@ def test_generate_stdout_into_a_closed_pipe_ends_quietly(blog: Path) -> None:
     assert first.startswith(b"-- ==> ")
     assert err == ""
     assert code == 141  # 128 + SIGPIPE, as a tool killed by the broken pipe reports
+
+
+def test_generate_stdout_names_each_file_in_a_comment_a_folder_name_cannot_end(
+    blog: Path,
+) -> None:
+    """The ``-- ==> path <==`` line before each file: a folder name with a line break in
+    it ended that comment, and the output, read as SQL, ran the rest of the name."""
+    for i, name in enumerate(("x\nDROP TABLE IF EXISTS canary;--", "y\rDROP TABLE canary;--")):
+        add(blog, f"2025010100000{i}_{name}").write_text('CREATE TABLE "Z{i}" ("id" INTEGER);\n')
+    proc = bounded(blog, "generate", "--stdout")
+    assert proc.returncode == 0, proc.stderr
+    statements = [s.text for s in split(proc.stdout, "postgres").statements]
+    assert statements, proc.stdout
+    assert not [s for s in statements if "canary" in s]
+    assert proc.stdout.count("-- ==> ") == len(migrations(blog))
 
 
 # --- folders that cannot be read ---------------------------------------------------------
