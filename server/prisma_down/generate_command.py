@@ -39,7 +39,7 @@ def generate_all(
         if only is not None and m.name != only:
             continue
         if m.up.error is not None:
-            print(f"skipped {show(ctx.up_path)}: {m.up.error}", file=sys.stderr)
+            print(f"skipped {show(ctx.up_path)}: {printable(m.up.error)}", file=sys.stderr)
             tally["failed"] = tally.get("failed", 0) + 1
             continue
         try:
@@ -107,7 +107,7 @@ def _write_one(
         line = ctx.up.script.lines.position(step.statement.span.start).line + 1
         for inv in step.inverses:
             if inv.risk is not Risk.EXACT:
-                print(f"  {show(ctx.up_path)}:{line}: {inv.risk.value}: {inv.note}")
+                print(f"  {show(ctx.up_path)}:{line}: {inv.risk.value}: {printable(inv.note)}")
     return "written"
 
 

@@ -278,3 +278,32 @@ def test_unreadable_migration_folder_is_reported(blog: Path) -> None:
         assert len(downs(blog)) == 8
     finally:
         locked.parent.chmod(0o755)
+
+
+def test_printed_names_stay_on_one_line_and_drive_no_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A column name holding a line break and an ANSI escape: each printed risk note and
+    finding is one line, with the control characters shown as escapes."""
+    from prisma_down.cli import main
+
+    migrations = tmp_path / "prisma" / "migrations"
+    migrations.mkdir(parents=True)
+    (migrations / "migration_lock.toml").write_text('provider = "postgresql"\n')
+    hostile = "x\nDROP TABLE canary;\x1b[31m"
+    ups = {
+        "001_init": f'CREATE TABLE "T" ("id" INT, "{hostile}" TEXT);\n',
+        "002_drop": f'ALTER TABLE "T" DROP COLUMN "{hostile}";\n',
+    }
+    for name, sql in ups.items():
+        (migrations / name).mkdir()
+        (migrations / name / "migration.sql").write_text(sql)
+    assert main(["generate", str(migrations)]) == 0
+    out = capsys.readouterr().out
+    notes = [line for line in out.splitlines() if "loses-data" in line]
+    assert notes and all("\x1b" not in line for line in out.splitlines())
+    assert any("x\\nDROP TABLE canary;\\x1b[31m" in line for line in notes), out
+    main(["check", "--no-cache", str(migrations)])
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    assert not any(line.startswith("DROP TABLE") for line in out.splitlines()), out
