@@ -9,12 +9,15 @@ import { CLIENT, migrationFile, SERVER } from './common/commands';
 import type { NotFound } from './common/discovery';
 import { outputChannel } from './common/log';
 import { onPythonInterpreterChanged } from './common/python';
-import { createClient, findServer, State } from './common/server';
-import { clientSettings, RESTART_KEYS } from './common/settings';
+import type { SqlFilter } from './common/selector';
+import { createClient, currentSelector, findServer, State } from './common/server';
+import { clientSettings, RESTART_KEYS, SECTION } from './common/settings';
 import { StatusItem } from './common/status';
 
 let client: LanguageClient | undefined;
 let lifecycle: Promise<void> = Promise.resolve();
+/** The document selector the running client was started with (JSON), to spot a change. */
+let startedWith = '';
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const log = outputChannel();
@@ -48,7 +51,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (RESTART_KEYS.some((key) => e.affectsConfiguration(key))) {
         log.info('server.path or python changed: restarting the server');
         void restart();
+      } else if (e.affectsConfiguration(`${SECTION}.migrationsPath`)) {
+        void restartIfSelectorChanged('prismaDown.migrationsPath changed');
       }
+    }),
+    // The document selector follows the migrations folders: a new migration_lock.toml, or a
+    // changed .prisma-down.json / package.json, may name another one.
+    ...watch('**/{migration_lock.toml,.prisma-down.json,package.json}', (uri) => {
+      if (!uri.path.includes('/node_modules/')) {
+        void restartIfSelectorChanged(`${vscode.workspace.asRelativePath(uri)} changed`);
+      }
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      log.info('the workspace is trusted now: finding the server again');
+      void restart();
     }),
     { dispose: () => void client?.stop() },
   );
@@ -61,7 +77,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }
   }).then((d) => d && context.subscriptions.push(d));
 
+  /** Restart when the migrations folders changed the document selector, else nothing. */
+  const restartIfSelectorChanged = async (why: string): Promise<void> => {
+    if (JSON.stringify(await currentSelector()) !== startedWith) {
+      log.info(`${why}: the migrations folders changed, restarting the client`);
+      await restart();
+    }
+  };
+
   await restart();
+}
+
+function watch(glob: string, changed: (uri: vscode.Uri) => void): vscode.Disposable[] {
+  const watcher = vscode.workspace.createFileSystemWatcher(glob);
+  return [watcher, watcher.onDidCreate(changed), watcher.onDidChange(changed), watcher.onDidDelete(changed)];
 }
 
 export async function deactivate(): Promise<void> {
@@ -92,7 +121,9 @@ async function restartNow(context: vscode.ExtensionContext, status: StatusItem):
     void tellNotFound(found.notFound);
     return;
   }
-  const next = createClient(found.server);
+  const selector: SqlFilter[] = await currentSelector();
+  startedWith = JSON.stringify(selector);
+  const next = createClient(found.server, selector);
   next.onDidChangeState((e) => {
     if (client !== next) {
       return;

@@ -85,7 +85,12 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--stdout", action="store_true", help="print instead of writing files")
     c = sub.add_parser("check", help="report missing, stale and wrong down.sql files and risky SQL")
     common(c)
-    c.add_argument("--format", choices=("text", "json"), default="text")
+    c.add_argument(
+        "--format",
+        choices=("text", "json", "github", "sarif", "gitlab"),
+        default="text",
+        help="text, json, github (workflow commands), sarif (2.1.0) or gitlab (code quality)",
+    )
     c.add_argument(
         "--no-cache",
         action="store_true",
@@ -136,6 +141,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--yes", action="store_true", help="do not ask first (also needed for a remote database)"
     )
+    e = sub.add_parser("explain", help="print a rule's documentation")
+    e.add_argument("rule", nargs="?", help="a rule id (default: list the rules)")
     lsp = sub.add_parser("lsp", help="run the language server (stdio)")
     lsp.add_argument("--tcp", action="store_true", help="listen on TCP instead of stdio")
     lsp.add_argument("--port", type=int, default=2087)
@@ -178,6 +185,8 @@ def _run(args: argparse.Namespace) -> int:
         return _verify(args)
     if args.command == "rollback":
         return _rollback(args)
+    if args.command == "explain":
+        return _explain(args)
     return 2
 
 
@@ -221,6 +230,19 @@ def _verify(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write("".join(f"{line}\n" for line in command.as_text(verdicts)))
     return 1 if command.failed(verdicts) else 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from prisma_down import rule_docs
+    from prisma_down.core.rules import RULES
+
+    if args.rule is None:
+        sys.stdout.write("".join(f"{rule}: {summary}\n" for rule, (_, _, summary) in RULES.items()))
+        return 0
+    if args.rule not in RULES:
+        raise UsageError(f"there is no rule named {args.rule!r} (rules: {', '.join(RULES)})")
+    sys.stdout.write(rule_docs.section(args.rule))
+    return 0
 
 
 def _rollback(args: argparse.Namespace) -> int:
@@ -343,9 +365,10 @@ def _report(args: argparse.Namespace, rows: list[dict[str, Any]], n: int) -> tup
     """What check prints, and its exit code."""
     from prisma_down.core.findings import SEVERITIES
 
-    if args.format == "json":
-        shown = [r | {"path": show(Path(r["path"]))} for r in rows]
-        out = json.dumps(shown, indent=2, ensure_ascii=False) + "\n"
+    if args.format != "text":
+        from prisma_down import report
+
+        out = report.render(args.format, rows)
     else:
         names: dict[str, str] = {}  # a few files hold many findings: relativise each once
         out = "".join(

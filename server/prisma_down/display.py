@@ -27,17 +27,23 @@ def show_outside(path: Path) -> str:
     return shown if not shown.startswith("..") else printable(str(path))
 
 
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# Lone surrogates (the bytes of a name that is not UTF-8), and the control characters a
+# name may hold: a line break would split one sentence over lines, an ESC would drive the
+# terminal (ANSI escape sequences).
+_UNPRINTABLE = re.compile(r"[\ud800-\udfff\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\n]")
 
 
 def printable(text: str) -> str:
-    """``text`` with the bytes of a name that is not UTF-8 shown as ``\\xff``, so printing
-    it never fails (Python holds such bytes as lone surrogates)."""
-    return _SURROGATE.sub(
-        lambda m: (
-            f"\\x{ord(m.group()) - 0xDC00:02x}"
-            if 0xDC80 <= ord(m.group()) <= 0xDCFF
-            else f"\\u{ord(m.group()):04x}"
-        ),
-        text,
-    )
+    """``text`` safe to print as one line: the bytes of a name that is not UTF-8 as
+    ``\\xff`` (Python holds them as lone surrogates), control characters and line breaks
+    as escapes, so printing never fails, never spans lines, never drives the terminal."""
+    return _UNPRINTABLE.sub(_escaped, text)
+
+
+def _escaped(m: re.Match[str]) -> str:
+    c = ord(m.group())
+    if 0xDC80 <= c <= 0xDCFF:
+        return f"\\x{c - 0xDC00:02x}"
+    if c > 0xFF:
+        return f"\\u{c:04x}"
+    return {0x0A: "\\n", 0x0D: "\\r"}.get(c, f"\\x{c:02x}")

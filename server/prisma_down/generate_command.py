@@ -10,6 +10,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from prisma_down.core.escape import comment
 from prisma_down.core.project import ProjectError
 from prisma_down.display import printable, show, show_outside
 
@@ -38,7 +39,7 @@ def generate_all(
         if only is not None and m.name != only:
             continue
         if m.up.error is not None:
-            print(f"skipped {show(ctx.up_path)}: {m.up.error}", file=sys.stderr)
+            print(f"skipped {show(ctx.up_path)}: {printable(m.up.error)}", file=sys.stderr)
             tally["failed"] = tally.get("failed", 0) + 1
             continue
         try:
@@ -49,7 +50,8 @@ def generate_all(
             continue
         if writer is None:
             if only is None:
-                print(f"-- ==> {show(ctx.down_path)} <==")
+                # a comment line, so the output read as SQL runs nothing but the files
+                print(f"-- ==> {comment(show(ctx.down_path))} <==")
             sys.stdout.write(text)
             continue
         outcome = _write_one(args, writer, ctx, text, only is not None)
@@ -105,7 +107,7 @@ def _write_one(
         line = ctx.up.script.lines.position(step.statement.span.start).line + 1
         for inv in step.inverses:
             if inv.risk is not Risk.EXACT:
-                print(f"  {show(ctx.up_path)}:{line}: {inv.risk.value}: {inv.note}")
+                print(f"  {show(ctx.up_path)}:{line}: {inv.risk.value}: {printable(inv.note)}")
     return "written"
 
 

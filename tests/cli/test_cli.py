@@ -110,7 +110,7 @@ def test_check_json(blog: Path) -> None:
     data = json.loads(proc.stdout)
     assert len(data) == 10
     keys = {"rule", "severity", "path", "line", "column", "end_line", "end_column"}
-    keys |= {"message", "migration"}
+    keys |= {"message", "migration", "url"}
     assert all(set(item) == keys for item in data)
     drop = next(item for item in data if item["rule"] == "drop-without-rename")
     assert drop["severity"] == "warning"

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_cli import BLOG, MIGRATIONS, assert_usage_error, downs
+from prisma_down.core.statements import split
+from tests.cli.test_cli import BLOG, MIGRATIONS, assert_usage_error, downs, migrations
 from tests.privileges import unprivileged
 
 LINKED_OUT = "20250101000000_linked_out"
@@ -224,6 +225,21 @@ def test_generate_stdout_into_a_closed_pipe_ends_quietly(blog: Path) -> None:
     assert code == 141  # 128 + SIGPIPE, as a tool killed by the broken pipe reports
 
 
+def test_generate_stdout_names_each_file_in_a_comment_a_folder_name_cannot_end(
+    blog: Path,
+) -> None:
+    """The ``-- ==> path <==`` line before each file: a folder name with a line break in
+    it ended that comment, and the output, read as SQL, ran the rest of the name."""
+    for i, name in enumerate(("x\nDROP TABLE IF EXISTS canary;--", "y\rDROP TABLE canary;--")):
+        add(blog, f"2025010100000{i}_{name}").write_text('CREATE TABLE "Z{i}" ("id" INTEGER);\n')
+    proc = bounded(blog, "generate", "--stdout")
+    assert proc.returncode == 0, proc.stderr
+    statements = [s.text for s in split(proc.stdout, "postgres").statements]
+    assert statements, proc.stdout
+    assert not [s for s in statements if "canary" in s]
+    assert proc.stdout.count("-- ==> ") == len(migrations(blog))
+
+
 # --- folders that cannot be read ---------------------------------------------------------
 
 
@@ -262,3 +278,32 @@ def test_unreadable_migration_folder_is_reported(blog: Path) -> None:
         assert len(downs(blog)) == 8
     finally:
         locked.parent.chmod(0o755)
+
+
+def test_printed_names_stay_on_one_line_and_drive_no_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A column name holding a line break and an ANSI escape: each printed risk note and
+    finding is one line, with the control characters shown as escapes."""
+    from prisma_down.cli import main
+
+    migrations = tmp_path / "prisma" / "migrations"
+    migrations.mkdir(parents=True)
+    (migrations / "migration_lock.toml").write_text('provider = "postgresql"\n')
+    hostile = "x\nDROP TABLE canary;\x1b[31m"
+    ups = {
+        "001_init": f'CREATE TABLE "T" ("id" INT, "{hostile}" TEXT);\n',
+        "002_drop": f'ALTER TABLE "T" DROP COLUMN "{hostile}";\n',
+    }
+    for name, sql in ups.items():
+        (migrations / name).mkdir()
+        (migrations / name / "migration.sql").write_text(sql)
+    assert main(["generate", str(migrations)]) == 0
+    out = capsys.readouterr().out
+    notes = [line for line in out.splitlines() if "loses-data" in line]
+    assert notes and all("\x1b" not in line for line in out.splitlines())
+    assert any("x\\nDROP TABLE canary;\\x1b[31m" in line for line in notes), out
+    main(["check", "--no-cache", str(migrations)])
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    assert not any(line.startswith("DROP TABLE") for line in out.splitlines()), out

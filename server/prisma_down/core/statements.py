@@ -123,6 +123,9 @@ def split(text: str, dialect: str = "postgres") -> Script:
         if (c == "-" and nxt == "-") or (c == "#" and mysql):
             j = text.find("\n", i)
             j = n if j == -1 else j
+            if dialect == "postgres":  # its lexer ends -- at a CR too (scan.l: [^\n\r])
+                r = text.find("\r", i, j)
+                j = j if r == -1 else r
             end = j - 1 if j > i and text[j - 1] == "\r" else j
             cm = Comment(Span(i, end), text[i:end])
             comments.append(cm)
@@ -167,7 +170,11 @@ def split(text: str, dialect: str = "postgres") -> Script:
                 continue
             close(i + 1, True)
             eol = text.find("\n", i)
-            prev_semicolon_line_end = n if eol == -1 else eol
+            eol = n if eol == -1 else eol
+            if dialect == "postgres":  # a lone CR ends the line a trailing comment is on
+                r = text.find("\r", i, eol)
+                eol = eol if r == -1 else r
+            prev_semicolon_line_end = eol
             i += 1
             continue
         j = _skip_token(text, i, c, nxt, mysql, tsql, postgres, dialect == "sqlite")

@@ -10,20 +10,12 @@ import logging
 from typing import TYPE_CHECKING
 
 from prisma_down.core import changes as ch
-from prisma_down.core.read.tokens import Cursor, ReadError
+from prisma_down.core.read.tokens import Cursor, ReadError, sqlglot_dialect
 
 if TYPE_CHECKING:
     from sqlglot import exp
 
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
-
-_SQLGLOT = {
-    "postgres": "postgres",
-    "cockroachdb": "postgres",
-    "mysql": "mysql",
-    "sqlite": "sqlite",
-    "tsql": "tsql",
-}
 
 
 def read(c: Cursor, text: str, dialect: str) -> tuple[ch.Change, ...]:
@@ -45,10 +37,11 @@ def read(c: Cursor, text: str, dialect: str) -> tuple[ch.Change, ...]:
     plain = _plain(c, word)
     if plain is not None:
         return (plain,)
-    import sqlglot  # only here: a history of plain DDL never needs sqlglot's parser
+    read = sqlglot_dialect(dialect)  # only here: plain DDL never needs sqlglot's parser
+    import sqlglot
 
     try:
-        tree = sqlglot.parse_one(text, read=_SQLGLOT.get(dialect, "postgres"))
+        tree = sqlglot.parse_one(text, read=read)
     except Exception as e:  # sqlglot raises more than ParseError on odd input
         raise ReadError(f"not valid SQL: {str(e).splitlines()[0][:160]}") from None
     return (_classify(tree),)
@@ -56,10 +49,11 @@ def read(c: Cursor, text: str, dialect: str) -> tuple[ch.Change, ...]:
 
 def parses(text: str, dialect: str) -> bool:
     """Whether sqlglot accepts the statement (it is no validator: a loose check)."""
+    read = sqlglot_dialect(dialect)
     import sqlglot
 
     try:
-        sqlglot.parse_one(text, read=_SQLGLOT.get(dialect, "postgres"))
+        sqlglot.parse_one(text, read=read)
     except Exception:
         return False
     return True

@@ -12,6 +12,7 @@ sqlglot, so both paths always agree (tests/core/test_tokens.py holds them to it)
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -34,6 +35,7 @@ _SQLGLOT = {
     "tsql": "tsql",
 }
 _DIALECTS: dict[str, Dialect] = {}
+_IMPORTING = threading.Lock()
 
 
 class Tok(NamedTuple):
@@ -57,7 +59,7 @@ class Tok(NamedTuple):
 # (a backslash in a standard string, ``$1``, ``!~``, nested comments, non-ASCII words …)
 # stops the fast path: sqlglot decides those.
 _PG_TOKEN = re.compile(
-    r"""(?:\s+|--[^\n]*|/\*(?:[^*/]|\*(?!/)|/(?!\*))*\*/)*
+    r"""(?:\s+|--[^\n\r]*|/\*(?:[^*/]|\*(?!/)|/(?!\*))*\*/)*
     (?:(?P<ident>"(?:[^"]|"")+")
     |(?P<string>(?:[EeBbXxNn](?=')|U&(?='))?'(?:[^'\\]|''|\\[^'])*')
     |(?P<estring>[Ee]'(?:[^'\\]|''|\\.)*')
@@ -123,14 +125,29 @@ def tokenize(text: str, dialect: str) -> list[Tok]:
     return sqlglot_tokens(text, dialect)
 
 
-def sqlglot_tokens(text: str, dialect: str) -> list[Tok]:
-    """sqlglot's tokens, as ours: multi-word keywords split back into words."""
-    from sqlglot.dialects.dialect import Dialect
-    from sqlglot.tokenizer_core import TokenType
+def sqlglot_dialect(dialect: str) -> Dialect:
+    """sqlglot's Dialect for ``dialect``, importing sqlglot on first use under one lock.
 
+    sqlglot's modules import one another, so two threads importing them at once deadlock
+    (``_DeadlockError``) or find a module half made (``ImportError``): the language server
+    analysing two migrations folders side by side did, on its first unusual statement.
+    """
     d = _DIALECTS.get(dialect)
     if d is None:
-        d = _DIALECTS[dialect] = Dialect.get_or_raise(_SQLGLOT.get(dialect, "postgres"))
+        with _IMPORTING:
+            d = _DIALECTS.get(dialect)
+            if d is None:
+                from sqlglot.dialects.dialect import Dialect
+
+                d = _DIALECTS[dialect] = Dialect.get_or_raise(_SQLGLOT.get(dialect, "postgres"))
+    return d
+
+
+def sqlglot_tokens(text: str, dialect: str) -> list[Tok]:
+    """sqlglot's tokens, as ours: multi-word keywords split back into words."""
+    d = sqlglot_dialect(dialect)
+    from sqlglot.tokenizer_core import TokenType
+
     try:
         raw = d.tokenize(text)
     except Exception as e:  # sqlglot raises TokenError and, on odd input, others

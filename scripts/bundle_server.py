@@ -1,14 +1,17 @@
-"""Fill bundled/libs with prisma-down and its pure-Python dependencies, for the .vsix.
+"""Fill a folder with prisma-down and its pure-Python dependencies: one bundle, two users.
 
-The extension runs ``python -m prisma_down.cli lsp`` with ``PYTHONPATH=<ext>/bundled/libs``,
-so the user needs only a Python >= 3.10 interpreter. Every distribution pinned in
-``bundled-requirements.txt`` is copied from the running interpreter's environment when the
-same version is installed there (offline, exactly what the test suite ran), else installed
-with ``pip install --target --no-deps``. ``sqlglotc`` is never bundled: it overlays compiled
-``.so`` files onto sqlglot's own modules, and the bundle must run on any interpreter. The
-result is checked: no compiled file, and ``import prisma_down.lsp.server`` works from it.
+The VS Code extension (``client-vscode/bundled/libs``) runs ``python -m prisma_down.cli lsp``
+and the npm package (``npm/python``) runs ``python -m prisma_down.cli …``, each with
+``PYTHONPATH`` set to the bundle, so the user needs only a Python >= 3.10 interpreter.
+Every distribution pinned in ``bundled-requirements.txt`` (beside this script) is copied
+from the running interpreter's environment when the same version is installed there
+(offline, exactly what the test suite ran), else installed with ``pip install --target
+--no-deps`` (a clean clone: no prepared environment needed). ``sqlglotc`` and
+``psycopg-binary`` are never bundled: they are compiled, and the bundle must run on any
+interpreter. The result is checked: no compiled file, and ``import prisma_down.lsp.server``
+works from it.
 
-Usage: python scripts/bundle_server.py [--repo DIR] [--target DIR]
+Usage: python scripts/bundle_server.py --target DIR [--repo DIR]
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-CLIENT = HERE.parent
+REPO = HERE.parent
 COMPILED = (".so", ".pyd", ".dylib", ".dll")
 
 
@@ -63,7 +66,11 @@ def pip_install(specs: list[str], target: Path) -> None:
         *("--no-deps", "--no-compile", "--only-binary=:all:", "--target", str(target), *specs),
     ]
     print("bundle-server: " + " ".join(cmd[2:]), file=sys.stderr)
-    subprocess.run(cmd, check=True)
+    if subprocess.run(cmd, check=False).returncode != 0:
+        raise SystemExit(
+            f"bundle-server: {sys.executable} -m pip could not install {' '.join(specs)} "
+            "(it needs pip and the package index, or those versions installed in this Python)"
+        )
 
 
 def copy_server(repo: Path, target: Path) -> None:
@@ -82,7 +89,7 @@ def check(target: Path) -> None:
     for p in target.rglob("__pycache__"):
         shutil.rmtree(p)
     probe = (
-        "import sys, sqlglot.tokens as t, prisma_down.lsp.server as s;"
+        "import sys, pymysql, sqlglot.tokens as t, prisma_down.lsp.server as s;"
         "assert not t.SQLGLOTC_INSTALLED, 'compiled sqlglot modules were loaded';"
         "assert s.__file__.startswith(sys.argv[1]), 'prisma_down was not loaded from the bundle'"
     )
@@ -92,8 +99,8 @@ def check(target: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--repo", type=Path, default=CLIENT.parent)
-    parser.add_argument("--target", type=Path, default=CLIENT / "bundled" / "libs")
+    parser.add_argument("--repo", type=Path, default=REPO)
+    parser.add_argument("--target", type=Path, required=True)
     args = parser.parse_args()
     target: Path = args.target.resolve()
     if target.exists():
@@ -101,7 +108,7 @@ def main() -> None:
     target.mkdir(parents=True)
 
     missing = []
-    for name, version in pins(CLIENT / "bundled-requirements.txt"):
+    for name, version in pins(HERE / "bundled-requirements.txt"):
         if copy_installed(name, version, target):
             print(f"bundle-server: {name}=={version} (copied from {sys.prefix})", file=sys.stderr)
         else:

@@ -1,0 +1,56 @@
+"""``prisma-down generate``, unchanged, with a note of every statement the renderer produced.
+
+Run as a script (``python recorder.py generate --stdout PATH``): it calls the CLI's own
+``main`` after wrapping ``core.down.generate`` and the ``render_all`` it calls, and writes
+``[{"name", "rendered", "text" | "error"}]`` to the file ``PRISMA_DOWN_FUZZ_RECORD`` names.
+The fuzz test then splits what the CLI printed and compares it with ``rendered``: a check
+from outside, apart from the one ``generate`` makes itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+from prisma_down import cli
+from prisma_down.core import down
+
+RECORD_VARIABLE = "PRISMA_DOWN_FUZZ_RECORD"
+
+
+def main() -> int:
+    record: list[dict[str, Any]] = []
+    current: list[str] = []
+    render_all, generate = down.render_all, down.generate  # type: ignore[attr-defined]
+
+    def rendering(changes: Any, dialect: str) -> list[str]:
+        out = render_all(changes, dialect)
+        current.extend(out)
+        return out
+
+    def generating(name: str, up_text: str, analysis: Any, dialect: str) -> str:
+        current.clear()
+        entry: dict[str, Any] = {"name": name, "rendered": current}
+        record.append(entry)
+        try:
+            entry["text"] = text = generate(name, up_text, analysis, dialect)
+        except Exception as e:
+            entry["error"] = f"{type(e).__name__}: {e}"
+            raise
+        finally:
+            entry["rendered"] = list(current)
+        return text
+
+    down.render_all = rendering  # type: ignore[attr-defined]
+    down.generate = generating
+    try:
+        return cli.main(sys.argv[1:])
+    finally:
+        with open(os.environ[RECORD_VARIABLE], "w", encoding="utf-8") as f:
+            json.dump(record, f)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
