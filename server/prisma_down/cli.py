@@ -323,10 +323,12 @@ def _contexts(history: History, settings: Settings) -> list[MigrationContext]:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from prisma_down.core.analysis import Analyzer, analyse_ups
     from prisma_down.generate_command import generate_all
 
-    history, only, settings = _load(args)
-    return generate_all(args, history, only, _contexts(history, settings))
+    history, only, _settings = _load(args)
+    _require_supported(history)
+    return generate_all(args, history, only, analyse_ups(history, Analyzer(history.dialect)))
 
 
 def _check(args: argparse.Namespace) -> int:
