@@ -207,14 +207,16 @@ def _lsp(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from prisma_down.verify import command
+    from prisma_down.verify import output
+    from prisma_down.verify.command import verify
+    from prisma_down.verify.target import VerifyError
 
     history, only, _settings = _load(args)
     only = args.migration or only
     if only is not None and history.index_of(only) is None:
         raise UsageError(f"there is no migration named {only}")
     try:
-        verdicts = command.verify(
+        verdicts = verify(
             history,
             only,
             args.database_url,
@@ -222,14 +224,14 @@ def _verify(args: argparse.Namespace) -> int:
             lambda line: print(line, file=sys.stderr, flush=True),
             partial=args.partial,
         )
-    except command.VerifyError as e:
+    except VerifyError as e:
         raise UsageError(str(e)) from None
     if args.format == "json":
-        json.dump(command.as_json(verdicts), sys.stdout, indent=2, ensure_ascii=False)
+        json.dump(output.as_json(verdicts), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write("".join(f"{line}\n" for line in command.as_text(verdicts)))
-    return 1 if command.failed(verdicts) else 0
+        sys.stdout.write("".join(f"{line}\n" for line in output.as_text(verdicts)))
+    return 1 if output.failed(verdicts) else 0
 
 
 def _explain(args: argparse.Namespace) -> int:
@@ -323,10 +325,12 @@ def _contexts(history: History, settings: Settings) -> list[MigrationContext]:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from prisma_down.core.analysis import Analyzer, analyse_ups
     from prisma_down.generate_command import generate_all
 
-    history, only, settings = _load(args)
-    return generate_all(args, history, only, _contexts(history, settings))
+    history, only, _settings = _load(args)
+    _require_supported(history)
+    return generate_all(args, history, only, analyse_ups(history, Analyzer(history.dialect)))
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -15,17 +15,20 @@ from prisma_down.core.project import ProjectError
 from prisma_down.display import printable, show, show_outside
 
 if TYPE_CHECKING:
+    from prisma_down.core.analysis import UpAnalysis
     from prisma_down.core.history import History
-    from prisma_down.core.rules.context import MigrationContext
     from prisma_down.down_files import Writer
 
 __all__ = ["generate_all"]
 
 
 def generate_all(
-    args: argparse.Namespace, history: History, only: str | None, contexts: list[MigrationContext]
+    args: argparse.Namespace, history: History, only: str | None, ups: list[UpAnalysis]
 ) -> int:
-    """Write (or with ``--stdout`` print) the down.sql of each migration; the exit code."""
+    """Write (or with ``--stdout`` print) the down.sql of each migration; the exit code.
+
+    ``ups``: the history's migration.sql files replayed (``analysis.analyse_ups``); the
+    down.sql files already there are looked at only to decide whose they are."""
     from prisma_down.core.down import generate
     from prisma_down.down_files import Writer
 
@@ -34,27 +37,27 @@ def generate_all(
         for path in writer.sweep(m.directory for m in history.migrations):
             print(f"removed {show(path)}: a temporary file an interrupted run left behind")
     tally: dict[str, int] = {}
-    for ctx in contexts:
-        m = ctx.migration
+    for entry in ups:
+        m = entry.migration
         if only is not None and m.name != only:
             continue
         if m.up.error is not None:
-            print(f"skipped {show(ctx.up_path)}: {printable(m.up.error)}", file=sys.stderr)
+            print(f"skipped {show(entry.up_path)}: {printable(m.up.error)}", file=sys.stderr)
             tally["failed"] = tally.get("failed", 0) + 1
             continue
         try:
-            text = generate(m.name, ctx.up_text, ctx.up, history.dialect)
+            text = generate(m.name, entry.up_text, entry.up, history.dialect)
         except ProjectError as e:  # a name that cannot be written safely: this one only
-            print(f"skipped {show(ctx.up_path)}: {printable(str(e))}", file=sys.stderr)
+            print(f"skipped {show(entry.up_path)}: {printable(str(e))}", file=sys.stderr)
             tally["failed"] = tally.get("failed", 0) + 1
             continue
         if writer is None:
             if only is None:
                 # a comment line, so the output read as SQL runs nothing but the files
-                print(f"-- ==> {comment(show(ctx.down_path))} <==")
+                print(f"-- ==> {comment(show(entry.down_path))} <==")
             sys.stdout.write(text)
             continue
-        outcome = _write_one(args, writer, ctx, text, only is not None)
+        outcome = _write_one(args, writer, entry, text, only is not None)
         tally[outcome] = tally.get(outcome, 0) + 1
     if writer is not None:
         print(_summary(args, tally))
@@ -62,15 +65,15 @@ def generate_all(
 
 
 def _write_one(
-    args: argparse.Namespace, writer: Writer, ctx: MigrationContext, text: str, one: bool
+    args: argparse.Namespace, writer: Writer, entry: UpAnalysis, text: str, one: bool
 ) -> str:
     """Write one down.sql unless a file that must be kept is there; the outcome's name."""
     from prisma_down.core.inverse import Risk
     from prisma_down.down_files import Owner, inspect
 
-    target = ctx.down_path
+    target = entry.down_path
     shown = show(target)
-    existing = inspect(target, ctx.up_text)
+    existing = inspect(target, entry.up_text)
     owner = existing.owner
     replace_people = args.replace_hand_written
     told = one or args.force or replace_people  # they asked for this file to be replaced
@@ -92,7 +95,7 @@ def _write_one(
         return "kept-person"
     if owner is Owner.PERSON:
         try:
-            saved = writer.save_copy(ctx.migration.name, existing)
+            saved = writer.save_copy(entry.migration.name, existing)
         except OSError as e:
             print(f"kept {shown}: could not save a copy of it first: {_why(e)}", file=sys.stderr)
             return "failed"
@@ -103,11 +106,11 @@ def _write_one(
         print(f"could not write {shown}: {_why(e)}", file=sys.stderr)
         return "failed"
     print(f"wrote {shown}")
-    for step in ctx.up.steps:
-        line = ctx.up.script.lines.position(step.statement.span.start).line + 1
+    for step in entry.up.steps:
+        line = entry.up.script.lines.position(step.statement.span.start).line + 1
         for inv in step.inverses:
             if inv.risk is not Risk.EXACT:
-                print(f"  {show(ctx.up_path)}:{line}: {inv.risk.value}: {printable(inv.note)}")
+                print(f"  {show(entry.up_path)}:{line}: {inv.risk.value}: {printable(inv.note)}")
     return "written"
 
 

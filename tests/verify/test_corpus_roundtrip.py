@@ -17,10 +17,10 @@ from prisma_down.core.analysis import Analyzer
 from prisma_down.core.down import generate
 from prisma_down.core.history import load_history
 from prisma_down.core.inverse import Risk
-from prisma_down.verify.command import reset_postgres
 from prisma_down.verify.partial import FAILING as PARTIAL_FAILING
 from prisma_down.verify.partial import verify_partial_history
 from prisma_down.verify.postgres import PostgresServer, apply
+from prisma_down.verify.postgres_target import reset_postgres
 from prisma_down.verify.snapshot import diff, snapshot
 from tests.verify.conftest import require_corpus
 

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from prisma_down.core.statements import split
-from prisma_down.verify.command import reset_postgres
 from prisma_down.verify.partial import verify_partial_history
 from prisma_down.verify.postgres import apply
+from prisma_down.verify.postgres_target import reset_postgres
 from prisma_down.verify.snapshot import Snapshot, diff, snapshot
 from tests.core.fixture_cases import load, names
 

@@ -15,9 +15,9 @@ import pytest
 
 from prisma_down.core.analysis import Analyzer
 from prisma_down.core.down import generate
-from prisma_down.verify.command import reset_postgres
 from prisma_down.verify.partial import partial_prefixes, verify_partial_history
 from prisma_down.verify.postgres import PostgresServer, apply
+from prisma_down.verify.postgres_target import reset_postgres
 from prisma_down.verify.snapshot import diff, snapshot
 from tests.verify.test_verify_command import project, run, verdicts
 

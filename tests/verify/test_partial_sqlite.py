@@ -27,9 +27,9 @@ from prisma_down.core.analysis import Analyzer
 from prisma_down.core.down import generate
 from prisma_down.core.statements import split
 from prisma_down.verify import sqlite
-from prisma_down.verify.command import reset_sqlite
 from prisma_down.verify.partial import PartialVerdict, Trial, verify_partial_history
 from prisma_down.verify.roundtrip import STATEMENT_AT
+from prisma_down.verify.sqlite_target import reset_sqlite
 from tests.core.fixture_cases import load, names
 from tests.verify.conftest import generated, print_figures, require_corpus
 from tests.verify.test_sqlite_roundtrip import CORPUS, _histories

@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from prisma_down.core.catalog import Catalog, CatalogError, apply, holds
 from prisma_down.core.changes import Change, DropTable, Guarded
+from prisma_down.core.history import History, Migration
 from prisma_down.core.inverse import Inverse, Risk, invert
 from prisma_down.core.read import Reading, idioms, read_statement
 from prisma_down.core.statements import Script, Statement, split
@@ -188,4 +190,36 @@ class Analyzer:
         return hit
 
 
-__all__ = ["Analyzer", "ScriptAnalysis", "Step", "Stopped", "down_changes", "replay", "sha256"]
+@dataclass(frozen=True)
+class UpAnalysis:
+    """One migration's migration.sql replayed over the history before it: what ``generate``
+    needs (the rules need more, ``lint.analyse_history``)."""
+
+    migration: Migration
+    up_text: str
+    up: ScriptAnalysis
+    up_path: Path
+    down_path: Path
+
+
+def analyse_ups(history: History, analyzer: Analyzer) -> list[UpAnalysis]:
+    """Every migration.sql of ``history`` replayed in order, and nothing else: no down.sql
+    is read or replayed (writing one never depends on the one already there)."""
+    analyses = analyzer.analyse([m.up.text for m in history.migrations])
+    return [
+        UpAnalysis(m, m.up.text, up, m.up.path, m.down_path)
+        for m, up in zip(history.migrations, analyses, strict=True)
+    ]
+
+
+__all__ = [
+    "Analyzer",
+    "ScriptAnalysis",
+    "Step",
+    "Stopped",
+    "UpAnalysis",
+    "analyse_ups",
+    "down_changes",
+    "replay",
+    "sha256",
+]

@@ -14,6 +14,7 @@ from typing import Any
 from prisma_down.verify.snapshot import diff, snapshot
 
 Apply = Callable[[Any, str], "str | None"]
+NO_DOWN = "no-down"
 
 # Where a script failed, as the MariaDB and SQLite runners say it and the editor reads it
 STATEMENT_AT = re.compile(r"\(statement at line (\d+)\)$")
@@ -32,7 +33,8 @@ class Verdict:
     ``mismatch`` down.sql ran but left a different schema (``differences`` name each);
     ``down-failed`` down.sql raised an error; ``reapply-failed`` / ``reapply-mismatch`` up did
     not re-apply cleanly after down; ``up-failed`` migration.sql itself failed on this server
-    (nothing about down.sql can be said).
+    (nothing about down.sql can be said); ``no-down`` (:data:`NO_DOWN`) there is no readable
+    down.sql to run.
     """
 
     name: str

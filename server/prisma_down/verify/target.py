@@ -1,10 +1,14 @@
-"""What every database ``verify`` runs on offers, and the one error it raises."""
+"""What every database ``verify`` runs on offers, what each engine offers, and the one error."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from prisma_down.urls import DatabaseUrl
 
 
 class VerifyError(Exception):
@@ -23,6 +27,25 @@ class Target:
     reset: Callable[[Any], None]  # empty the database (``_prisma_migrations`` kept)
 
 
+Given = Callable[["DatabaseUrl", str, bool], AbstractContextManager[Target]]
+
+
+@dataclass(frozen=True)
+class Engine:
+    """One database engine verify runs on: where a throwaway database of it comes from.
+
+    ``private()`` starts one nobody else sees; ``given(url, shown, reuse)`` opens the one a
+    ``--database-url`` names (``shown``: the URL, password masked), checked empty or, with
+    ``reuse``, emptied first (:mod:`prisma_down.verify.given`).
+    """
+
+    name: str  # the engine, as a URL names it: "MySQL"
+    server: str  # the one verify starts: "MariaDB"
+    schemes: tuple[str, ...]  # --database-url schemes, the usual one first; () for none
+    private: Callable[[], AbstractContextManager[Target]]
+    given: Given | None = None
+
+
 def need_driver(module: str) -> None:
     """The database driver ``module`` must be installed: say how to install it."""
     try:
@@ -35,3 +58,7 @@ def need_driver(module: str) -> None:
 
 def one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else text

@@ -31,8 +31,11 @@ from prisma_down.lsp.features.commands import Progress, migration_sql, tell
 from prisma_down.lsp.language_server import PrismaDownServer  # at run time: pygls reads the hints
 from prisma_down.lsp.session import Result, Root, Session, Verified
 from prisma_down.urls import mask_url, scrub
-from prisma_down.verify.command import VerifyError, as_json, as_text, verify
+from prisma_down.verify import engines
+from prisma_down.verify.command import verify
+from prisma_down.verify.output import as_json, as_text
 from prisma_down.verify.roundtrip import STATEMENT_AT, Verdict
+from prisma_down.verify.target import VerifyError
 
 VERIFY = "prismaDown.verifyMigration"
 VERIFY_ALL = "prismaDown.verifyAll"
@@ -40,7 +43,6 @@ RULE = "down-does-not-restore"
 SOURCE = "prisma-down verify"
 # Nothing to show on down.sql: it was not run (migration.sql failed, or there is none).
 UNVERIFIED = frozenset({"up-failed", "no-down"})
-_SERVERS = {"sqlite": "SQLite", "postgres": "PostgreSQL", "mysql": "MariaDB"}
 _AT = re.compile(r"\bat line (\d+), column (\d+)")  # PostgreSQL errors (verify/postgres.py)
 _STEP = re.compile(r"^\[(\d+)/(\d+)\]")
 _STOPPED = re.compile(r"^(after \d+ of \d+ statements? \(stopped before line \d+\)): (.*)$", re.S)
@@ -147,7 +149,7 @@ def diagnostics_of(
 
 def where(dialect: str, url: str | None) -> str:
     """The database a verify runs on, for messages: never with its password."""
-    return mask_url(url) if url else _SERVERS.get(dialect, dialect)
+    return mask_url(url) if url else engines.server(dialect)
 
 
 def headline(verdict: Verdict, on: str) -> str:
