@@ -43,7 +43,7 @@ def comments_by_scan(cat: Catalog, kind: str, target: str) -> list[ch.SetComment
 
 def found_by_scan(guard: ch.Guard, cat: Catalog) -> bool:
     kind, names, schema = guard.kind, guard.names, guard.schema
-    mysql = cat.dialect == "mysql"
+    mysql = cat.dialect.name == "mysql"
 
     def same(a: str, b: str) -> bool:
         return a == b or (mysql and a.lower() == b.lower())
@@ -189,7 +189,7 @@ def differences_by_scan(before: Catalog, after: Catalog) -> list[str]:
             out.append(f"{kind} {_t(name)} is missing after down.sql")
         elif key not in before.objects:
             out.append(f"{kind} {_t(name)} is still there after down.sql")
-        elif kind == "sequence" and before.dialect == "cockroachdb":
+        elif kind == "sequence" and before.dialect.name == "cockroachdb":
             from prisma_down.core.cockroach import sequence_differences
 
             out += sequence_differences(name, before.objects[key].sql, after.objects[key].sql)

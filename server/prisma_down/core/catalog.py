@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from prisma_down.core import changes as ch
+from prisma_down.core import dialects
 from prisma_down.core.catalog_maps import (
     Comments,
     Indexes,
@@ -25,6 +26,8 @@ from prisma_down.core.catalog_maps import (
 )
 from prisma_down.core.catalog_maps import ObjectKey as ObjectKey
 from prisma_down.core.catalog_maps import type_base as type_base
+from prisma_down.core.dialects import Dialect
+from prisma_down.core.names import comment_target, pg_name, qualified, quote, quote_for
 from prisma_down.core.pmap import PMap
 from prisma_down.core.schema import Column, Columns, Constraint, Enum, Index, Opaque, QName, Table
 
@@ -53,9 +56,11 @@ class Catalog:
     enums: PMap[QName, Enum] = field(default_factory=PMap)
     objects: Objects = field(default_factory=Objects)
     comments: Comments = field(default_factory=Comments)
-    dialect: str = "postgres"
+    dialect: Dialect = field(default_factory=lambda: dialects.get("postgres"))
 
     def __post_init__(self) -> None:
+        if not isinstance(self.dialect, Dialect):  # a name, at the boundary: tests, adapters
+            object.__setattr__(self, "dialect", dialects.get(self.dialect))
         for name, kind in _MAPS.items():
             value = getattr(self, name)
             if value.__class__ is not kind:
@@ -140,14 +145,6 @@ def type_refers(type_text: str, enum: QName) -> bool:
     return type_base(type_text)[0] == enum
 
 
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def qualified(name: QName) -> str:
-    return f"{quote(name.schema)}.{quote(name.name)}" if name.schema else quote(name.name)
-
-
 # -- dependents: what the database drops along with a column or a table
 @functools.lru_cache(maxsize=2048)
 def _mention(column: str) -> re.Pattern[str]:
@@ -217,8 +214,6 @@ def _map_columns(t: Table, name: str, f: Callable[[Column], Column]) -> Table:
 
 
 def serial_sequence(table: QName, column: Column) -> QName:
-    from prisma_down.core.read.postgres import pg_name
-
     return QName(table.schema, pg_name(table.name, [column.name], "seq"))
 
 
@@ -235,7 +230,7 @@ def _add_column(cat: Catalog, table: QName, col: Column) -> Catalog:
 
 def _serial(cat: Catalog, table: QName, col: Column) -> tuple[Catalog, Column]:
     """A SERIAL column's owned sequence, and the column with its nextval default."""
-    if col.serial and cat.dialect in ("postgres",):
+    if col.serial and cat.dialect.serial_sequences:
         seq = serial_sequence(table, col)
         col = replace(col, default=serial_default(seq), not_null=True)
         sql = (
@@ -279,19 +274,7 @@ def _drop_index_named(cat: Catalog, names: set[QName]) -> Catalog:
 
 def apply(cat: Catalog, change: ch.Change) -> Catalog:
     """The catalog after ``change``; raises CatalogError when it does not fit."""
-    handler = _APPLY.get(type(change))
-    if cat.dialect == "mysql":  # what MySQL does by itself: core.mysql
-        from prisma_down.core import mysql
-
-        handler = mysql.APPLY.get(type(change), handler)
-    if cat.dialect == "tsql":  # what SQL Server does by itself: core.tsql
-        from prisma_down.core import tsql
-
-        handler = tsql.APPLY.get(type(change), handler)
-    if cat.dialect == "cockroachdb":  # ALTER PRIMARY KEY, ALTER SEQUENCE: core.cockroach
-        from prisma_down.core import cockroach
-
-        handler = cockroach.APPLY.get(type(change), handler)
+    handler = cat.dialect.apply.get(type(change), _APPLY.get(type(change)))
     if handler is None:
         return cat
     return _follow_comments(handler(cat, change), cat, change)
@@ -304,7 +287,7 @@ def _create_table(cat: Catalog, c: ch.CreateTable) -> Catalog:
             return cat
         raise CatalogError(f"table {t.name} already exists")
     pk = {n for k in t.constraints if k.kind == "p" for n in k.columns}
-    if cat.dialect == "sqlite":  # a SQLite primary key allows NULL unless it says NOT NULL
+    if not cat.dialect.pk_implies_not_null:  # SQLite's allows NULL unless it says NOT NULL
         pk = set()
     cols = []
     for col in t.columns:
@@ -320,7 +303,7 @@ def _drop_table(cat: Catalog, c: ch.DropTable) -> Catalog:
         raise CatalogError(f"table {c.name} does not exist")
     tables = cat.tables.delete(c.name)
     # SQLite keeps foreign keys to a dropped table (with foreign_keys=OFF): they are text
-    for tn, k in cat.foreign_keys_to(c.name) if cat.dialect != "sqlite" else []:
+    for tn, k in [] if cat.dialect.keeps_keys_to_dropped_table else cat.foreign_keys_to(c.name):
         other = tables[tn]
         tables = tables.set(
             tn, replace(other, constraints=tuple(x for x in other.constraints if x is not k))
@@ -406,7 +389,7 @@ def _drop_column(cat: Catalog, c: ch.DropColumn) -> Catalog:
     return _with(cat, tables=tables)
 
 
-def renamed_in(text: str, old: str, new: str, dialect: str) -> str:
+def renamed_in(text: str, old: str, new: str, dialect: Dialect) -> str:
     """An expression kept as source text (check, index, generated column) after RENAME COLUMN.
 
     PostgreSQL stores expressions parsed, so the rename reaches them; the catalog keeps the
@@ -418,7 +401,7 @@ def renamed_in(text: str, old: str, new: str, dialect: str) -> str:
     if old.lower() not in text.lower():
         return text
     try:
-        toks = tokenize(text, dialect)
+        toks = tokenize(text, dialect.name)
     except ReadError:
         return text
     out: list[str] = []
@@ -431,10 +414,6 @@ def renamed_in(text: str, old: str, new: str, dialect: str) -> str:
             out += [text[last : t.start], quote_for(new, dialect)]
             last = t.end
     return "".join(out) + text[last:]
-
-
-def quote_for(name: str, dialect: str) -> str:
-    return "`" + name.replace("`", "``") + "`" if dialect == "mysql" else quote(name)
 
 
 def _rename_column(cat: Catalog, c: ch.RenameColumn) -> Catalog:
@@ -770,12 +749,6 @@ def _rename_object(cat: Catalog, c: ch.RenameObject) -> Catalog:
 _RELATIONS = ("TABLE", "VIEW", "MATERIALIZED VIEW", "FOREIGN TABLE")
 
 
-def comment_target(name: QName, column: str | None = None) -> str:
-    """How the catalog keys the target of COMMENT ON TABLE/COLUMN/INDEX/...: fully quoted."""
-    target = qualified(name)
-    return target if column is None else f"{target}.{quote(column)}"
-
-
 def _on_relation(kind: str, target: str, relation: str) -> bool:
     """Whether a comment is on a column of ``relation`` (a canonical target)."""
     return relation_of(kind, target) == relation
@@ -909,8 +882,9 @@ def holds(guard: ch.Guard, cat: Catalog) -> bool:
 
 def _found(guard: ch.Guard, cat: Catalog) -> bool:
     kind, names, schema = guard.kind, guard.names, guard.schema
-    mysql = cat.dialect == "mysql"
-    if schema is not None and not mysql:  # the guards down.sql is full of, looked up directly
+    fold = cat.dialect.names_ignore_case
+    per_table = cat.dialect.index_names_per_table  # and its constraints list unique indexes
+    if schema is not None and not fold and not per_table:  # down.sql's guards: looked up
         if kind == "table":
             return cat.tables.get(QName(schema, names[0])) is not None
         if kind == "column":
@@ -921,7 +895,7 @@ def _found(guard: ch.Guard, cat: Catalog) -> bool:
             return t is not None and any(k.name and k.name == names[-1] for k in t.constraints)
 
     def same(a: str, b: str) -> bool:
-        return a == b or (mysql and a.lower() == b.lower())
+        return a == b or (fold and a.lower() == b.lower())
 
     def in_schema(name: QName) -> bool:
         return schema is None or name.schema == schema
@@ -933,7 +907,7 @@ def _found(guard: ch.Guard, cat: Catalog) -> bool:
         return [t for t in map(cat.tables.__getitem__, cat.tables.named(name)) if in_schema(t.name)]
 
     def column(t: Table) -> bool:
-        return t.column(name) is not None or (mysql and any(same(c.name, name) for c in t.columns))
+        return t.column(name) is not None or (fold and any(same(c.name, name) for c in t.columns))
 
     scoped = kind in ("index", "constraint") and len(names) == 1  # on any table
     table, name = (None, names[0]) if scoped else (names[0], names[-1])
@@ -952,16 +926,16 @@ def _found(guard: ch.Guard, cat: Catalog) -> bool:
                 if in_schema(t.name)
             ]
         )
-        backing = "" if kind == "constraint" else "u" if mysql else "pux"
+        backing = "" if kind == "constraint" else "u" if per_table else "pux"
         if any(
             k.name and same(k.name, name) and (kind == "constraint" or k.kind in backing)
             for t in owners
             for k in t.constraints
         ):
             return True
-        if kind == "constraint" and not mysql:
+        if kind == "constraint" and not per_table:
             return False
-        if not mysql and schema is not None and table is not None:  # names are exact: look up
+        if not per_table and schema is not None and table is not None:  # names are exact
             hit = cat.indexes.get(QName(schema, name))
             return hit is not None and hit[0].name == table
 

@@ -28,7 +28,8 @@ from typing import Any
 
 from prisma_down.core import changes as ch
 from prisma_down.core import inverse as iv
-from prisma_down.core.catalog import Catalog, CatalogError, apply, qualified
+from prisma_down.core.catalog import Catalog, CatalogError, apply
+from prisma_down.core.names import qualified
 from prisma_down.core.read.cockroach import option_sql, sequence_options
 from prisma_down.core.read.postgres import cursor
 from prisma_down.core.read.tokens import ReadError
@@ -57,7 +58,7 @@ def _alter_type(c: ch.AlterColumnType, cat: Catalog) -> iv.Inverse:
         return iv._exact(ch.AlterColumnType(c.table, c.column, before.type, None, before.collate))
     restore = iv._drop_column(ch.DropColumn(c.table, c.column), cat)
     return iv._lossy(
-        f'column {iv._t(c.table)}."{c.column}" is dropped and added back as {before.type} '
+        f'column {qualified(c.table)}."{c.column}" is dropped and added back as {before.type} '
         "(CockroachDB changes a type that way): its values are lost",
         ch.DropColumn(c.table, c.column),
         *restore.changes,
@@ -120,15 +121,15 @@ def _alter_primary_key(c: ch.AlterPrimaryKey, cat: Catalog) -> iv.Inverse:
     """ALTER PRIMARY KEY back, then DROP INDEX of what it and the up kept as UNIQUE indexes."""
     t = cat.tables.get(c.table)
     if t is None:
-        return iv._never(f"table {iv._t(c.table)} is not created earlier in the history")
+        return iv._never(f"table {qualified(c.table)} is not created earlier in the history")
     old = _primary_key(t)
     if old is None:
         return iv._never(
-            f"table {iv._t(c.table)} had no primary key (CockroachDB's hidden rowid): "
+            f"table {qualified(c.table)} had no primary key (CockroachDB's hidden rowid): "
             "ALTER PRIMARY KEY cannot give that back"
         )
     if not old.columns:
-        return iv._never(f"the columns of the primary key of {iv._t(c.table)} are unknown")
+        return iv._never(f"the columns of the primary key of {qualified(c.table)} are unknown")
     try:
         up = apply(cat, c)
         back: list[ch.Change] = [ch.AlterPrimaryKey(c.table, replace(old, name=c.constraint.name))]

@@ -121,10 +121,9 @@ def differences(before: Catalog, after: Catalog) -> list[str]:
             out.append(f"{kind} {_t(name)} is missing after down.sql")
         elif key not in before.objects:
             out.append(f"{kind} {_t(name)} is still there after down.sql")
-        elif kind == "sequence" and before.dialect == "cockroachdb":  # options: core.cockroach
-            from prisma_down.core.cockroach import sequence_differences
-
-            out += sequence_differences(name, before.objects[key].sql, after.objects[key].sql)
+        elif before.dialect.object_differences is not None:  # CockroachDB: sequence options
+            sql_before, sql_after = before.objects[key].sql, after.objects[key].sql
+            out += before.dialect.object_differences(kind, name, sql_before, sql_after)
     return out
 
 

@@ -35,11 +35,11 @@ from prisma_down.core.analysis import ScriptAnalysis, Step, flatten
 from prisma_down.core.catalog import Catalog, CatalogError, apply, constraint_named, holds
 from prisma_down.core.catalog_maps import Indexes, Objects, Tables
 from prisma_down.core.compare import differences
+from prisma_down.core.dialects import Dialect, of
 from prisma_down.core.inverse import Inverse
 from prisma_down.core.pmap import K, PMap, V
 from prisma_down.core.schema import Column, QName, Table
 
-DIALECTS = frozenset({"postgres", "mysql"})
 Pairs = list[tuple[Step, Inverse]]
 
 _COMMIT = re.compile(r"(?:COMMIT|END)\b", re.I)
@@ -54,23 +54,25 @@ _ON_TABLE = frozenset({"trigger", "policy", "rule"})
 _SETTERS = (ch.SetColumnDefault, ch.SetColumnNotNull, ch.AlterColumnType, ch.ReplaceColumn)
 
 
-def stop_points(texts: Sequence[str], dialect: str) -> list[int]:
+def stop_points(texts: Sequence[str], dialect: Dialect | str) -> list[int]:
     """Each ``k`` such that a failed run of the script can leave its first ``k`` statements.
 
-    PostgreSQL: 0, and the statements up to each COMMIT but the last statement (after which
-    nothing can fail); MySQL and SQLite: every ``k`` short of all. Other dialects: none.
+    The dialect's ``partial_states``: ``commits`` (PostgreSQL: 0, and the statements up to
+    each COMMIT but the last statement, after which nothing can fail); ``every`` (MySQL,
+    SQLite: every ``k`` short of all); ``none`` (the others).
     """
     n = len(texts)
-    if dialect in ("mysql", "sqlite"):
+    states = of(dialect).partial_states
+    if states == "every":
         return list(range(n))
-    if dialect != "postgres" or n == 0:
+    if states != "commits" or n == 0:
         return []
     return [0] + [i + 1 for i, text in enumerate(texts[:-1]) if _COMMIT.match(text)]
 
 
-def guard(analysis: ScriptAnalysis, pairs: Pairs, dialect: str) -> Pairs:
+def guard(analysis: ScriptAnalysis, pairs: Pairs, dialect: Dialect | str) -> Pairs:
     """``pairs`` (down.sql's inverses, in order) with the guards a partial state needs."""
-    if dialect not in DIALECTS:
+    if not of(dialect).guards_partial:
         return pairs
     points = stop_points([s.statement.text for s in analysis.steps], dialect)
     if not points:
@@ -441,14 +443,14 @@ def _same_table(a: Table | None, b: Table | None) -> bool:
 # -- facts: every existence guard a catalog makes true -------------------------------------
 
 
-def _key(g: ch.Guard, dialect: str) -> Key:
+def _key(g: ch.Guard, dialect: Dialect) -> Key:
     """What makes two guards ask the same thing (MySQL compares names without case)."""
     kind, names = g.kind, g.names
     if kind in ("extension", "schema"):
         return (kind, "", *names)
     if kind == "object":
         names = (_FAMILY.get(names[0], names[0]), *names[1:])
-    elif dialect == "mysql" and kind in ("column", "constraint", "index"):
+    elif dialect.names_ignore_case and kind in ("column", "constraint", "index"):
         names = (*names[:-1], names[-1].lower())
     return (kind, g.schema or "", *names)
 
@@ -484,7 +486,7 @@ def _facts(cat: Catalog) -> dict[Key, ch.Guard]:
 
 def _enumerate(cat: Catalog, kind: str) -> Iterator[ch.Guard]:
     """Every guard of ``kind`` true in ``cat`` (positive): what ``holds`` finds."""
-    mysql = cat.dialect == "mysql"
+    per_table = cat.dialect.index_names_per_table  # and its constraints list unique indexes
     if kind in ("table", "column"):
         for t in cat.tables.values():
             s, tn = t.name.schema, t.name.name
@@ -493,13 +495,13 @@ def _enumerate(cat: Catalog, kind: str) -> Iterator[ch.Guard]:
             else:
                 yield from (ch.Guard("column", (tn, c.name), False, s) for c in t.columns)
     elif kind in ("constraint", "index"):
-        backing = "" if kind == "constraint" else "u" if mysql else "pux"
+        backing = "" if kind == "constraint" else "u" if per_table else "pux"
         for t in cat.tables.values():
             for k in t.constraints:
                 if k.name and (kind == "constraint" or k.kind in backing):
                     yield ch.Guard(kind, (t.name.name, k.name), False, t.name.schema)
         for tb, ix in cat.indexes.values():
-            if kind == "index" or (mysql and ix.unique):
+            if kind == "index" or (per_table and ix.unique):
                 yield ch.Guard(kind, (tb.name, ix.name.name), False, tb.schema)
     elif kind == "type":
         yield from (_type(name) for name in cat.enums)
@@ -538,4 +540,4 @@ def _rank(g: ch.Guard, subjects: set[str]) -> tuple[object, ...]:
     return (not related, _KINDS.index(g.kind), g.negated, g.names)
 
 
-__all__ = ["DIALECTS", "guard", "index_table", "natural", "stop_points"]
+__all__ = ["guard", "index_table", "natural", "stop_points"]

@@ -17,13 +17,12 @@ from prisma_down.core.catalog import (
     Catalog,
     CatalogError,
     column_dependents,
-    comment_target,
     comments_on,
-    qualified,
-    quote,
     type_base,
     using_index,
 )
+from prisma_down.core.names import comment_target, quote
+from prisma_down.core.names import qualified as _t
 from prisma_down.core.schema import Column, Constraint, Enum, Opaque, QName
 from prisma_down.core.view_stars import expand
 
@@ -51,23 +50,7 @@ NOTHING = Inverse(())
 def invert(change: ch.Change, cat: Catalog) -> Inverse:
     if _on_temporary_table(change, cat):
         return NOTHING  # temporary tables vanish with the session that applied the migration
-    handler = _INVERT.get(type(change))
-    if cat.dialect == "mysql":  # what MySQL does by itself: core.mysql
-        from prisma_down.core import mysql
-
-        handler = mysql.INVERT.get(type(change), handler)
-    if cat.dialect == "sqlite":  # tables redefined rather than altered: core.sqlite
-        from prisma_down.core import sqlite
-
-        handler = sqlite.INVERT.get(type(change), handler)
-    if cat.dialect == "tsql":  # defaults are constraints, ALTER COLUMN restates: core.tsql
-        from prisma_down.core import tsql
-
-        handler = tsql.INVERT.get(type(change), handler)
-    if cat.dialect == "cockroachdb":  # DROP VALUE; types changed by drop + re-add: core.cockroach
-        from prisma_down.core import cockroach
-
-        handler = cockroach.INVERT.get(type(change), handler)
+    handler = cat.dialect.invert.get(type(change), _INVERT.get(type(change)))
     if handler is None:
         return Inverse((), Risk.IRREVERSIBLE, f"no inverse known for {type(change).__name__}")
     return handler(change, cat)
@@ -99,10 +82,6 @@ def _lossy(note: str, *changes: ch.Change) -> Inverse:
 
 def _never(note: str) -> Inverse:
     return Inverse((), Risk.IRREVERSIBLE, note)
-
-
-def _t(name: QName) -> str:
-    return quote(name.name) if not name.schema else f"{quote(name.schema)}.{quote(name.name)}"
 
 
 def _create_table(c: ch.CreateTable, cat: Catalog) -> Inverse:
@@ -145,7 +124,8 @@ def _drop_table(c: ch.DropTable, cat: Catalog) -> Inverse:
     if not t.columns and t.tail:
         return _never(f"table {_t(c.name)} was created from a query: its columns are unknown")
     return _lossy(
-        f"table {_t(c.name)} comes back empty: its rows are lost", *restore_table(cat, c.name)
+        f"table {_t(c.name)} comes back empty: its rows are lost",
+        *restore_table(cat, c.name),
     )
 
 
@@ -413,7 +393,7 @@ def replace_enum(cat: Catalog, name: QName, values: tuple[str, ...]) -> list[ch.
         _, suffix = type_base(col.type)
         if col.default is not None:
             out.append(ch.SetColumnDefault(table, col.name, None))
-        target = qualified(new) + suffix
+        target = _t(new) + suffix
         via = "::text[]" if suffix else "::text"
         out.append(
             ch.AlterColumnType(table, col.name, target, f"({quote(col.name)}{via}::{target})")

@@ -13,7 +13,9 @@ their aliases); a star whose qualifier is ambiguous, a CTE or a subquery is left
 
 from __future__ import annotations
 
-from prisma_down.core.catalog import Catalog, quote_for
+from prisma_down.core.catalog import Catalog
+from prisma_down.core.dialects import Dialect
+from prisma_down.core.names import quote_for
 from prisma_down.core.read.tokens import Cursor, ReadError, tokenize
 from prisma_down.core.schema import QName, Spelled
 
@@ -23,13 +25,12 @@ _NOT_ALIAS = {
     "INTERSECT", "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS", "NATURAL", "OUTER",
     "WINDOW", "FETCH", "FOR", "WITH", "LATERAL", "TABLESAMPLE", "AS",
 }  # fmt: skip
-STAR_DIALECTS = ("postgres", "cockroachdb", "mysql")
 
 
 def expand(sql: str, cat: Catalog) -> Spelled | None:
     """``sql`` with each star whose table is known spelled out as that table's columns in
     ``cat``; None when nothing was spelled out (no star, or none whose table is certain)."""
-    if "*" not in sql or cat.dialect not in STAR_DIALECTS:
+    if "*" not in sql or not cat.dialect.expands_view_stars:
         return None
     try:
         c = _cursor(sql, cat.dialect)
@@ -70,11 +71,14 @@ def expand(sql: str, cat: Catalog) -> Spelled | None:
     return Spelled("".join(out) + sql[last:], tuple(used))
 
 
-def _cursor(sql: str, dialect: str) -> Cursor:
+def _cursor(sql: str, dialect: Dialect) -> Cursor:
     """Names folded and qualified the way the dialect's reader does (core.read)."""
-    if dialect == "mysql":
-        return Cursor(sql, tokenize(sql, dialect), lambda name: name)
-    return Cursor(sql, tokenize(sql, dialect), str.lower, "public")
+    fold = str.lower if dialect.fold_names else _same
+    return Cursor(sql, tokenize(sql, dialect.name), fold, dialect.default_schema)
+
+
+def _same(name: str) -> str:
+    return name
 
 
 def _sources(c: Cursor) -> dict[str, set[QName | None]]:

@@ -1,0 +1,55 @@
+"""MySQL and MariaDB: implicit indexes for keys, `quoted` names, no transactional DDL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from prisma_down.core import changes as ch
+from prisma_down.core.dialects import Dialect, Lexicon
+
+
+def read(text: str) -> tuple[ch.Change, ...]:
+    from prisma_down.core.read import data, mysql
+
+    try:
+        return mysql.read(text)
+    except mysql.NotDdlError:
+        return data.read(mysql.cursor(text), text, "mysql")
+
+
+def render(change: ch.Change) -> str:
+    from prisma_down.core.render import mysql
+
+    return mysql.render(change)
+
+
+def render_all(changes: Sequence[ch.Change]) -> list[str]:
+    from prisma_down.core.render import mysql
+
+    return mysql.render_all(changes)
+
+
+def build() -> Dialect:
+    from prisma_down.core import mysql
+
+    return Dialect(
+        name="mysql",
+        title="MySQL",
+        sqlglot="mysql",
+        lexicon=Lexicon(hash_comments=True, backslash_strings=True, backticks=True),
+        read=read,
+        render=render,
+        render_all=render_all,
+        apply=mysql.APPLY,
+        invert=mysql.INVERT,
+        quotes=("`", "`"),
+        strings="expression",
+        double_quotes_are_strings=True,
+        fold_names=False,
+        undo_by_statement=True,
+        names_ignore_case=True,
+        index_names_per_table=True,
+        expands_view_stars=True,
+        partial_states="every",
+        guards_partial=True,
+    )

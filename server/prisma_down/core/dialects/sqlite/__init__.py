@@ -1,0 +1,55 @@
+"""SQLite: tables redefined rather than altered, NULL-able primary keys, no transactions
+around a failed migration's statements."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from prisma_down.core import changes as ch
+from prisma_down.core.dialects import Dialect, Lexicon
+
+
+def read(text: str) -> tuple[ch.Change, ...]:
+    from prisma_down.core.read import sqlite
+
+    return sqlite.read(text)
+
+
+def idioms(
+    texts: Sequence[str], changes: list[tuple[ch.Change, ...]]
+) -> list[tuple[ch.Change, ...]]:
+    from prisma_down.core.read import sqlite
+
+    return sqlite.redefinitions(texts, changes)
+
+
+def render(change: ch.Change) -> str:
+    from prisma_down.core.render import sqlite
+
+    return sqlite.render(change)
+
+
+def render_all(changes: Sequence[ch.Change]) -> list[str]:
+    from prisma_down.core.render import sqlite
+
+    return sqlite.render_all(changes)
+
+
+def build() -> Dialect:
+    from prisma_down.core import sqlite
+
+    return Dialect(
+        name="sqlite",
+        title="SQLite",
+        sqlglot="sqlite",
+        lexicon=Lexicon(backticks=True, brackets=True, trigger_bodies=True),
+        read=read,
+        render=render,
+        render_all=render_all,
+        invert=sqlite.INVERT,
+        idioms=idioms,
+        default_schema="main",
+        pk_implies_not_null=False,
+        keeps_keys_to_dropped_table=True,
+        partial_states="every",
+    )
