@@ -118,7 +118,8 @@ def found_by_scan(guard: ch.Guard, cat: Catalog) -> bool:
 
 def differences_by_scan(before: Catalog, after: Catalog) -> list[str]:
     """``compare.differences`` as it was: every entry of both catalogs looked at."""
-    from prisma_down.core.compare import _column_diffs, _elements, _key, _n, _t, _values
+    from prisma_down.core.compare import _column_diffs, _elements, _key, _t, _values
+    from prisma_down.core.compare import normalized as _n
 
     out: list[str] = []
     for name in sorted(before.tables.keys() | after.tables.keys()):
@@ -190,7 +191,7 @@ def differences_by_scan(before: Catalog, after: Catalog) -> list[str]:
         elif key not in before.objects:
             out.append(f"{kind} {_t(name)} is still there after down.sql")
         elif kind == "sequence" and before.dialect.name == "cockroachdb":
-            from prisma_down.core.cockroach import sequence_differences
+            from prisma_down.core.dialects.cockroach.overrides import sequence_differences
 
             out += sequence_differences(name, before.objects[key].sql, after.objects[key].sql)
     return out

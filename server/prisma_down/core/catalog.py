@@ -29,7 +29,9 @@ from prisma_down.core.catalog_maps import type_base as type_base
 from prisma_down.core.dialects import Dialect
 from prisma_down.core.names import comment_target, pg_name, qualified, quote, quote_for
 from prisma_down.core.pmap import PMap
+from prisma_down.core.read.tokens import ReadError, tokenize
 from prisma_down.core.schema import Column, Columns, Constraint, Enum, Index, Opaque, QName, Table
+from prisma_down.core.view_stars import expand
 
 
 class CatalogError(Exception):
@@ -183,7 +185,7 @@ def column_dependents(
 
 
 # -- applying changes
-def _set_table(cat: Catalog, t: Table) -> Catalog:
+def set_table(cat: Catalog, t: Table) -> Catalog:
     return _with(cat, tables=cat.tables.set(t.name, t))
 
 
@@ -194,22 +196,22 @@ def _set_tables(cat: Catalog, tables: Iterable[Table]) -> Catalog:
     return _with(cat, tables=out) if out is not cat.tables else cat
 
 
-def _table(cat: Catalog, name: QName) -> Table:
+def require_table(cat: Catalog, name: QName) -> Table:
     t = cat.tables.get(name)
     if t is None:
         raise CatalogError(f"table {name} does not exist at this point of the history")
     return t
 
 
-def _column(t: Table, name: str) -> Column:
+def require_column(t: Table, name: str) -> Column:
     c = t.column(name)
     if c is None:
         raise CatalogError(f'column "{t.name.name}"."{name}" does not exist at this point')
     return c
 
 
-def _map_columns(t: Table, name: str, f: Callable[[Column], Column]) -> Table:
-    _column(t, name)
+def map_columns(t: Table, name: str, f: Callable[[Column], Column]) -> Table:
+    require_column(t, name)
     return replace(t, columns=t.cols.mapped(name, f))
 
 
@@ -224,8 +226,8 @@ def serial_default(seq: QName) -> str:
 def _add_column(cat: Catalog, table: QName, col: Column) -> Catalog:
     """Add ``col`` to ``table``; SERIAL gets its owned sequence and nextval default."""
     cat, col = _serial(cat, table, col)
-    t = _table(cat, table)
-    return _set_table(cat, replace(t, columns=t.cols.appended(col)))
+    t = require_table(cat, table)
+    return set_table(cat, replace(t, columns=t.cols.appended(col)))
 
 
 def _serial(cat: Catalog, table: QName, col: Column) -> tuple[Catalog, Column]:
@@ -252,14 +254,14 @@ def _drop_sequences(cat: Catalog, table: QName, column: str | None) -> Catalog:
 
 
 def _add_constraint(cat: Catalog, table: QName, k: Constraint) -> Catalog:
-    t = _table(cat, table)
+    t = require_table(cat, table)
     if k.name and t.constraint(k.name):  # SQLite constraints may have no name
         raise CatalogError(f'constraint "{k.name}" already exists on {table}')
     cols = t.cols
     if k.kind == "p":
         for name in dict.fromkeys(k.columns):
             cols = cols.mapped(name, _not_null)
-    return _set_table(cat, replace(t, columns=cols, constraints=(*t.constraints, k)))
+    return set_table(cat, replace(t, columns=cols, constraints=(*t.constraints, k)))
 
 
 def _not_null(c: Column) -> Column:
@@ -274,7 +276,7 @@ def _drop_index_named(cat: Catalog, names: set[QName]) -> Catalog:
 
 def apply(cat: Catalog, change: ch.Change) -> Catalog:
     """The catalog after ``change``; raises CatalogError when it does not fit."""
-    handler = cat.dialect.apply.get(type(change), _APPLY.get(type(change)))
+    handler = cat.dialect.apply.get(type(change), APPLY.get(type(change)))
     if handler is None:
         return cat
     return _follow_comments(handler(cat, change), cat, change)
@@ -293,7 +295,7 @@ def _create_table(cat: Catalog, c: ch.CreateTable) -> Catalog:
     for col in t.columns:
         cat, col = _serial(cat, t.name, replace(col, not_null=True) if col.name in pk else col)
         cols.append(col)
-    return _set_table(cat, replace(t, columns=cols))
+    return set_table(cat, replace(t, columns=cols))
 
 
 def _drop_table(cat: Catalog, c: ch.DropTable) -> Catalog:
@@ -313,8 +315,8 @@ def _drop_table(cat: Catalog, c: ch.DropTable) -> Catalog:
     return _with(cat, tables=tables, objects=objects, indexes=indexes)
 
 
-def _rename_table(cat: Catalog, c: ch.RenameTable) -> Catalog:
-    t = _table(cat, c.old)
+def rename_table(cat: Catalog, c: ch.RenameTable) -> Catalog:
+    t = require_table(cat, c.old)
     if c.new in cat.tables:
         raise CatalogError(f"table {c.new} already exists")
 
@@ -359,7 +361,7 @@ def _redefine_table(cat: Catalog, c: ch.RedefineTable) -> Catalog:
 
 
 def _add_col(cat: Catalog, c: ch.AddColumn) -> Catalog:
-    t = _table(cat, c.table)
+    t = require_table(cat, c.table)
     if t.column(c.column.name):
         if c.if_not_exists:
             return cat
@@ -371,7 +373,7 @@ def _add_col(cat: Catalog, c: ch.AddColumn) -> Catalog:
 
 
 def _drop_column(cat: Catalog, c: ch.DropColumn) -> Catalog:
-    t = _table(cat, c.table)
+    t = require_table(cat, c.table)
     if t.column(c.name) is None:
         if c.if_exists:
             return cat
@@ -396,8 +398,6 @@ def renamed_in(text: str, old: str, new: str, dialect: Dialect) -> str:
     source and rewrites the references itself. Qualifiers (``t.``), calls (``f(``) and type
     names (``::t``) are other names; strings are left alone.
     """
-    from prisma_down.core.read.tokens import ReadError, tokenize  # read imports the catalog
-
     if old.lower() not in text.lower():
         return text
     try:
@@ -417,8 +417,8 @@ def renamed_in(text: str, old: str, new: str, dialect: Dialect) -> str:
 
 
 def _rename_column(cat: Catalog, c: ch.RenameColumn) -> Catalog:
-    t = _table(cat, c.table)
-    _column(t, c.old)
+    t = require_table(cat, c.table)
+    require_column(t, c.old)
     if t.column(c.new):
         raise CatalogError(f'column "{t.name.name}"."{c.new}" already exists')
 
@@ -489,27 +489,25 @@ def _rename_column(cat: Catalog, c: ch.RenameColumn) -> Catalog:
 
 
 def _alter_type(cat: Catalog, c: ch.AlterColumnType) -> Catalog:
-    t = _table(cat, c.table)
-    return _set_table(
+    t = require_table(cat, c.table)
+    return set_table(
         cat,
-        _map_columns(
-            t, c.column, lambda x: replace(x, type=c.type, collate=c.collate, serial=None)
-        ),
+        map_columns(t, c.column, lambda x: replace(x, type=c.type, collate=c.collate, serial=None)),
     )
 
 
 def _replace_column(cat: Catalog, c: ch.ReplaceColumn) -> Catalog:
     if c.new.name != c.column:
         cat = _rename_column(cat, ch.RenameColumn(c.table, c.column, c.new.name))
-    t = _table(cat, c.table)
-    return _set_table(cat, _map_columns(t, c.new.name, lambda _: c.new))
+    t = require_table(cat, c.table)
+    return set_table(cat, map_columns(t, c.new.name, lambda _: c.new))
 
 
-def _set_default(cat: Catalog, c: ch.SetColumnDefault) -> Catalog:
-    t = _table(cat, c.table)
-    return _set_table(
+def set_default(cat: Catalog, c: ch.SetColumnDefault) -> Catalog:
+    t = require_table(cat, c.table)
+    return set_table(
         cat,
-        _map_columns(
+        map_columns(
             t,
             c.column,
             lambda x: replace(
@@ -520,15 +518,15 @@ def _set_default(cat: Catalog, c: ch.SetColumnDefault) -> Catalog:
 
 
 def _set_not_null(cat: Catalog, c: ch.SetColumnNotNull) -> Catalog:
-    t = _table(cat, c.table)
-    return _set_table(cat, _map_columns(t, c.column, lambda x: replace(x, not_null=c.not_null)))
+    t = require_table(cat, c.table)
+    return set_table(cat, map_columns(t, c.column, lambda x: replace(x, not_null=c.not_null)))
 
 
 def _set_identity(cat: Catalog, c: ch.SetColumnIdentity) -> Catalog:
-    t = _table(cat, c.table)
-    return _set_table(
+    t = require_table(cat, c.table)
+    return set_table(
         cat,
-        _map_columns(
+        map_columns(
             t,
             c.column,
             lambda x: replace(x, identity=c.identity, not_null=True if c.identity else x.not_null),
@@ -556,21 +554,21 @@ def using_index(cat: Catalog, table: QName, k: Constraint) -> Index | None:
 
 
 def _drop_cons(cat: Catalog, c: ch.DropConstraint) -> Catalog:
-    t = _table(cat, c.table)
+    t = require_table(cat, c.table)
     if t.constraint(c.name) is None:
         if c.if_exists:
             return cat
         raise CatalogError(f'constraint "{c.name}" does not exist on {c.table}')
-    return _set_table(
+    return set_table(
         cat, replace(t, constraints=tuple(k for k in t.constraints if k.name != c.name))
     )
 
 
 def _validate_cons(cat: Catalog, c: ch.ValidateConstraint) -> Catalog:
-    t = _table(cat, c.table)
+    t = require_table(cat, c.table)
     if t.constraint(c.name) is None:
         raise CatalogError(f'constraint "{c.name}" does not exist on {c.table}')
-    return _set_table(
+    return set_table(
         cat,
         replace(
             t,
@@ -581,11 +579,11 @@ def _validate_cons(cat: Catalog, c: ch.ValidateConstraint) -> Catalog:
     )
 
 
-def _rename_cons(cat: Catalog, c: ch.RenameConstraint) -> Catalog:
-    t = _table(cat, c.table)
+def rename_constraint(cat: Catalog, c: ch.RenameConstraint) -> Catalog:
+    t = require_table(cat, c.table)
     if t.constraint(c.old) is None:
         raise CatalogError(f'constraint "{c.old}" does not exist on {c.table}')
-    return _set_table(
+    return set_table(
         cat,
         replace(
             t,
@@ -602,7 +600,7 @@ def _create_index(cat: Catalog, c: ch.CreateIndex) -> Catalog:
         if c.if_not_exists:
             return cat
         raise CatalogError(f'index "{ix.name}" already exists')
-    _table(cat, ix.table)
+    require_table(cat, ix.table)
     return _with(cat, indexes=cat.indexes.set(ix.name, (ix.table, ix)))
 
 
@@ -625,13 +623,13 @@ def _drop_index(cat: Catalog, c: ch.DropIndex) -> Catalog:
     return _drop_index_named(cat, {c.name})
 
 
-def _rename_index(cat: Catalog, c: ch.RenameIndex) -> Catalog:
+def rename_index(cat: Catalog, c: ch.RenameIndex) -> Catalog:
     hit = cat.indexes.get(c.old)
     if hit is None:
         owner = constraint_named(cat, c.old)
         if owner is None:
             raise CatalogError(f'index "{c.old}" does not exist')
-        return _rename_cons(cat, ch.RenameConstraint(owner[0], c.old.name, c.new.name))
+        return rename_constraint(cat, ch.RenameConstraint(owner[0], c.old.name, c.new.name))
     indexes = cat.indexes.delete(c.old).set(c.new, (hit[0], replace(hit[1], name=c.new)))
     return _with(cat, indexes=indexes)
 
@@ -674,7 +672,7 @@ def _rename_enum(cat: Catalog, c: ch.RenameEnum) -> Catalog:
     for tn, col in cat.enum_columns(c.old):
         _, suffix = type_base(col.type)
         new_type = qualified(c.new) + suffix
-        tables = tables.set(tn, _map_columns(tables[tn], col.name, _with_type(new_type)))
+        tables = tables.set(tn, map_columns(tables[tn], col.name, _with_type(new_type)))
     return _with(cat, enums=enums, tables=tables)
 
 
@@ -718,8 +716,6 @@ def _create_object(cat: Catalog, c: ch.CreateObject) -> Catalog:
             return cat
         raise CatalogError(f'{o.kind} "{o.name}" already exists')
     if o.kind in ("view", "materialized view") and "*" in o.sql:
-        from prisma_down.core.view_stars import expand  # it imports this module
-
         o = replace(o, expanded=expand(o.sql, cat))
     return _with(cat, objects=cat.objects.set(key, o))
 
@@ -736,7 +732,7 @@ def _drop_object(cat: Catalog, c: ch.DropObject) -> Catalog:
     return _with(cat, objects=cat.objects.delete(key))
 
 
-def _rename_object(cat: Catalog, c: ch.RenameObject) -> Catalog:
+def rename_object(cat: Catalog, c: ch.RenameObject) -> Catalog:
     for (kind, name, tb), o in cat.objects_named(c.kind, c.old):
         objects = cat.objects.delete((kind, name, tb)).set(
             (kind, c.new, tb), replace(o, name=c.new)
@@ -832,26 +828,26 @@ def _set_comment(cat: Catalog, c: ch.SetComment) -> Catalog:
     return _with(cat, comments=cat.comments.set(key, c.text))
 
 
-_APPLY: dict[type[Any], Callable[[Catalog, Any], Catalog]] = {
+APPLY: dict[type[Any], Callable[[Catalog, Any], Catalog]] = {
     ch.CreateTable: _create_table,
     ch.DropTable: _drop_table,
-    ch.RenameTable: _rename_table,
+    ch.RenameTable: rename_table,
     ch.RedefineTable: _redefine_table,
     ch.AddColumn: _add_col,
     ch.DropColumn: _drop_column,
     ch.RenameColumn: _rename_column,
     ch.AlterColumnType: _alter_type,
     ch.ReplaceColumn: _replace_column,
-    ch.SetColumnDefault: _set_default,
+    ch.SetColumnDefault: set_default,
     ch.SetColumnNotNull: _set_not_null,
     ch.SetColumnIdentity: _set_identity,
     ch.AddConstraint: _add_cons,
     ch.DropConstraint: _drop_cons,
     ch.ValidateConstraint: _validate_cons,
-    ch.RenameConstraint: _rename_cons,
+    ch.RenameConstraint: rename_constraint,
     ch.CreateIndex: _create_index,
     ch.DropIndex: _drop_index,
-    ch.RenameIndex: _rename_index,
+    ch.RenameIndex: rename_index,
     ch.CreateEnum: _create_enum,
     ch.DropEnum: _drop_enum,
     ch.RenameEnum: _rename_enum,
@@ -861,7 +857,7 @@ _APPLY: dict[type[Any], Callable[[Catalog, Any], Catalog]] = {
     ch.ReplaceEnum: _replace_enum,
     ch.CreateObject: _create_object,
     ch.DropObject: _drop_object,
-    ch.RenameObject: _rename_object,
+    ch.RenameObject: rename_object,
     ch.SetComment: _set_comment,
 }
 

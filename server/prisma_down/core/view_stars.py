@@ -13,11 +13,12 @@ their aliases); a star whose qualifier is ambiguous, a CTE or a subquery is left
 
 from __future__ import annotations
 
-from prisma_down.core.catalog import Catalog
+from typing import Protocol
+
 from prisma_down.core.dialects import Dialect
 from prisma_down.core.names import quote_for
 from prisma_down.core.read.tokens import Cursor, ReadError, tokenize
-from prisma_down.core.schema import QName, Spelled
+from prisma_down.core.schema import QName, Spelled, Table
 
 # Words that end a FROM item, so they are never read as its alias.
 _NOT_ALIAS = {
@@ -27,7 +28,16 @@ _NOT_ALIAS = {
 }  # fmt: skip
 
 
-def expand(sql: str, cat: Catalog) -> Spelled | None:
+class Relations(Protocol):
+    """What expanding a star needs of a catalog (``core.catalog.Catalog`` is one)."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    def table(self, name: QName) -> Table | None: ...
+
+
+def expand(sql: str, cat: Relations) -> Spelled | None:
     """``sql`` with each star whose table is known spelled out as that table's columns in
     ``cat``; None when nothing was spelled out (no star, or none whose table is certain)."""
     if "*" not in sql or not cat.dialect.expands_view_stars:
@@ -143,7 +153,7 @@ def _alias(c: Cursor) -> str | None:
 
 
 def _columns(
-    targets: set[QName | None] | None, cat: Catalog
+    targets: set[QName | None] | None, cat: Relations
 ) -> tuple[QName, tuple[str, ...]] | None:
     if not targets or len(targets) != 1:
         return None

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from prisma_down.core.dialects import Dialect, Lexicon
-from prisma_down.core.read import cockroach as reader
+from prisma_down.core.dialects.cockroach import read as reader
 from prisma_down.core.read.postgres_family import statement_reader
 
 
 def _differences(kind: str, name: object, before: str, after: str) -> list[str]:
-    from prisma_down.core import cockroach
+    from prisma_down.core.dialects.cockroach import overrides as cockroach
     from prisma_down.core.schema import QName
 
     if kind != "sequence" or not isinstance(name, QName):
@@ -24,7 +24,7 @@ def _differences(kind: str, name: object, before: str, after: str) -> list[str]:
 
 
 def build(base: Dialect) -> Dialect:
-    from prisma_down.core import cockroach
+    from prisma_down.core.dialects.cockroach import overrides as cockroach
 
     return replace(
         base,

@@ -8,38 +8,39 @@ from prisma_down.core import changes as ch
 from prisma_down.core.dialects import Dialect, Lexicon
 
 
-def read(text: str) -> tuple[ch.Change, ...]:
-    from prisma_down.core.read import data, mysql
+def read_statement(text: str) -> tuple[ch.Change, ...]:
+    from prisma_down.core.dialects.mysql import read
+    from prisma_down.core.read import data
 
     try:
-        return mysql.read(text)
-    except mysql.NotDdlError:
-        return data.read(mysql.cursor(text), text, "mysql")
+        return read.read(text)
+    except read.NotDdlError:
+        return data.read(read.cursor(text), text, "mysql")
 
 
-def render(change: ch.Change) -> str:
-    from prisma_down.core.render import mysql
+def render_change(change: ch.Change) -> str:
+    from prisma_down.core.dialects.mysql import render as mysql
 
     return mysql.render(change)
 
 
-def render_all(changes: Sequence[ch.Change]) -> list[str]:
-    from prisma_down.core.render import mysql
+def render_changes(changes: Sequence[ch.Change]) -> list[str]:
+    from prisma_down.core.dialects.mysql import render as mysql
 
     return mysql.render_all(changes)
 
 
 def build() -> Dialect:
-    from prisma_down.core import mysql
+    from prisma_down.core.dialects.mysql import overrides as mysql
 
     return Dialect(
         name="mysql",
         title="MySQL",
         sqlglot="mysql",
         lexicon=Lexicon(hash_comments=True, backslash_strings=True, backticks=True),
-        read=read,
-        render=render,
-        render_all=render_all,
+        read=read_statement,
+        render=render_change,
+        render_all=render_changes,
         apply=mysql.APPLY,
         invert=mysql.INVERT,
         quotes=("`", "`"),

@@ -9,45 +9,45 @@ from prisma_down.core import changes as ch
 from prisma_down.core.dialects import Dialect, Lexicon
 
 
-def read(text: str) -> tuple[ch.Change, ...]:
-    from prisma_down.core.read import sqlite
+def read_statement(text: str) -> tuple[ch.Change, ...]:
+    from prisma_down.core.dialects.sqlite import read as sqlite
 
     return sqlite.read(text)
 
 
-def idioms(
+def redefinitions(
     texts: Sequence[str], changes: list[tuple[ch.Change, ...]]
 ) -> list[tuple[ch.Change, ...]]:
-    from prisma_down.core.read import sqlite
+    from prisma_down.core.dialects.sqlite import read as sqlite
 
     return sqlite.redefinitions(texts, changes)
 
 
-def render(change: ch.Change) -> str:
-    from prisma_down.core.render import sqlite
+def render_change(change: ch.Change) -> str:
+    from prisma_down.core.dialects.sqlite import render as sqlite
 
     return sqlite.render(change)
 
 
-def render_all(changes: Sequence[ch.Change]) -> list[str]:
-    from prisma_down.core.render import sqlite
+def render_changes(changes: Sequence[ch.Change]) -> list[str]:
+    from prisma_down.core.dialects.sqlite import render as sqlite
 
     return sqlite.render_all(changes)
 
 
 def build() -> Dialect:
-    from prisma_down.core import sqlite
+    from prisma_down.core.dialects.sqlite import overrides as sqlite
 
     return Dialect(
         name="sqlite",
         title="SQLite",
         sqlglot="sqlite",
         lexicon=Lexicon(backticks=True, brackets=True, trigger_bodies=True),
-        read=read,
-        render=render,
-        render_all=render_all,
+        read=read_statement,
+        render=render_change,
+        render_all=render_changes,
         invert=sqlite.INVERT,
-        idioms=idioms,
+        idioms=redefinitions,
         default_schema="main",
         pk_implies_not_null=False,
         keeps_keys_to_dropped_table=True,

@@ -10,54 +10,55 @@ from prisma_down.core import changes as ch
 from prisma_down.core.dialects import Dialect, Lexicon
 
 
-def read(text: str) -> tuple[ch.Change, ...]:
-    from prisma_down.core.read import data, tsql
+def read_statement(text: str) -> tuple[ch.Change, ...]:
+    from prisma_down.core.dialects.tsql import read
+    from prisma_down.core.read import data
 
     try:
-        return tsql.read(text)
-    except tsql.NotDdlError:
-        return data.read(tsql.cursor(text), text, "tsql")
+        return read.read(text)
+    except read.NotDdlError:
+        return data.read(read.cursor(text), text, "tsql")
 
 
-def split(text: str) -> Any:
-    from prisma_down.core.read.tsql_split import split_tsql
+def split_batches(text: str) -> Any:
+    from prisma_down.core.dialects.tsql.split import split_tsql
 
     return split_tsql(text)
 
 
-def render(change: ch.Change) -> str:
-    from prisma_down.core.render import tsql
+def render_change(change: ch.Change) -> str:
+    from prisma_down.core.dialects.tsql import render as tsql
 
     return tsql.render(change)
 
 
-def render_all(changes: Sequence[ch.Change]) -> list[str]:
-    from prisma_down.core.render import tsql
+def render_changes(changes: Sequence[ch.Change]) -> list[str]:
+    from prisma_down.core.dialects.tsql import render as tsql
 
     return tsql.render_all(changes)
 
 
-def wrap(body: str) -> str:
-    from prisma_down.core.render import tsql
+def wrap_script(body: str) -> str:
+    from prisma_down.core.dialects.tsql import render as tsql
 
     return tsql.wrap(body)
 
 
 def build() -> Dialect:
-    from prisma_down.core import tsql
+    from prisma_down.core.dialects.tsql import overrides as tsql
 
     return Dialect(
         name="tsql",
         title="SQL Server",
         sqlglot="tsql",
         lexicon=Lexicon(brackets=True),
-        read=read,
-        render=render,
-        render_all=render_all,
+        read=read_statement,
+        render=render_change,
+        render_all=render_changes,
         apply=tsql.APPLY,
         invert=tsql.INVERT,
-        split=split,
-        wrap=wrap,
+        split=split_batches,
+        wrap=wrap_script,
         quotes=("[", "]"),
         strings="national",
         fold_names=False,

@@ -101,7 +101,7 @@ def _swallow(
 
 
 def _generic(cat: cg.Catalog, change: ch.Change) -> cg.Catalog:
-    return cg._APPLY[type(change)](cat, change)
+    return cg.APPLY[type(change)](cat, change)
 
 
 # -- the catalog
@@ -155,7 +155,7 @@ def _drop_column(cat: cg.Catalog, c: ch.DropColumn) -> cg.Catalog:
             continue
         constraints.append(k)
     t = replace(t, constraints=tuple(constraints))
-    cat = cg._set_table(_with_indexes(cat, indexes), t)
+    cat = cg.set_table(_with_indexes(cat, indexes), t)
     return _generic(cat, c)  # the column, and its checks and foreign keys
 
 
@@ -214,7 +214,7 @@ APPLY: dict[type[Any], Callable[[cg.Catalog, Any], cg.Catalog]] = {
 
 # -- the inverses
 def _generic_inverse(change: ch.Change, cat: cg.Catalog) -> iv.Inverse:
-    return iv._INVERT[type(change)](change, cat)
+    return iv.INVERT[type(change)](change, cat)
 
 
 def _after(cat: cg.Catalog, change: ch.Change) -> cg.Catalog | None:
