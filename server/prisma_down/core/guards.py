@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from prisma_down.core import changes as ch
 from prisma_down.core.analysis import ScriptAnalysis, Step, flatten
 from prisma_down.core.catalog import Catalog, CatalogError, apply, constraint_named, holds
-from prisma_down.core.catalog_maps import Indexes, Objects, Tables
+from prisma_down.core.catalog.maps import Indexes, Objects, Tables
 from prisma_down.core.compare import differences
 from prisma_down.core.dialects import Dialect, of
 from prisma_down.core.inverse import Inverse

@@ -23,7 +23,7 @@ from typing import Any
 from prisma_down.core import catalog as cg
 from prisma_down.core import changes as ch
 from prisma_down.core import inverse as iv
-from prisma_down.core.catalog_maps import Indexes
+from prisma_down.core.catalog.maps import Indexes
 from prisma_down.core.schema import Index, IndexElement, QName
 
 
