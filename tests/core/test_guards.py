@@ -14,7 +14,10 @@ from prisma_down.core.catalog import Catalog, CatalogError, apply, holds
 from prisma_down.core.compare import differences
 from prisma_down.core.dialects import get
 from prisma_down.core.down import generate
-from prisma_down.core.guards import _ended, _facts, _key, _states, guard, stop_points
+from prisma_down.core.guards import guard, stop_points
+from prisma_down.core.guards.facts import _facts, _key
+from prisma_down.core.guards.replay import _ended
+from prisma_down.core.guards.replay import states_of as _states
 from prisma_down.core.inverse import Inverse
 from prisma_down.core.read import read_statement
 from prisma_down.core.read.do_block import exists_query, guard_of
