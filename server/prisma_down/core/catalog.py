@@ -623,7 +623,8 @@ def _create_index(cat: Catalog, c: ch.CreateIndex) -> Catalog:
         if c.if_not_exists:
             return cat
         raise CatalogError(f'index "{ix.name}" already exists')
-    _table(cat, ix.table)
+    if ("materialized view", ix.table, None) not in cat.objects:  # it may index one
+        _table(cat, ix.table)
     return _with(cat, indexes=cat.indexes.set(ix.name, (ix.table, ix)))
 
 
@@ -754,6 +755,8 @@ def _drop_object(cat: Catalog, c: ch.DropObject) -> Catalog:
         if c.if_exists:
             return cat
         raise CatalogError(f'{c.kind} "{c.name}" does not exist')
+    if c.kind == "materialized view":  # its indexes go with it
+        cat = _with(cat, indexes=cat.indexes.without(cat.indexes.on(c.name)))
     return _with(cat, objects=cat.objects.delete(key))
 
 
