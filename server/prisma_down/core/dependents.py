@@ -32,13 +32,13 @@ re-creates them after, with their original text, in the order they were created.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from prisma_down.core import changes as ch
-from prisma_down.core.catalog import Catalog, ObjectKey, comment_target, comments_on, type_base
+from prisma_down.core.catalog import Catalog, ObjectKey, comment_target, comments_on
 from prisma_down.core.catalog import _mention as mention
-from prisma_down.core.schema import Constraint, Opaque, QName
+from prisma_down.core.foreign_key_types import foreign_keys
+from prisma_down.core.schema import Opaque, QName
 
 RELATIONS = ("view", "materialized view")
 # what PostgreSQL binds by reference: a change under them fails until they are gone
@@ -151,7 +151,7 @@ def around(up: ch.Change, changes: tuple[ch.Change, ...], cat: Catalog) -> tuple
         drops = [_drop(k) for k in reversed(keys)]
         out = [*out[:first], *drops, *out[first : last + 1], *_recreate(cat, keys)]
         out += changes[last + 1 :]
-    return tuple(_foreign_keys(up, out, cat))
+    return tuple(foreign_keys(up, out, cat))
 
 
 def _drop(k: ObjectKey) -> ch.Change:
@@ -172,83 +172,3 @@ def _recreate(cat: Catalog, keys: list[ObjectKey]) -> list[ch.Change]:
             out += comments_on(cat, k[0].upper(), comment_target(k[1]))
             out += [c for ix in ixs for c in comments_on(cat, "INDEX", comment_target(ix.name))]
     return out
-
-
-# -- foreign keys whose two columns change type in one statement
-_FAMILIES = (
-    {"smallint", "int2", "integer", "int", "int4", "bigint", "int8", "smallserial", "serial",
-     "bigserial", "serial2", "serial4", "serial8"},
-    {"text", "varchar", "character varying", "char", "character", "bpchar", "name"},
-    {"numeric", "decimal"},
-    {"real", "float4", "double precision", "float8", "float"},
-    {"date", "timestamp", "timestamptz", "timestamp without time zone",
-     "timestamp with time zone"},
-)  # fmt: skip
-
-
-def _family(type_text: str) -> str:
-    """A type's btree operator family, roughly: types of one family can be joined by a
-    foreign key (https://www.postgresql.org/docs/current/btree-behavior.html)."""
-    base = re.sub(r"\s*\(.*?\)", "", type_text.strip().lower()).replace('"', "")
-    base = re.sub(r"^pg_catalog\.", "", re.sub(r"\s+", " ", base))
-    for i, family in enumerate(_FAMILIES):
-        if base in family:
-            return f"family {i}"
-    name, suffix = type_base(type_text)
-    return f"{name}{suffix}"
-
-
-def _joined(cat: Catalog, table: QName, column: str) -> list[tuple[QName, Constraint, str]]:
-    """Foreign keys ``column`` takes part in: (table holding it, key, the other column's type)."""
-    out: list[tuple[QName, Constraint, str]] = []
-    t = cat.tables.get(table)
-    if t is None:
-        return out
-    for k in t.constraints:
-        if k.kind == "f" and column in k.columns and k.ref_table is not None:
-            other = cat.tables.get(k.ref_table)
-            i = k.columns.index(column)
-            col = other.column(k.ref_columns[i]) if other and i < len(k.ref_columns) else None
-            if col is not None:
-                out.append((table, k, col.type))
-    for tn in cat.tables.referencing(table):
-        for k in cat.tables[tn].constraints:
-            if k.kind == "f" and k.ref_table == table and column in k.ref_columns:
-                i = k.ref_columns.index(column)
-                col = cat.tables[tn].column(k.columns[i]) if i < len(k.columns) else None
-                if col is not None and (tn, k, col.type) not in out:
-                    out.append((tn, k, col.type))
-    return out
-
-
-def _foreign_keys(up: ch.Change, changes: list[ch.Change], cat: Catalog) -> list[ch.Change]:
-    """Two columns joined by a foreign key that one statement changed both of: the state
-    between the two type changes has incomparable types, which PostgreSQL refuses. The
-    inverse that would restore that state drops the key first; the one that undoes the
-    change leading into it adds the key back after."""
-    if not isinstance(up, ch.AlterColumnType):
-        return changes
-    t = cat.tables.get(up.table)
-    col = t.column(up.column) if t is not None else None
-    if col is None:
-        return changes
-    before: list[ch.Change] = []
-    after: list[ch.Change] = []
-    for tn, k, other in _joined(cat, up.table, up.column):
-        if _family(col.type) != _family(other):  # the state this restores never held
-            before.append(ch.DropConstraint(tn, k.name, if_exists=True, kind="f"))
-        elif _family(up.type) != _family(other):  # the state it undoes never held
-            after.append(ch.AddConstraint(tn, k, k.not_valid))
-    if not before and not after:
-        return changes
-    i = next(
-        (
-            i
-            for i, c in enumerate(changes)
-            if isinstance(c, ch.AlterColumnType) and (c.table, c.column) == (up.table, up.column)
-        ),
-        None,
-    )
-    if i is None:
-        return changes
-    return [*changes[:i], *before, changes[i], *after, *changes[i + 1 :]]
