@@ -735,6 +735,9 @@ def _replace_enum(cat: Catalog, c: ch.ReplaceEnum) -> Catalog:
 def _create_object(cat: Catalog, c: ch.CreateObject) -> Catalog:
     o = c.object
     key = (o.kind, o.name, o.table)
+    if c.if_not_exists and o.kind == "sequence" and key not in cat.objects:
+        # one name per schema: the SERIAL one (keyed with its table) is the same sequence
+        key = next((k for k, _ in cat.objects_named(o.kind, o.name)), key)
     if key in cat.objects and not c.or_replace:
         if c.if_not_exists:
             return cat
