@@ -758,9 +758,11 @@ def _drop_object(cat: Catalog, c: ch.DropObject) -> Catalog:
         if c.if_exists:
             return cat
         raise CatalogError(f'{c.kind} "{c.name}" does not exist')
-    if c.kind == "materialized view":  # its indexes go with it
+    objects = cat.objects.delete(key)
+    if c.kind in ("view", "materialized view"):  # its indexes, triggers and rules go with it
         cat = _with(cat, indexes=cat.indexes.without(cat.indexes.on(c.name)))
-    return _with(cat, objects=cat.objects.delete(key))
+        objects = objects.without(cat.objects.on(c.name))
+    return _with(cat, objects=objects)
 
 
 def _rename_object(cat: Catalog, c: ch.RenameObject) -> Catalog:

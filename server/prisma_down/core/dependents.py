@@ -159,6 +159,12 @@ def _drop(k: ObjectKey) -> ch.Change:
     return ch.DropObject(kind, name, if_exists=True, table=table)
 
 
+def restore_relation(cat: Catalog, key: ObjectKey) -> list[ch.Change]:
+    """View or materialized view ``key`` as it was, with what went with it when it was
+    dropped: its indexes, comments, and the triggers, rules and policies on it."""
+    return _recreate(cat, [key, *cat.objects.on(key[1])])
+
+
 def _recreate(cat: Catalog, keys: list[ObjectKey]) -> list[ch.Change]:
     from prisma_down.core.inverse import as_created  # inverse imports this module
 

@@ -24,7 +24,7 @@ from prisma_down.core.catalog import (
     type_base,
     using_index,
 )
-from prisma_down.core.dependents import around
+from prisma_down.core.dependents import RELATIONS, around, restore_relation
 from prisma_down.core.schema import Column, Constraint, Enum, Opaque, QName
 from prisma_down.core.view_stars import expand
 
@@ -471,6 +471,8 @@ def _drop_object(c: ch.DropObject, cat: Catalog) -> Inverse:
             f'{c.kind} "{c.name.name}" is not created earlier in the history, '
             "so its definition is unknown"
         )
+    if prev.kind in RELATIONS:  # with its indexes, triggers and rules: core.dependents
+        return _exact(*restore_relation(cat, (prev.kind, prev.name, prev.table)))
     return _exact(
         ch.CreateObject(as_created(prev, cat)),
         *comments_on(cat, c.kind.upper(), comment_target(c.name)),
