@@ -104,3 +104,13 @@ def test_comparable_or_unknown_types_leave_the_key_alone() -> None:
     plain = [["AlterColumnType"], ["AlterColumnType"]]
     assert _fk_inverses("INTEGER", "INTEGER", "BIGINT") == plain  # one family
     assert _fk_inverses('"my_id"', '"my_id"', "TEXT") == plain  # a domain: nothing assumed
+
+
+def test_a_view_replaced_to_read_a_later_view_comes_back_after_it() -> None:
+    cat = _cat(
+        'CREATE TABLE "T" ("id" INTEGER NOT NULL);\n'
+        'CREATE VIEW "A" AS SELECT "id" FROM "T";\n'
+        'CREATE VIEW "B" AS SELECT "id" FROM "T";\n'
+        'CREATE OR REPLACE VIEW "A" AS SELECT "id" FROM "B";\n'
+    )
+    assert _names(closure(cat, on_column(cat, QName("", "T"), "id"))) == ["B", "A"]

@@ -89,8 +89,8 @@ def on_relation(cat: Catalog, rel: QName) -> list[ObjectKey]:
 
 
 def closure(cat: Catalog, keys: Iterable[ObjectKey]) -> list[ObjectKey]:
-    """``keys`` and, for each view among them, what depends on it in turn; in creation order
-    (a view is created after what it reads, so that order re-creates them safely)."""
+    """``keys`` and, for each view among them, what depends on it in turn; in an order that
+    re-creates them safely (``ordered``)."""
     seen: set[ObjectKey] = set()
     todo = list(keys)
     while todo:
@@ -100,7 +100,26 @@ def closure(cat: Catalog, keys: Iterable[ObjectKey]) -> list[ObjectKey]:
         seen.add(k)
         if k[0] in RELATIONS:
             todo += on_relation(cat, k[1])
-    return cat.objects.in_order(seen)
+    return ordered(cat, seen)
+
+
+def ordered(cat: Catalog, keys: Iterable[ObjectKey]) -> list[ObjectKey]:
+    """Creation order, except that an object comes after every view of ``keys`` it reads:
+    a view replaced later (CREATE OR REPLACE) may read one created after it first was."""
+    out: list[ObjectKey] = []
+    pending = cat.objects.in_order(keys)
+    while pending:
+        for i, k in enumerate(pending):
+            o = cat.objects[k]
+            if not any(
+                other[0] in RELATIONS and other != k and _reads_relation(o, other[1])
+                for other in pending
+            ):
+                break
+        else:
+            i = 0  # a cycle the text suggests but the database cannot hold: creation order
+        out.append(pending.pop(i))
+    return out
 
 
 def _blocked(changes: tuple[ch.Change, ...], cat: Catalog) -> tuple[list[ObjectKey], int, int]:
