@@ -108,16 +108,17 @@ def ordered(cat: Catalog, keys: Iterable[ObjectKey]) -> list[ObjectKey]:
     a view replaced later (CREATE OR REPLACE) may read one created after it first was."""
     out: list[ObjectKey] = []
     pending = cat.objects.in_order(keys)
+
+    def ready(k: ObjectKey) -> bool:
+        o = cat.objects[k]
+        return not any(
+            other[0] in RELATIONS and other != k and _reads_relation(o, other[1])
+            for other in pending
+        )
+
     while pending:
-        for i, k in enumerate(pending):
-            o = cat.objects[k]
-            if not any(
-                other[0] in RELATIONS and other != k and _reads_relation(o, other[1])
-                for other in pending
-            ):
-                break
-        else:
-            i = 0  # a cycle the text suggests but the database cannot hold: creation order
+        # none ready: a cycle the text suggests but the database cannot hold (creation order)
+        i = next((i for i, k in enumerate(pending) if ready(k)), 0)
         out.append(pending.pop(i))
     return out
 
