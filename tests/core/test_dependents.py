@@ -114,3 +114,12 @@ def test_a_view_replaced_to_read_a_later_view_comes_back_after_it() -> None:
         'CREATE OR REPLACE VIEW "A" AS SELECT "id" FROM "B";\n'
     )
     assert _names(closure(cat, on_column(cat, QName("", "T"), "id"))) == ["B", "A"]
+
+
+def test_bare_names_in_any_case_are_the_lower_case_ones() -> None:
+    cat = _cat(
+        "CREATE TABLE tickets (id INTEGER NOT NULL, status TEXT);\n"
+        "CREATE VIEW open_tickets AS SELECT ID, STATUS FROM TICKETS;\n"
+        'CREATE VIEW "Other" AS SELECT "Status" FROM "TicketsX";\n'
+    )
+    assert _names(on_column(cat, QName("", "tickets"), "status")) == ["open_tickets"]

@@ -32,22 +32,31 @@ re-creates them after, with their original text, in the order they were created.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterable
 
 from prisma_down.core import changes as ch
 from prisma_down.core.catalog import Catalog, ObjectKey, comment_target, comments_on
-from prisma_down.core.catalog import _mention as mention
 from prisma_down.core.foreign_key_types import foreign_keys
 from prisma_down.core.schema import Opaque, QName
 
 RELATIONS = ("view", "materialized view")
 # what PostgreSQL binds by reference: a change under them fails until they are gone
 BOUND = (*RELATIONS, "rule", "trigger", "policy")
-_ON_TABLE = ("rule", "trigger", "policy")  # these live on one relation
+
+
+@functools.lru_cache(maxsize=2048)
+def _name(name: str) -> re.Pattern[str]:
+    """``name`` as SQL text refers to it: quoted, or bare when it is lower case (PostgreSQL
+    folds bare names to lower case); a qualifier before it (``"t".``) does not matter."""
+    bare = "(?i:" + re.escape(name) + ")" if name == name.lower() else "(?!)"
+    return re.compile(r'(?<![\w"$])(?:"' + re.escape(name) + r'"|' + bare + r")(?![\w\"$])")
 
 
 def _mentions(text: str, name: str) -> bool:
-    return name in text and mention(name).search(text) is not None
+    folded = name == name.lower()
+    return name in (text.lower() if folded else text) and _name(name).search(text) is not None
 
 
 def _bound(cat: Catalog) -> list[tuple[ObjectKey, Opaque]]:
