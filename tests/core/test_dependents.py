@@ -123,3 +123,12 @@ def test_bare_names_in_any_case_are_the_lower_case_ones() -> None:
         'CREATE VIEW "Other" AS SELECT "Status" FROM "TicketsX";\n'
     )
     assert _names(on_column(cat, QName("", "tickets"), "status")) == ["open_tickets"]
+
+
+def test_a_star_whose_table_is_uncertain_may_mean_any_column() -> None:
+    cat = _cat(
+        'CREATE TABLE "T" ("id" INTEGER NOT NULL, "s" TEXT);\n'
+        'CREATE VIEW "Sub" AS SELECT * FROM (SELECT * FROM "T") AS x;\n'
+        'CREATE VIEW "Counted" AS SELECT count(*) AS "n" FROM "T";\n'
+    )
+    assert _names(on_column(cat, QName("", "T"), "s")) == ["Sub"]

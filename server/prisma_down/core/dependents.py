@@ -76,12 +76,21 @@ def on_column(cat: Catalog, table: QName, column: str) -> list[ObjectKey]:
             continue
         if k[0] == "trigger" and o.table != table:
             continue  # a trigger's definition names only its own table's columns
-        starred = o.expanded is not None and any(
-            t == table and column in cols for t, cols in o.expanded.columns
-        )
-        if starred or _mentions(o.sql, column):
+        if _mentions(o.sql, column) or _starred(o, table, column):
             out.append(k)
     return out
+
+
+_STAR = re.compile(r"(?i)(?:\bselect(?:\s+distinct)?|,|\.)\s*\*")
+
+
+def _starred(o: Opaque, table: QName, column: str) -> bool:
+    """A star of ``o`` meant ``column``: spelled out so (``core.view_stars``), or one whose
+    table was not certain (then any column of a table it names may be behind it)."""
+    spelled = o.expanded.columns if o.expanded is not None else ()
+    if any(t == table for t, _ in spelled):
+        return any(t == table and column in cols for t, cols in spelled)
+    return _STAR.search(o.sql) is not None
 
 
 def on_type(cat: Catalog, name: QName) -> list[ObjectKey]:
