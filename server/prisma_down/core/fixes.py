@@ -148,10 +148,10 @@ def archive_rewrite(ctx: MigrationContext, statement: Statement) -> str | None:
         archived = [c for c in changes if _archivable(ctx, c)]
         return _each_rendered(ctx, statement, [*kept, *archived])
     if all(isinstance(c, ch.DropColumn) for c in changes):
-        whole = _each_rendered(ctx, statement, list(changes))
-        if whole is not None:
-            return whole
-    return _clause_rewrite(ctx, statement, changes)
+        return _each_rendered(ctx, statement, list(changes))
+    # Other clauses stay as written where each reads alone; else all rendered (SQL Server's
+    # ``DROP CONSTRAINT c, COLUMN a`` has clauses that are no statement of their own).
+    return _clause_rewrite(ctx, statement, changes) or _each_rendered(ctx, statement, list(changes))
 
 
 def _each_rendered(
