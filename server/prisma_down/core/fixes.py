@@ -105,17 +105,20 @@ def _applied(cat: Catalog, changes: list[ch.Change]) -> Catalog | None:
     return cat
 
 
-def _rendered(change: ch.Change, dialect: str, cat: Catalog) -> str | None:
-    """The engine's SQL for ``change`` if it reads back as that change, else None."""
+def _rendered(change: ch.Change, dialect: str, cat: Catalog) -> tuple[str, Catalog] | None:
+    """The engine's SQL for ``change`` and the catalog it leaves, if it reads back as that
+    change; else None."""
     try:
         sql = render(change, dialect)
     except (ValueError, escape.UnsafeSQL):
         return None
-    return sql if _reads_back(sql, dialect, [change], cat) else None
+    after = _reads_back(sql, dialect, [change], cat)
+    return None if after is None else (sql, after)
 
 
-def _reads_back(sql: str, dialect: str, expected: list[ch.Change], cat: Catalog) -> bool:
-    """``sql``, read by the engine's reader, does to ``cat`` what ``expected`` does.
+def _reads_back(sql: str, dialect: str, expected: list[ch.Change], cat: Catalog) -> Catalog | None:
+    """What ``expected`` makes of ``cat``, if ``sql`` read by the engine's reader does the
+    same; else None.
 
     Compared by effect, not by change: SQL Server reads a table's ``sp_rename`` as a rename
     of "an object", which its catalog resolves to the table.
@@ -126,9 +129,12 @@ def _reads_back(sql: str, dialect: str, expected: list[ch.Change], cat: Catalog)
     if any(r.problem is not None for r in readings) or any(
         isinstance(c, ch.Unsupported | ch.DataChange) for c in got
     ):
-        return False
-    want, have = _applied(cat, expected), _applied(cat, got)
-    return want is not None and have is not None and not differences(want, have)
+        return None
+    want = _applied(cat, expected)
+    have = _applied(cat, got) if want is not None else None
+    if want is None or have is None or differences(want, have):
+        return None
+    return want
 
 
 def archive_rewrite(ctx: MigrationContext, statement: Statement) -> str | None:
@@ -165,11 +171,10 @@ def _each_rendered(
     out = []
     for change in changes:
         for candidate in _renames(ctx, change):
-            sql = _rendered(candidate, dialect, cat)
-            after = _applied(cat, [candidate]) if sql is not None else None
-            if sql is not None and after is not None:
-                out.append(sql)
-                cat = after
+            done = _rendered(candidate, dialect, cat)
+            if done is not None:
+                out.append(done[0])
+                cat = done[1]
                 break
         else:
             return None
@@ -191,18 +196,16 @@ def _clause_rewrite(
     for clause in clauses:
         name = _dropped_column(clause, dialect)
         if name is not None and name in drops:
-            rename = _renames(ctx, drops[name])[0]
-            sql = _rendered(rename, dialect, cat)
-            after = _applied(cat, [rename]) if sql is not None else None
-            if sql is None or after is None:
+            done = _rendered(_renames(ctx, drops[name])[0], dialect, cat)
+            if done is None:
                 return None
-            out.append(sql)
-            cat = after
+            out.append(done[0])
+            cat = done[1]
         else:
             out.append(f"{head} {clause}")  # the person's own SQL, kept as written
     text = ";\n".join(out)
     expected = [c for x in changes for c in _renames(ctx, x)[:1]]
-    return text if _reads_back(text, dialect, expected, before) else None
+    return text if _reads_back(text, dialect, expected, before) is not None else None
 
 
 def _alter_table_clauses(text: str, dialect: str) -> tuple[str, list[str]] | None:
