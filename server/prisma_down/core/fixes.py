@@ -1,9 +1,11 @@
 """Quick-fix rewrites, as text: archive instead of drop, and the statements a down.sql forgot.
 
 Pure functions of a MigrationContext; the language server only turns their results into
-edits. Every statement they write is a Change rendered by the engine's renderer, and read
-back by the engine's reader: a fix whose SQL does not read back as the changes it stands
-for (an engine without that statement) is not offered.
+edits. What they write is Changes rendered by the engine's renderer (plus, in a split
+``ALTER TABLE``, the person's other clauses as written); the archive rewrite is then read
+back by the engine's reader over the catalog the statement finds, and a rewrite that does
+not do what it stands for (an engine without that statement, a name already taken, a
+name no quoting can write) is not offered.
 """
 
 from __future__ import annotations
