@@ -174,10 +174,13 @@ async def test_a_failing_down_sql_is_one_diagnostic_with_the_database_message(
     down.write_text('-- undo\nDROP TABLE IF EXISTS "Other";\nDROP TABLE "Nope";\n')
     await start(client, root)
     got = await run(client, VERIFY, down.parent.as_uri())  # the folder's URI too
-    assert [v["status"] for v in got["verdicts"]] == ["down-failed"]
+    # with rows (the default), run as a client without a transaction runs it: the first
+    # statement changed nothing, so the database is as it was
+    assert [v["status"] for v in got["verdicts"]] == ["stopped-clean"]
     (d,) = verified(await wait_diagnostics(client, down, ours(bool)))
     assert d.message == (
-        "down.sql failed: OperationalError: no such table: Nope (statement at line 3)"
+        "down.sql failed and stopped cleanly: OperationalError: no such table: Nope "
+        "(statement at line 3)"
     )
     assert d.range.start.line == 2  # on the statement that failed, not the first one
 
@@ -360,9 +363,11 @@ async def test_postgres_on_the_database_of_the_setting(
     bad.write_text('-- undo\nALTER TABLE "User" ADD COLUMN "bio" TEXT,\n  ADD COLUMN "x" NOPE;\n')
     changed(client, bad)
     got = await run(client, VERIFY, bad.as_uri())
-    assert [v["status"] for v in got["verdicts"]] == ["down-failed"]
+    assert [v["status"] for v in got["verdicts"]] == ["stopped-clean"]
     (d,) = verified(await wait_diagnostics(client, bad, ours(bool)))
-    assert d.message.startswith('down.sql failed: type "nope" does not exist; at line 3, column')
+    assert d.message.startswith(
+        'down.sql failed and stopped cleanly: type "nope" does not exist; at line 3, column'
+    )
     assert d.range.start.line == 2  # where PostgreSQL says it failed
 
 
