@@ -190,12 +190,10 @@ def stepwise(conn: sqlite3.Connection, script: str, inspect: Callable[[], Any]) 
     """As ``prisma db execute`` runs it: statement by statement, stopping at the first
     error with what ran before it kept (a transaction the file opened ends with the
     connection: rolled back). The database is copied back from before afterwards."""
-    from prisma_down.verify.sqlite import run
-
     saved = sqlite3.connect(":memory:")
     try:
         conn.backup(saved)
-        error = run(conn, script)
+        error = _run(conn, script)
         if error is None:
             return Stop(None)
         if conn.in_transaction:
@@ -206,6 +204,20 @@ def stepwise(conn: sqlite3.Connection, script: str, inspect: Callable[[], Any]) 
     finally:
         saved.close()
         conn.execute("PRAGMA foreign_keys=ON")
+
+
+def _run(conn: sqlite3.Connection, script: str) -> str | None:
+    """Each statement on its own, so a ``BEGIN`` of the file holds until its ``COMMIT``
+    (``executescript`` would commit it first); the error names the statement's line."""
+    from prisma_down.core.statements import split
+    from prisma_down.verify.roundtrip import failed_at
+
+    for st in split(script, "sqlite").statements:
+        try:
+            conn.execute(st.text)
+        except sqlite3.Error as e:
+            return failed_at(f"{type(e).__name__}: {e}", script, st.span.start)
+    return None
 
 
 ENGINE = RowsEngine(tables, counts, insert, rows, empty, stepwise, default_schema)
