@@ -53,8 +53,11 @@ def cli(*args: str) -> tuple[float, bytes]:
     return wall, proc.stdout
 
 
-def prepared(history: Path, into: Path) -> Path:
-    """A copy of ``history`` with a down.sql generated for every migration."""
+def prepared(history: Path, into: Path) -> Path | None:
+    """A copy of ``history`` with a down.sql generated for every migration (None: not a
+    migrations folder)."""
+    if not any(history.glob("*/migration.sql")):
+        return None
     copy = into / history.name
     shutil.copytree(history, copy, ignore=shutil.ignore_patterns("down.sql"))
     cli("generate", str(copy))
@@ -75,6 +78,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-verify-rows-") as tmp:
         for history in histories:
             copy = prepared(history, Path(tmp))
+            if copy is None:
+                print(f"{history.name}: no migration.sql below it, left out", flush=True)
+                continue
             best: dict[str, float] = {}
             for _ in range(args.repeat):
                 for mode in modes:
@@ -91,9 +97,9 @@ def main() -> None:
                 found = kept[history.name][mode]
                 assert isinstance(found, list)
                 print(f"  {mode}: {dict(Counter(v['status'] for v in found))}", flush=True)
+            if args.out is not None:  # after each history: a long run keeps what it measured
+                args.out.write_text(json.dumps(kept, indent=1))
     print(f"load average after: {os.getloadavg()}")
-    if args.out is not None:
-        args.out.write_text(json.dumps(kept, indent=1))
 
 
 if __name__ == "__main__":
