@@ -21,10 +21,11 @@ from prisma_down.core.catalog import (
     type_base,
     using_index,
 )
+from prisma_down.core.dependents import RELATIONS, around, restore_relation
 from prisma_down.core.names import comment_target, quote
 from prisma_down.core.names import qualified as _t
 from prisma_down.core.schema import Column, Constraint, Enum, Opaque, QName
-from prisma_down.core.view_stars import expand
+from prisma_down.core.view_stars import as_created
 
 
 class Risk(enum.Enum):
@@ -53,7 +54,9 @@ def invert(change: ch.Change, cat: Catalog) -> Inverse:
     handler = cat.dialect.invert.get(type(change), INVERT.get(type(change)))
     if handler is None:
         return Inverse((), Risk.IRREVERSIBLE, f"no inverse known for {type(change).__name__}")
-    return handler(change, cat)
+    inv = handler(change, cat)
+    stepped = around(change, inv.changes, cat)  # what depends on it: core.dependents
+    return inv if stepped == inv.changes else replace(inv, changes=stepped)
 
 
 def _on_temporary_table(change: ch.Change, cat: Catalog) -> bool:
@@ -407,22 +410,6 @@ def replace_enum(cat: Catalog, name: QName, values: tuple[str, ...]) -> list[ch.
     return out + comments_on(cat, "TYPE", comment_target(name))  # it went with the old type
 
 
-def as_created(o: Opaque, cat: Catalog) -> Opaque:
-    """``o`` to re-create in ``cat``: a view whose stars would now mean other columns than
-    when it was created is written with the columns they meant then (core.view_stars)."""
-    then = o.expanded
-    if then is None:
-        return o
-    for name, columns in then.columns:
-        table = cat.table(name)
-        if table is None or any(table.column(c) is None for c in columns):
-            return o  # a column renamed since: the spelled-out text would not run
-    now = expand(o.sql, cat)
-    if now is not None and now.text == then.text:
-        return o  # the same columns today: keep the text as its author wrote it
-    return replace(o, sql=then.text, expanded=None)
-
-
 def _create_object(c: ch.CreateObject, cat: Catalog) -> Inverse:
     o = c.object
     prev = cat.object(o.kind, o.name, o.table)
@@ -448,6 +435,8 @@ def _drop_object(c: ch.DropObject, cat: Catalog) -> Inverse:
             f'{c.kind} "{c.name.name}" is not created earlier in the history, '
             "so its definition is unknown"
         )
+    if prev.kind in RELATIONS:  # with its indexes, triggers and rules: core.dependents
+        return exact(*restore_relation(cat, (prev.kind, prev.name, prev.table)))
     return exact(
         ch.CreateObject(as_created(prev, cat)),
         *comments_on(cat, c.kind.upper(), comment_target(c.name)),

@@ -13,12 +13,13 @@ their aliases); a star whose qualifier is ambiguous, a CTE or a subquery is left
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Protocol
 
 from prisma_down.core.dialects import Dialect
 from prisma_down.core.names import quote_for
 from prisma_down.core.read.tokens import Cursor, ReadError, tokenize
-from prisma_down.core.schema import QName, Spelled, Table
+from prisma_down.core.schema import Opaque, QName, Spelled, Table
 
 # Words that end a FROM item, so they are never read as its alias.
 _NOT_ALIAS = {
@@ -162,3 +163,19 @@ def _columns(
         return None
     table = cat.table(name)
     return (name, tuple(c.name for c in table.columns)) if table and table.columns else None
+
+
+def as_created(o: Opaque, cat: Relations) -> Opaque:
+    """``o`` to re-create in ``cat``: a view whose stars would now mean other columns than
+    when it was created is written with the columns they meant then (core.view_stars)."""
+    then = o.expanded
+    if then is None:
+        return o
+    for name, columns in then.columns:
+        table = cat.table(name)
+        if table is None or any(table.column(c) is None for c in columns):
+            return o  # a column renamed since: the spelled-out text would not run
+    now = expand(o.sql, cat)
+    if now is not None and now.text == then.text:
+        return o  # the same columns today: keep the text as its author wrote it
+    return replace(o, sql=then.text, expanded=None)

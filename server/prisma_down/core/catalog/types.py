@@ -92,6 +92,9 @@ def replace_enum(cat: Catalog, c: ch.ReplaceEnum) -> Catalog:
 def create_object(cat: Catalog, c: ch.CreateObject) -> Catalog:
     o = c.object
     key = (o.kind, o.name, o.table)
+    if c.if_not_exists and o.kind == "sequence" and key not in cat.objects:
+        # one name per schema: the SERIAL one (keyed with its table) is the same sequence
+        key = next((k for k, _ in cat.objects_named(o.kind, o.name)), key)
     if key in cat.objects and not c.or_replace:
         if c.if_not_exists:
             return cat
@@ -110,7 +113,11 @@ def drop_object(cat: Catalog, c: ch.DropObject) -> Catalog:
         if c.if_exists:
             return cat
         raise CatalogError(f'{c.kind} "{c.name}" does not exist')
-    return with_maps(cat, objects=cat.objects.delete(key))
+    objects = cat.objects.delete(key)
+    if c.kind in ("view", "materialized view"):  # its indexes, triggers and rules go with it
+        cat = with_maps(cat, indexes=cat.indexes.without(cat.indexes.on(c.name)))
+        objects = objects.without(cat.objects.on(c.name))
+    return with_maps(cat, objects=objects)
 
 
 def rename_object(cat: Catalog, c: ch.RenameObject) -> Catalog:

@@ -55,6 +55,8 @@ class Dialect:
     # one change → SQL; changes → one statement each (None: each change on its own)
     render: Callable[[Any], str]
     render_all: Callable[[Sequence[Any]], list[str]] | None = None
+    # a statement's token cursor (None: PostgreSQL's lexis, core.read.postgres.cursor)
+    cursor: Callable[[str], Any] | None = None
     # catalog.apply and inverse.invert handlers this engine replaces, by Change type
     apply: Mapping[type, Handler] = field(default_factory=dict)
     invert: Mapping[type, Handler] = field(default_factory=dict)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from prisma_down.core import changes as ch
 from prisma_down.core.dialects import Dialect, Lexicon
@@ -30,6 +31,12 @@ def render_changes(changes: Sequence[ch.Change]) -> list[str]:
     return mysql.render_all(changes)
 
 
+def statement_cursor(text: str) -> Any:
+    from prisma_down.core.dialects.mysql import read
+
+    return read.cursor(text)
+
+
 def build() -> Dialect:
     from prisma_down.core.dialects.mysql import overrides as mysql
 
@@ -39,6 +46,7 @@ def build() -> Dialect:
         sqlglot="mysql",
         lexicon=Lexicon(hash_comments=True, backslash_strings=True, backticks=True),
         read=read_statement,
+        cursor=statement_cursor,
         render=render_change,
         render_all=render_changes,
         apply=mysql.APPLY,

@@ -4,6 +4,7 @@ around a failed migration's statements."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from prisma_down.core import changes as ch
 from prisma_down.core.dialects import Dialect, Lexicon
@@ -35,6 +36,12 @@ def render_changes(changes: Sequence[ch.Change]) -> list[str]:
     return sqlite.render_all(changes)
 
 
+def statement_cursor(text: str) -> Any:
+    from prisma_down.core.dialects.sqlite import read
+
+    return read.cursor(text)
+
+
 def build() -> Dialect:
     from prisma_down.core.dialects.sqlite import overrides as sqlite
 
@@ -44,6 +51,7 @@ def build() -> Dialect:
         sqlglot="sqlite",
         lexicon=Lexicon(backticks=True, brackets=True, trigger_bodies=True),
         read=read_statement,
+        cursor=statement_cursor,
         render=render_change,
         render_all=render_changes,
         invert=sqlite.INVERT,

@@ -44,6 +44,12 @@ def wrap_script(body: str) -> str:
     return tsql.wrap(body)
 
 
+def statement_cursor(text: str) -> Any:
+    from prisma_down.core.dialects.tsql import read
+
+    return read.cursor(text)
+
+
 def build() -> Dialect:
     from prisma_down.core.dialects.tsql import overrides as tsql
 
@@ -53,6 +59,7 @@ def build() -> Dialect:
         sqlglot="tsql",
         lexicon=Lexicon(brackets=True),
         read=read_statement,
+        cursor=statement_cursor,
         render=render_change,
         render_all=render_changes,
         apply=tsql.APPLY,
