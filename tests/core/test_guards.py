@@ -211,7 +211,10 @@ def test_a_complete_run_is_undone_as_before_and_nothing_else_changes() -> None:
             assert [s for s, _ in plain] == [s for s, _ in guarded]
             for (_, a), (_, b) in zip(plain, guarded, strict=True):
                 assert (a.risk, a.note, len(a.changes)) == (b.risk, b.note, len(b.changes))
-                assert [_unwrapped(c) for c in b.changes] == list(a.changes)
+                # a change its inverse guarded already (a column filled back) passes as it is
+                pairs = zip(b.changes, a.changes, strict=True)
+                kept = [c if c == x else _unwrapped(c) for c, x in pairs]
+                assert kept == list(a.changes)
 
 
 def _unwrapped(c: ch.Change) -> ch.Change:

@@ -68,7 +68,7 @@ def generate(name: str, up_text: str, analysis: ScriptAnalysis, dialect: str) ->
     pairs = guard(analysis, down_changes(analysis), dialect)  # right after a partial up too
     framing = preflight_engine(dialect)  # rows that survive, a preflight, one transaction
     if framing is not None:
-        pairs = framing.survive(analysis, framing.strip_transactions(pairs))
+        pairs = framing.strip_transactions(pairs)
     if dialect == "mysql":
         pairs = _by_statement(pairs)  # one ALTER TABLE is undone by one ALTER TABLE
     executable = sum(len(inv.changes) for _, inv in pairs)

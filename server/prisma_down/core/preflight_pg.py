@@ -71,17 +71,24 @@ def _enum_labels(cat: Catalog, table: QName, column: str) -> tuple[str, ...] | N
     return e.values if e is not None and not suffix else None
 
 
-def survive(analysis: ScriptAnalysis, pairs: Pairs) -> Pairs:
-    """``pairs`` with value mappings undone and dropped NOT NULL columns filled back."""
+def survive(analysis: ScriptAnalysis) -> ScriptAnalysis:
+    """``analysis`` with value mappings undone and dropped NOT NULL columns filled back
+    (its steps' inverses rewritten: what ``generate``, ``check`` and the editor report)."""
     copies = _copies(analysis)
-    out: Pairs = []
-    for step, inv in pairs:
-        if inv.risk is Risk.IRREVERSIBLE and not inv.changes:
-            inv = _unmap(analysis, step) or inv
-        elif copies:
-            inv = _fill(analysis, inv, copies)
-        out.append((step, inv))
-    return out
+    steps: list[Step] = []
+    changed = False
+    for step in analysis.steps:
+        inverses = []
+        for inv in step.inverses:
+            new = inv
+            if inv.risk is Risk.IRREVERSIBLE and not inv.changes:
+                new = _unmap(analysis, step) or inv
+            elif copies:
+                new = _fill(analysis, inv, copies)
+            changed = changed or new is not inv
+            inverses.append(new)
+        steps.append(replace(step, inverses=tuple(inverses)))
+    return replace(analysis, steps=tuple(steps)) if changed else analysis
 
 
 def _unmap(analysis: ScriptAnalysis, step: Step) -> Inverse | None:
@@ -166,11 +173,13 @@ def _fill(analysis: ScriptAnalysis, inv: Inverse, copies: dict[tuple[QName, str]
             assert now is not None
             value = cast_back(analysis.after, copy, now.type, col.type) or quote(copy)
             fill = f"UPDATE {escape.qualified(t, 'postgres')} SET {quote(col.name)} = {value}"
-            out += [
+            together = (  # one guard: the UPDATE needs the column just added
                 replace(c, column=replace(col, not_null=False)),
                 ch.Verbatim(fill),
                 ch.SetColumnNotNull(t, col.name, True),
-            ]
+            )
+            absent = ch.Guarded(ch.Guard("column", (t.name, col.name), True, t.schema), together)
+            out.append(ch.Guarded(ch.Guard("table", (t.name,), False, t.schema), (absent,)))
             notes.append(
                 f'{table_name(t)}."{col.name}" filled from "{copy}", where the migration '
                 "copied its values"
