@@ -189,3 +189,36 @@ def test_psql_applies_all_or_nothing(
     else:
         assert expect in errors, errors
         assert _same(after, now) == [], "psql left the database halfway"
+
+
+@pytest.mark.parametrize("name", sorted(n for n in CASES if n != "survive_fails_halfway"))
+def test_after_a_failed_migration_the_preflight_lets_down_run(pg_conn: Any, name: str) -> None:
+    """Nothing of the migration applied (it failed), rows there: down.sql, guarded for
+    that, must run and change nothing; its preflight must not stop it."""
+    before_rows, _, _ = CASES[name]
+    migrations = load(name).migrations()
+    for _, up, _ in migrations[:-1]:
+        assert apply(pg_conn, up) is None
+    pg_conn.execute(before_rows.encode())
+    before = _state(pg_conn)
+    error = apply(pg_conn, migrations[-1][2])
+    assert error is None, error
+    assert _same(before, _state(pg_conn)) == []
+
+
+def test_an_enum_value_added_then_used_is_committed_first(pg_conn: Any) -> None:
+    """PostgreSQL will not use a label added in the same transaction: the file commits
+    right after ADD VALUE and begins again."""
+    from prisma_down.core.preflight_pg import frame
+
+    pg_conn.execute("""CREATE TYPE "S" AS ENUM ('a'); CREATE TABLE "T" ("s" "S")""")
+    parts = [
+        (["-- add"], ["""ALTER TYPE "S" ADD VALUE 'b'"""]),
+        (["-- use"], ["""ALTER TABLE "T" ALTER COLUMN "s" SET DEFAULT 'b'"""]),
+    ]
+    framed, how = frame(parts, [])
+    text = "\n".join(sql + ";" for _, statements in framed for sql in statements)
+    assert "2 transactions" in how
+    one = "BEGIN;\n" + "\n".join(sql + ";" for _, st in parts for sql in st) + "\nCOMMIT;"
+    assert "unsafe use of new value" in (apply(pg_conn, one) or "")  # why it is split
+    assert apply(pg_conn, text) is None, text
