@@ -79,6 +79,13 @@ CASES: dict[str, tuple[str, str, str]] = {
         """INSERT INTO "User" VALUES (2, 'a@x')""",
         STOPPED,
     ),
+    # the same, where the migration dropped the index CONCURRENTLY: a failed CREATE UNIQUE
+    # INDEX CONCURRENTLY would leave an invalid index behind
+    "survive_unique_concurrently": (
+        """INSERT INTO "User" VALUES (1, 'a@x')""",
+        """INSERT INTO "User" VALUES (2, 'a@x')""",
+        STOPPED,
+    ),
     # NULLs where NOT NULL comes back
     "survive_not_null_back": (
         """INSERT INTO "Post" VALUES (1, 'hello')""",

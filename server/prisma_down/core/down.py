@@ -19,7 +19,9 @@ from prisma_down.core.analysis import ScriptAnalysis, Step, down_changes, sha256
 from prisma_down.core.escape import UnsafeSQL, comment, shell_word
 from prisma_down.core.guards import guard
 from prisma_down.core.inverse import Inverse, Risk
+from prisma_down.core.preflight import Check
 from prisma_down.core.preflight import engine as preflight_engine
+from prisma_down.core.preflight_needs import needs
 from prisma_down.core.render import render_all
 from prisma_down.core.statements import split
 
@@ -66,12 +68,14 @@ def generate(name: str, up_text: str, analysis: ScriptAnalysis, dialect: str) ->
             the statements rendered (one sentence; the CLI exits 2).
     """
     pairs = guard(analysis, down_changes(analysis), dialect)  # right after a partial up too
-    framing = preflight_engine(dialect)  # rows that survive, a preflight, one transaction
+    framing = preflight_engine(dialect)  # a preflight, one transaction
+    checks: list[Check] = []
     if framing is not None:
         pairs = framing.strip_transactions(pairs)
+        checks = needs([inv for _, inv in pairs], analysis.after, analysis.before)
     if dialect == "mysql":
         pairs = _by_statement(pairs)  # one ALTER TABLE is undone by one ALTER TABLE
-    executable = sum(len(inv.changes) for _, inv in pairs)
+    executable = sum(len(inv.changes) for _, inv in pairs) + (1 if checks else 0)
     lines = analysis.script.lines
     parts: list[tuple[list[str], list[str]]] = []
     for step, inv in pairs:
@@ -90,9 +94,6 @@ def generate(name: str, up_text: str, analysis: ScriptAnalysis, dialect: str) ->
         parts.append((out, render_all(changes, dialect)))
     how = ""
     if framing is not None and parts:
-        from prisma_down.core.preflight_needs import needs
-
-        checks = needs([inv for _, inv in pairs], analysis.after, analysis.before)
         parts, how = framing.frame(parts, checks)
     rendered = [sql for _, statements in parts for sql in statements]
     blocks = ["\n".join([*out, *(sql + ";" for sql in st)]) for out, st in parts]
