@@ -324,7 +324,8 @@ class _Replay:
         g = nat[0]
         if len(nat) == 1 and g.negated and g.kind in ("column", "constraint", "index"):
             table = ch.Guard("table", g.names[:1], False, g.schema)
-            if any(not holds(table, cat) for cat in still):
+            matview = ("materialized view", QName(g.schema or "", g.names[0]), None)
+            if matview not in self.full.objects and any(not holds(table, cat) for cat in still):
                 nat = (table, g)  # ALTER TABLE IF EXISTS … ADD … IF NOT EXISTS
         if not all(_all_hold(nat, cat) for cat in runs_on):
             return nat, False  # the catalog does not see what the complete run has: trust it

@@ -24,6 +24,7 @@ from prisma_down.core.catalog import (
     type_base,
     using_index,
 )
+from prisma_down.core.dependents import RELATIONS, around, restore_relation
 from prisma_down.core.preflight import Check
 from prisma_down.core.schema import Column, Constraint, Enum, Opaque, QName
 from prisma_down.core.value_map import mapped_back
@@ -73,7 +74,9 @@ def invert(change: ch.Change, cat: Catalog) -> Inverse:
         handler = cockroach.INVERT.get(type(change), handler)
     if handler is None:
         return Inverse((), Risk.IRREVERSIBLE, f"no inverse known for {type(change).__name__}")
-    return handler(change, cat)
+    inv = handler(change, cat)
+    stepped = around(change, inv.changes, cat)  # what depends on it: core.dependents
+    return inv if stepped == inv.changes else replace(inv, changes=stepped)
 
 
 def _on_temporary_table(change: ch.Change, cat: Catalog) -> bool:
@@ -477,6 +480,8 @@ def _drop_object(c: ch.DropObject, cat: Catalog) -> Inverse:
             f'{c.kind} "{c.name.name}" is not created earlier in the history, '
             "so its definition is unknown"
         )
+    if prev.kind in RELATIONS:  # with its indexes, triggers and rules: core.dependents
+        return _exact(*restore_relation(cat, (prev.kind, prev.name, prev.table)))
     return _exact(
         ch.CreateObject(as_created(prev, cat)),
         *comments_on(cat, c.kind.upper(), comment_target(c.name)),

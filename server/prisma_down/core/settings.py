@@ -32,6 +32,9 @@ class Settings:
     # verify.partial: the editor's verify also runs down.sql from every state a failed
     # migration.sql can leave, as ``prisma-down verify --partial`` does
     verify_partial: bool = False
+    # verify.empty: the editor's verify puts no generated rows in the tables first, as
+    # ``prisma-down verify --empty``
+    verify_empty: bool = False
     # the project file these came from (None: defaults or the editor's); out of repr and
     # comparison: where the file is does not change what the settings mean
     source: Path | None = field(default=None, repr=False, compare=False)
@@ -81,6 +84,10 @@ def parse(raw: Any, report: Callable[[str], None], base: Settings | None = None)
     if not isinstance(partial, bool):
         report("prismaDown.verify.partial must be true or false: using false")
         partial = False
+    empty = _verify_option(raw, "empty", s.verify_empty)
+    if not isinstance(empty, bool):
+        report("prismaDown.verify.empty must be true or false: using false")
+        empty = False
     return replace(
         s,
         migrations_path=path,
@@ -89,6 +96,7 @@ def parse(raw: Any, report: Callable[[str], None], base: Settings | None = None)
         archive_suffix=suffix,
         verify_database_url=url,
         verify_partial=partial,
+        verify_empty=empty,
     )
 
 
