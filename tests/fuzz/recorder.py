@@ -1,7 +1,8 @@
 """``prisma-down generate``, unchanged, with a note of every statement the renderer produced.
 
 Run as a script (``python recorder.py generate --stdout PATH``): it calls the CLI's own
-``main`` after wrapping ``core.down.generate`` and the ``render_all`` it calls, and writes
+``main`` after wrapping ``core.down.generate``, the ``render_all`` it calls (and PostgreSQL's
+``preflight_pg.frame``, which adds BEGIN, the preflight and COMMIT), and writes
 ``[{"name", "rendered", "text" | "error"}]`` to the file ``PRISMA_DOWN_FUZZ_RECORD`` names.
 The fuzz test then splits what the CLI printed and compares it with ``rendered``: a check
 from outside, apart from the one ``generate`` makes itself.
@@ -15,7 +16,7 @@ import sys
 from typing import Any
 
 from prisma_down import cli
-from prisma_down.core import down
+from prisma_down.core import down, preflight_pg
 
 RECORD_VARIABLE = "PRISMA_DOWN_FUZZ_RECORD"
 
@@ -43,7 +44,16 @@ def main() -> int:
             entry["rendered"] = list(current)
         return text
 
+    frame = preflight_pg.frame
+
+    def framing(parts: Any, checks: Any) -> Any:
+        """PostgreSQL's BEGIN, preflight and COMMIT are statements generate writes too."""
+        out, how = frame(parts, checks)
+        current[:] = [sql for _, statements in out for sql in statements]
+        return out, how
+
     down.render_all = rendering  # type: ignore[attr-defined]
+    preflight_pg.frame = framing
     down.generate = generating
     try:
         return cli.main(sys.argv[1:])
