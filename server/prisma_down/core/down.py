@@ -19,7 +19,8 @@ from prisma_down.core.analysis import ScriptAnalysis, Step, down_changes, sha256
 from prisma_down.core.escape import UnsafeSQL, comment, shell_word
 from prisma_down.core.guards import guard
 from prisma_down.core.inverse import Inverse, Risk
-from prisma_down.core.render import render_all
+from prisma_down.core.preflight import checks
+from prisma_down.core.render import preflight, render_all
 from prisma_down.core.statements import split
 
 _MARK = re.compile(
@@ -88,6 +89,12 @@ def generate(name: str, up_text: str, analysis: ScriptAnalysis, dialect: str) ->
         rendered += statements
         out += [sql + ";" for sql in statements]
         blocks.append("\n".join(out))
+    pre = preflight(checks([c for _, inv in pairs for c in inv.changes], analysis.after,
+                           analysis.before), dialect)  # fmt: skip
+    if pre and blocks:
+        note = "-- Preflight: stops here, before any change, when rows do not fit what comes back"
+        blocks.insert(0, "\n".join([note, *(sql + ";" for sql in pre)]))
+        rendered = pre + rendered
     body = "\n\n".join(blocks) + "\n" if blocks else "-- Nothing to undo.\n"
     if dialect == "tsql" and blocks:  # Prisma's BEGIN TRY / BEGIN TRAN … CATCH wrapper
         from prisma_down.core.render.tsql import wrap

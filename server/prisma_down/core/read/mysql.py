@@ -58,7 +58,7 @@ def read(text: str) -> tuple[ch.Change, ...]:
         found = mysql_guard.read_guarded(text)
         if found is not None:
             return (_guarded(*found),)
-    if mysql_guard.is_plumbing(text):
+    if mysql_guard.is_plumbing(text) or mysql_guard.is_preflight(text):
         return (ch.SessionSetting(text),)
     if word in _SESSION and not (word == "DO" and c.is_punct("(", 1)):
         return (ch.SessionSetting(text),)

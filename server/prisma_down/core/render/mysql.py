@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from prisma_down.core import changes as ch
 from prisma_down.core import escape, mysql_guard
+from prisma_down.core import preflight as pf
 from prisma_down.core.render.rows import delete_rows
 from prisma_down.core.schema import Column, Constraint, Index, QName
 
@@ -429,3 +430,27 @@ def _if_exists(sql: str, first: ch.Change) -> str:
             ine = " IF NOT EXISTS" if m.group().strip().upper() == "CREATE" else " IF EXISTS"
             return sql[: tok.end()] + ine + rest
     return sql
+
+
+def violation(check: pf.Check) -> str:
+    """``EXISTS (…)``: some row does not fit what ``check`` says comes back."""
+    t = table_name(check.table)
+    cols = [quote(x) for x in check.columns]
+    if isinstance(check, pf.NoNulls):
+        where = f"{cols[0]} IS NULL"
+    elif isinstance(check, pf.NoValues):
+        where = f"{cols[0]} IN ({', '.join(mysql_guard.literal(v) for v in check.values)})"
+    elif isinstance(check, pf.FitsLength):
+        where = f"CHAR_LENGTH({cols[0]}) > {int(check.values[0])}"
+    else:
+        present = " AND ".join(f"{c} IS NOT NULL" for c in cols)
+        return (
+            f"EXISTS (SELECT 1 FROM {t} WHERE {present} "
+            f"GROUP BY {', '.join(cols)} HAVING COUNT(*) > 1)"
+        )
+    return f"EXISTS (SELECT 1 FROM {t} WHERE {where})"
+
+
+def preflight(checks: Sequence[pf.Check]) -> list[str]:
+    """Statements that stop down.sql before its first change when a check fails."""
+    return [sql for k in checks for sql in mysql_guard.preflight(violation(k), k.message)]
