@@ -24,7 +24,7 @@ from prisma_down.core import catalog as cg
 from prisma_down.core import changes as ch
 from prisma_down.core import inverse as iv
 from prisma_down.core.catalog_maps import Indexes
-from prisma_down.core.schema import Column, Constraint, Index, IndexElement, QName
+from prisma_down.core.schema import Column, Constraint, Index, IndexElement, QName, Table
 
 
 def index_key(table: QName, name: str) -> QName:
@@ -399,16 +399,56 @@ def _invert_drop_table(c: ch.DropTable, cat: cg.Catalog) -> iv.Inverse:
     t = cat.tables.get(c.name)
     if t is None:
         return inv
-    # an implicit index comes back with its foreign key, as the server's own again
+    # an implicit index comes back with its foreign key, as the server's own again; a
+    # generated key name comes back unnamed where the server gives that name again
+    # (``generated_fk_name``), else named, and then its index must be made first
+    named = _numbered_back(c.name, [x for x in inv.changes if isinstance(x, ch.AddConstraint)])
     own = {
         ix.name
         for ix in cat.table_indexes(c.name)
-        if ix.implicit and any(k.kind == "f" and k.columns == _columns(ix) for k in t.constraints)
+        if ix.implicit
+        and any(
+            k.kind == "f" and k.columns == _columns(ix) and k.name not in named
+            for k in t.constraints
+        )
     }
     steps = tuple(
-        x for x in inv.changes if not (isinstance(x, ch.CreateIndex) and x.index.name in own)
+        ch.AddConstraint(x.table, replace(x.constraint, name=""), x.not_valid)
+        if isinstance(x, ch.AddConstraint)
+        and x.table == c.name
+        and x.constraint.name in _own_names(t, own, cat)
+        else x
+        for x in inv.changes
+        if not (isinstance(x, ch.CreateIndex) and x.index.name in own)
     )
     return replace(inv, changes=steps)
+
+
+def _own_names(t: Table, own: set[QName], cat: cg.Catalog) -> set[str]:
+    """Generated names of the keys whose implicit index comes back with them."""
+    out = set()
+    for ix in cat.table_indexes(t.name):
+        if ix.name in own:
+            for k in t.constraints:
+                if k.kind == "f" and k.columns == _columns(ix) and _is_generated(t.name, k.name):
+                    out.add(k.name)
+    return out
+
+
+def _numbered_back(table: QName, adds: list[ch.AddConstraint]) -> set[str]:
+    """Generated key names the server would not give again when the keys are added in this
+    order (each gets the highest number so far plus one): those must be written out."""
+    highest = 0
+    out = set()
+    for a in adds:
+        m = re.fullmatch(re.escape(table.name) + _GENERATED_FK, a.constraint.name)
+        if a.table != table or a.constraint.kind != "f" or m is None:
+            continue
+        n = int(m.group(1))
+        if n != highest + 1:
+            out.add(a.constraint.name)
+        highest = max(highest, n)
+    return out
 
 
 def _invert_drop_column(c: ch.DropColumn, cat: cg.Catalog) -> iv.Inverse:
