@@ -260,6 +260,8 @@ def read_guarded(text: str) -> tuple[tuple[ch.Guard, ...], str] | None:
 
     Raises ReadError when the statement starts like one but breaks off.
     """
+    if is_preflight(text):
+        return None  # a check on the rows (``preflight``), no guard
     c = Cursor(text, tokenize(text, "mysql"), lambda name: name)
     if not (c.accept("SET") and c.accept_punct("@") and c.peek() is not None):
         return None
