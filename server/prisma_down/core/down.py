@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from prisma_down import __version__
 from prisma_down.core import changes as ch
 from prisma_down.core.analysis import ScriptAnalysis, Step, down_changes, sha256
+from prisma_down.core.data_checks import checks as data_checks
 from prisma_down.core.escape import UnsafeSQL, comment, shell_word
 from prisma_down.core.guards import guard
 from prisma_down.core.inverse import Inverse, Risk
 from prisma_down.core.preflight import Check
 from prisma_down.core.preflight import engine as preflight_engine
 from prisma_down.core.preflight_needs import needs
-from prisma_down.core.render import render_all
+from prisma_down.core.render import preflight, render_all
 from prisma_down.core.statements import split
 
 _MARK = re.compile(
@@ -95,6 +96,16 @@ def generate(name: str, up_text: str, analysis: ScriptAnalysis, dialect: str) ->
     how = ""
     if framing is not None and parts:
         parts, how = framing.frame(parts, checks)
+    elif parts:  # no framing module: the renderer's own data checks come first, if any
+        wanted = data_checks(
+            [c for _, inv in pairs for c in inv.changes], analysis.after, analysis.before
+        )
+        pre = preflight(wanted, dialect)
+        if pre:
+            note = (
+                "-- Preflight: stops here, before any change, when rows do not fit what comes back"
+            )
+            parts.insert(0, ([note], pre))
     rendered = [sql for _, statements in parts for sql in statements]
     blocks = ["\n".join([*out, *(sql + ";" for sql in st)]) for out, st in parts]
     body = "\n\n".join(blocks) + "\n" if blocks else "-- Nothing to undo.\n"
