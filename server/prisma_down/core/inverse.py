@@ -24,7 +24,9 @@ from prisma_down.core.catalog import (
 from prisma_down.core.dependents import RELATIONS, around, restore_relation
 from prisma_down.core.names import comment_target, quote
 from prisma_down.core.names import qualified as _t
+from prisma_down.core.preflight import Check
 from prisma_down.core.schema import Column, Constraint, Enum, Opaque, QName
+from prisma_down.core.value_map import mapped_back
 from prisma_down.core.view_stars import as_created
 
 
@@ -43,6 +45,7 @@ class Inverse:
     changes: tuple[ch.Change, ...]
     risk: Risk = Risk.EXACT
     note: str = ""  # why it loses data / cannot be undone, in a reviewer's words
+    checks: tuple[Check, ...] = ()  # what rows must satisfy first (core.preflight)
 
 
 NOTHING = Inverse(())
@@ -211,6 +214,9 @@ def _alter_type(c: ch.AlterColumnType, cat: Catalog) -> Inverse:
     if before is None:
         return missing_column(c.table, c.column)
     using = cast_back(cat, c.column, c.type, before.type)
+    mapped = mapped_back(cat, c, before.type, using)  # a CASE in the up: its inverse mapping
+    if mapped is not None:
+        using = mapped.using
     back = ch.AlterColumnType(c.table, c.column, before.type, using, before.collate)
     steps: list[ch.Change] = [back]
     if before.default is not None:  # a default that cannot be cast automatically stops ALTER TYPE
@@ -219,6 +225,9 @@ def _alter_type(c: ch.AlterColumnType, cat: Catalog) -> Inverse:
             back,
             ch.SetColumnDefault(c.table, c.column, before.default),
         ]
+    if mapped is not None:
+        return replace(exact(*steps) if mapped.exact else lossy(mapped.note, *steps),
+                       note=mapped.note, checks=mapped.checks)  # fmt: skip
     if normalized_type(c.type) == normalized_type(before.type) or _widens(cat, c.type, before.type):
         return exact(*steps)
     return lossy(

@@ -87,6 +87,11 @@ class Dialect:
     #    transaction; none: the whole script is one transaction)
     partial_states: str = "none"
     guards_partial: bool = False  # down.sql guards each step against a half-applied up
+    # -- rows: statements that stop down.sql before its first change when rows do not fit
+    #    (core.data_checks' checks → SQL), and the module that frames a whole file instead
+    #    (rows kept where they can, a preflight, one transaction: core.preflight.engine)
+    preflight: Callable[[Sequence[Any]], list[str]] | None = None
+    framing: str | None = None
     # -- compare: extra differences of two objects' SQL (kind, name, before, after)
     object_differences: Callable[[str, Any, str, str], list[str]] | None = None
 

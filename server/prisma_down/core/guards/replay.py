@@ -114,6 +114,10 @@ class Replay:
         found = self._separating(change, j, runs_on, avoid, searched)
         if found:
             return found, True
+        if partly:  # where the natural guard fails already, one more fact for the harmful
+            more = self._separating(change, j, runs_on, harmful, ())
+            if more and more != nat:
+                return (*nat, *more), False
         return (nat if partly else ()), False
 
     def _separating(

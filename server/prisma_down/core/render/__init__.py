@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from prisma_down.core import changes as ch
+from prisma_down.core.data_checks import Check
 from prisma_down.core.dialects import Dialect, of
 
 
@@ -26,3 +27,12 @@ def render_all(changes: Sequence[ch.Change], dialect: Dialect | str) -> list[str
     if d.render_all is None:
         return [d.render(change) for change in changes]
     return d.render_all(changes)
+
+
+def preflight(checks: Sequence[Check], dialect: str | Dialect) -> list[str]:
+    """Statements that stop down.sql before its first change when a data check fails;
+    none for a dialect without a ``preflight`` of its own (yet)."""
+    f = of(dialect).preflight
+    if not checks or f is None:
+        return []
+    return list(f(checks))

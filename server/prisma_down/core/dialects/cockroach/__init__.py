@@ -38,5 +38,6 @@ def build(base: Dialect) -> Dialect:
         serial_sequences=False,
         partial_states="none",
         guards_partial=False,
+        framing=None,  # no preflight or transaction frame written for CockroachDB yet
         object_differences=_differences,
     )

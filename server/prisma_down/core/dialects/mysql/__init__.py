@@ -37,6 +37,12 @@ def statement_cursor(text: str) -> Any:
     return read.cursor(text)
 
 
+def preflight_statements(checks: Sequence[Any]) -> list[str]:
+    from prisma_down.core.dialects.mysql import render
+
+    return render.preflight(checks)
+
+
 def build() -> Dialect:
     from prisma_down.core.dialects.mysql import overrides as mysql
 
@@ -47,6 +53,7 @@ def build() -> Dialect:
         lexicon=Lexicon(hash_comments=True, backslash_strings=True, backticks=True),
         read=read_statement,
         cursor=statement_cursor,
+        preflight=preflight_statements,
         render=render_change,
         render_all=render_changes,
         apply=mysql.APPLY,

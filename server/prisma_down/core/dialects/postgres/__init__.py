@@ -43,4 +43,5 @@ def build() -> Dialect:
         expands_view_stars=True,
         partial_states="commits",
         guards_partial=True,
+        framing="prisma_down.core.preflight_pg",
     )

@@ -42,6 +42,12 @@ def statement_cursor(text: str) -> Any:
     return read.cursor(text)
 
 
+def preflight_statements(checks: Sequence[Any]) -> list[str]:
+    from prisma_down.core.dialects.sqlite import render
+
+    return render.preflight(checks)
+
+
 def build() -> Dialect:
     from prisma_down.core.dialects.sqlite import overrides as sqlite
 
@@ -52,6 +58,7 @@ def build() -> Dialect:
         lexicon=Lexicon(backticks=True, brackets=True, trigger_bodies=True),
         read=read_statement,
         cursor=statement_cursor,
+        preflight=preflight_statements,
         render=render_change,
         render_all=render_changes,
         invert=sqlite.INVERT,
