@@ -100,6 +100,8 @@ case "$cmd" in
     "$VENV/bin/ruff" format --check server tests bench
     say "mypy --strict"
     "$VENV/bin/mypy"
+    say "import contracts"
+    "$VENV/bin/lint-imports"
     say "pytest"
     "$VENV/bin/python" -m pytest -q
     ;;

@@ -43,7 +43,7 @@ def comments_by_scan(cat: Catalog, kind: str, target: str) -> list[ch.SetComment
 
 def found_by_scan(guard: ch.Guard, cat: Catalog) -> bool:
     kind, names, schema = guard.kind, guard.names, guard.schema
-    mysql = cat.dialect == "mysql"
+    mysql = cat.dialect.name == "mysql"
 
     def same(a: str, b: str) -> bool:
         return a == b or (mysql and a.lower() == b.lower())
@@ -118,7 +118,8 @@ def found_by_scan(guard: ch.Guard, cat: Catalog) -> bool:
 
 def differences_by_scan(before: Catalog, after: Catalog) -> list[str]:
     """``compare.differences`` as it was: every entry of both catalogs looked at."""
-    from prisma_down.core.compare import _column_diffs, _elements, _key, _n, _t, _values
+    from prisma_down.core.compare import _column_diffs, _elements, _key, _t, _values
+    from prisma_down.core.compare import normalized as _n
 
     out: list[str] = []
     for name in sorted(before.tables.keys() | after.tables.keys()):
@@ -189,8 +190,8 @@ def differences_by_scan(before: Catalog, after: Catalog) -> list[str]:
             out.append(f"{kind} {_t(name)} is missing after down.sql")
         elif key not in before.objects:
             out.append(f"{kind} {_t(name)} is still there after down.sql")
-        elif kind == "sequence" and before.dialect == "cockroachdb":
-            from prisma_down.core.cockroach import sequence_differences
+        elif kind == "sequence" and before.dialect.name == "cockroachdb":
+            from prisma_down.core.dialects.cockroach.overrides import sequence_differences
 
             out += sequence_differences(name, before.objects[key].sql, after.objects[key].sql)
     return out

@@ -13,11 +13,11 @@ from prisma_down.core import changes as ch
 from prisma_down.core.analysis import Analyzer, replay
 from prisma_down.core.catalog import (
     Catalog,
-    _found,
     comments_on,
     constraint_named,
     type_refers,
 )
+from prisma_down.core.catalog.holds import _found
 from prisma_down.core.history import load_history
 from prisma_down.core.schema import Column, Columns, Constraint, Index, Opaque, QName, Table
 from prisma_down.core.statements import split

@@ -18,9 +18,9 @@ import pytest
 from prisma_down.cli import main
 from prisma_down.core import escape
 from prisma_down.core.analysis import Analyzer
+from prisma_down.core.dialects.mysql.guard import read_guarded
 from prisma_down.core.down import generate, read_header
 from prisma_down.core.escape import UnsafeSQL
-from prisma_down.core.mysql_guard import read_guarded
 from prisma_down.core.schema import QName
 from prisma_down.core.statements import split
 

@@ -12,8 +12,12 @@ from prisma_down.core import changes as ch
 from prisma_down.core.analysis import Analyzer, ScriptAnalysis, Step, down_changes, flatten, replay
 from prisma_down.core.catalog import Catalog, CatalogError, apply, holds
 from prisma_down.core.compare import differences
+from prisma_down.core.dialects import get
 from prisma_down.core.down import generate
-from prisma_down.core.guards import _ended, _facts, _key, _states, guard, stop_points
+from prisma_down.core.guards import guard, stop_points
+from prisma_down.core.guards.facts import _facts, _key
+from prisma_down.core.guards.replay import _ended
+from prisma_down.core.guards.replay import states_of as _states
 from prisma_down.core.inverse import Inverse
 from prisma_down.core.read import read_statement
 from prisma_down.core.read.do_block import exists_query, guard_of
@@ -189,7 +193,7 @@ def test_facts_are_what_holds_finds(name: str) -> None:
         for cat in (analysis.before, analysis.after):
             facts = _facts(cat)
             for g in [*facts.values(), *asked]:
-                known = _key(g, "postgres") in facts
+                known = _key(g, get("postgres")) in facts
                 assert holds(g, cat) == (known != g.negated), g
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from prisma_down.core import changes as ch
+from prisma_down.core.dialects.mysql.overrides import index_key
 from prisma_down.core.inverse import Risk
-from prisma_down.core.mysql import index_key
 from prisma_down.core.read import read_statement
 from prisma_down.core.schema import QName
 from tests.core.fixture_cases import (

@@ -12,10 +12,10 @@ import pytest
 from prisma_down.core import changes as ch
 from prisma_down.core.analysis import Analyzer, replay
 from prisma_down.core.compare import differences
-from prisma_down.core.mysql import index_key
-from prisma_down.core.mysql_guard import literal, read_guarded, unquote
+from prisma_down.core.dialects.mysql.guard import literal, read_guarded, unquote
+from prisma_down.core.dialects.mysql.overrides import index_key
+from prisma_down.core.dialects.mysql.render import render, render_all
 from prisma_down.core.read import read_statement
-from prisma_down.core.render.mysql import render, render_all
 from prisma_down.core.schema import Column, Constraint, Index, IndexElement, Opaque, QName, Table
 from prisma_down.core.statements import split
 from tests.core.fixture_cases import load, names

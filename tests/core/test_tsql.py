@@ -19,9 +19,9 @@ import sqlglot
 
 from prisma_down.core.analysis import replay
 from prisma_down.core.compare import differences
+from prisma_down.core.dialects.tsql.render import wrap
+from prisma_down.core.dialects.tsql.split import split_tsql
 from prisma_down.core.inverse import Risk
-from prisma_down.core.read.tsql_split import split_tsql
-from prisma_down.core.render.tsql import wrap
 from tests.core.fixture_cases import (
     Case,
     assert_every_statement_fits,

@@ -18,6 +18,7 @@ import pytest
 from referencing import Registry, Resource
 
 from prisma_down.core import settings
+from prisma_down.core.project import SETTING_NAMES
 from prisma_down.core.rules import RULES
 from tests.cli.test_cli import run
 from tests.packaging.conftest import REPO
@@ -76,7 +77,7 @@ def test_what_the_schema_rejects_the_tools_report(value: dict[str, Any]) -> None
 
 def test_the_schema_names_every_rule_and_dialect() -> None:
     assert sorted(SCHEMA["properties"]["rules"]["properties"]) == sorted(RULES)
-    assert SCHEMA["properties"]["dialect"]["enum"] == list(settings._DIALECTS)
+    assert SCHEMA["properties"]["dialect"]["enum"] == list(SETTING_NAMES)
     assert SCHEMA["definitions"]["level"]["enum"] == list(settings._LEVELS)
     assert not jsonschema.Draft7Validator(SCHEMA).is_valid({"migrationPath": "db"})
 

@@ -30,9 +30,9 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.tokens import TokenType
 
 from prisma_down.core.analysis import Analyzer
+from prisma_down.core.dialects.mysql.guard import read_guarded
 from prisma_down.core.down import generate
 from prisma_down.core.inverse import Risk
-from prisma_down.core.mysql_guard import read_guarded
 from prisma_down.core.statements import split
 from prisma_down.verify import mysql_snapshot
 from prisma_down.verify import sqlite as sqlite_verify

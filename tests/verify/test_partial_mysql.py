@@ -22,8 +22,8 @@ import pytest
 
 from prisma_down.core import changes as ch
 from prisma_down.core.analysis import Analyzer
+from prisma_down.core.dialects.mysql.render import render_all
 from prisma_down.core.down import generate
-from prisma_down.core.render.mysql import render_all
 from prisma_down.core.schema import Column, QName
 from prisma_down.core.statements import split
 from prisma_down.verify.mariadb import MariaDBServer

@@ -201,7 +201,7 @@ def test_sqlite_preflight_text_is_what_sqlite_reports(tmp_path: Path) -> None:
     conn.execute('CREATE TABLE "t" ("a" TEXT)')
     conn.execute('INSERT INTO "t" VALUES (NULL)')
     from prisma_down.core import data_checks as pf
-    from prisma_down.core.render.sqlite import preflight
+    from prisma_down.core.dialects.sqlite.render import preflight
     from prisma_down.core.schema import QName
 
     check = pf.NoNulls(QName("", "t"), ("a",), "prisma-down preflight: t.a holds NULL")

@@ -15,6 +15,7 @@ from pathlib import Path
 from prisma_down.core import preflight
 from prisma_down.core.catalog import Catalog, CatalogError, apply, holds
 from prisma_down.core.changes import Change, DropTable, Guarded
+from prisma_down.core.dialects import Dialect, get, of
 from prisma_down.core.history import History, Migration
 from prisma_down.core.inverse import Inverse, Risk, invert
 from prisma_down.core.read import Reading, idioms, read_statement
@@ -56,7 +57,7 @@ def sha256(text: str) -> str:
 
 def replay(
     text: str,
-    dialect: str,
+    dialect: Dialect | str,
     before: Catalog,
     reads: dict[str, Reading] | None = None,
     should_stop: Callable[[], bool] | None = None,
@@ -68,6 +69,7 @@ def replay(
     edit early in a history replays everything after it, but re-reads none of it. Without
     ``inverses`` the steps carry none (nothing undoes a down.sql: it is only replayed).
     """
+    dialect = of(dialect)
     script = split(text, dialect)
     cat = before
     steps: list[Step] = []
@@ -112,7 +114,7 @@ def flatten(changes: tuple[Change, ...], catalog: Callable[[], Catalog]) -> Iter
 
 def _read(
     text: str,
-    dialect: str,
+    dialect: Dialect,
     reads: dict[str, Reading] | None,
     should_stop: Callable[[], bool] | None = None,
 ) -> Reading:
@@ -165,7 +167,7 @@ class Analyzer:
 
     def analyse(self, texts: list[str]) -> list[ScriptAnalysis]:
         """Analyse the up scripts of a history in order, reusing every unchanged prefix."""
-        cat = Catalog(dialect=self.dialect)
+        cat = Catalog(dialect=get(self.dialect))
         out: list[ScriptAnalysis] = []
         keys = self.chain(texts)
         for text, key in zip(texts, keys, strict=True):

@@ -25,7 +25,7 @@ _LOWER_QUOTED = re.compile(r'"([a-z_][a-z0-9_$]*)"')
 
 
 @functools.lru_cache(maxsize=8192)
-def _n(text: str | None) -> str | None:
+def normalized(text: str | None) -> str | None:
     """Text as PostgreSQL compares it: layout, case and the default schema's name aside."""
     if text is None:
         return None
@@ -37,13 +37,13 @@ def _elements(ix: Index) -> tuple[tuple[str | None, str | None, str], ...]:
     """Index elements with default orderings dropped: ``"a" ASC`` is ``"a"``."""
     out = []
     for e in ix.elements:
-        suffix = _n(e.suffix) or ""
+        suffix = normalized(e.suffix) or ""
         suffix = re.sub(r"\basc\b", "", suffix)
         if "desc" in suffix:
             suffix = suffix.replace("nulls first", "")
         else:
             suffix = suffix.replace("nulls last", "")
-        out.append((e.column, _n(e.expression), " ".join(suffix.split())))
+        out.append((e.column, normalized(e.expression), " ".join(suffix.split())))
     return tuple(out)
 
 
@@ -58,17 +58,17 @@ def _t(name: QName) -> str:
 def _column_diffs(table: QName, a: Column, b: Column) -> list[str]:
     where = f'column {_t(table)}."{a.name}"'
     out = []
-    if _n(a.type) != _n(b.type):
+    if normalized(a.type) != normalized(b.type):
         out.append(f"{where} has type {a.type} before, {b.type} after down.sql")
     if a.not_null != b.not_null:
         before, after = ("NOT NULL", "nullable") if a.not_null else ("nullable", "NOT NULL")
         out.append(f"{where} is {before} before, {after} after down.sql")
-    if _n(a.default) != _n(b.default):
+    if normalized(a.default) != normalized(b.default):
         out.append(
             f"default of {where} is {a.default or 'none'} before, "
             f"{b.default or 'none'} after down.sql"
         )
-    if _n(a.identity) != _n(b.identity):
+    if normalized(a.identity) != normalized(b.identity):
         out.append(f"identity of {where} differs after down.sql")
     return out
 
@@ -102,12 +102,12 @@ def differences(before: Catalog, after: Catalog) -> list[str]:
             out.append(f"index {_t(name)} is missing after down.sql")
         elif ia is None:
             out.append(f"index {_t(name)} is still there after down.sql")
-        elif (ia.table, ia.unique, _elements(ia), _n(ia.where), _n(ia.method)) != (
+        elif (ia.table, ia.unique, _elements(ia), normalized(ia.where), normalized(ia.method)) != (
             ib.table,
             ib.unique,
             _elements(ib),
-            _n(ib.where),
-            _n(ib.method),
+            normalized(ib.where),
+            normalized(ib.method),
         ):
             out.append(f"index {_t(name)} differs after down.sql")
     for name in sorted(before.enums.changed(after.enums)):
@@ -128,10 +128,9 @@ def differences(before: Catalog, after: Catalog) -> list[str]:
             out.append(f"{kind} {_t(name)} is missing after down.sql")
         elif key not in before.objects:
             out.append(f"{kind} {_t(name)} is still there after down.sql")
-        elif kind == "sequence" and before.dialect == "cockroachdb":  # options: core.cockroach
-            from prisma_down.core.cockroach import sequence_differences
-
-            out += sequence_differences(name, before.objects[key].sql, after.objects[key].sql)
+        elif before.dialect.object_differences is not None:  # CockroachDB: sequence options
+            sql_before, sql_after = before.objects[key].sql, after.objects[key].sql
+            out += before.dialect.object_differences(kind, name, sql_before, sql_after)
     return out
 
 
@@ -186,13 +185,13 @@ def _constraints_differ(name: QName, a: Table, b: Table) -> list[str]:
             acons[k].columns,
             acons[k].ref_table,
             acons[k].ref_columns,
-            _n(acons[k].tail),
+            normalized(acons[k].tail),
         ) != (
             bcons[k].kind,
             bcons[k].columns,
             bcons[k].ref_table,
             bcons[k].ref_columns,
-            _n(bcons[k].tail),
+            normalized(bcons[k].tail),
         ):
             out.append(f'constraint "{k}" on {_t(name)} differs after down.sql')
     return out

@@ -37,9 +37,11 @@ import re
 from collections.abc import Iterable
 
 from prisma_down.core import changes as ch
-from prisma_down.core.catalog import Catalog, ObjectKey, comment_target, comments_on
+from prisma_down.core.catalog import Catalog, ObjectKey, comments_on
 from prisma_down.core.foreign_key_types import foreign_keys
+from prisma_down.core.names import comment_target
 from prisma_down.core.schema import Opaque, QName
+from prisma_down.core.view_stars import as_created
 
 RELATIONS = ("view", "materialized view")
 # what PostgreSQL binds by reference: a change under them fails until they are gone
@@ -204,7 +206,6 @@ def restore_relation(cat: Catalog, key: ObjectKey) -> list[ch.Change]:
 
 
 def _recreate(cat: Catalog, keys: list[ObjectKey]) -> list[ch.Change]:
-    from prisma_down.core.inverse import as_created  # inverse imports this module
 
     out: list[ch.Change] = []
     for k in keys:

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 
+from prisma_down.core.dialects import Dialect, of
 from prisma_down.core.project import ProjectError
 from prisma_down.core.schema import QName
 
@@ -74,35 +75,24 @@ def comment(text: str) -> str:
     return _UNSAFE_IN_COMMENT.sub(lambda m: _visible(m.group()), text)
 
 
-_ENGINE = {
-    "postgres": "PostgreSQL",
-    "cockroachdb": "CockroachDB",
-    "mysql": "MySQL",
-    "sqlite": "SQLite",
-    "tsql": "SQL Server",
-}
-
-
-def _refuse_nul(text: str, what: str, dialect: str) -> None:
+def _refuse_nul(text: str, what: str, dialect: Dialect) -> None:
     if "\0" in text:
-        engine = _ENGINE.get(dialect, dialect)
+        engine = dialect.title
         raise UnsafeSQL(
             f"cannot write the {what} '{comment(text)}' into {engine} SQL: "
             "it holds a NUL character, which no database accepts there"
         )
 
 
-def identifier(name: str, dialect: str) -> str:
+def identifier(name: str, dialect: Dialect | str) -> str:
     """``name`` as one quoted identifier of ``dialect``."""
-    _refuse_nul(name, "name", dialect)
-    if dialect == "mysql":
-        return "`" + name.replace("`", "``") + "`"
-    if dialect == "tsql":
-        return "[" + name.replace("]", "]]") + "]"
-    return '"' + name.replace('"', '""') + '"'
+    d = of(dialect)
+    _refuse_nul(name, "name", d)
+    left, right = d.quotes
+    return left + name.replace(right, right + right) + right
 
 
-def qualified(name: QName, dialect: str) -> str:
+def qualified(name: QName, dialect: Dialect | str) -> str:
     """``"schema"."name"``, or ``"name"`` when the schema is the current one ("")."""
     if name.schema:
         return f"{identifier(name.schema, dialect)}.{identifier(name.name, dialect)}"
@@ -112,7 +102,7 @@ def qualified(name: QName, dialect: str) -> str:
 _TSQL_CONTINUATION = re.compile(r"\\\r?\n")
 
 
-def literal(text: str, dialect: str, national: bool = True) -> str:
+def literal(text: str, dialect: Dialect | str, national: bool = True) -> str:
     """``text`` as a string constant of ``dialect`` that means ``text`` in every setting.
 
     MySQL's is an expression wherever the text holds a backslash or NUL (see the module
@@ -120,18 +110,19 @@ def literal(text: str, dialect: str, national: bool = True) -> str:
     Server's is ``N'…'``; with ``national=False`` the ``N`` is written only for text beyond
     ASCII (``EXEC('…')`` as Prisma writes it).
     """
-    if dialect == "mysql":
+    d = of(dialect)
+    if d.strings == "expression":
         return _mysql(text)
-    _refuse_nul(text, "text", dialect)
+    _refuse_nul(text, "text", d)
     quoted = text.replace("'", "''")
-    if dialect == "tsql":
+    if d.strings == "national":
         if _TSQL_CONTINUATION.search(text):
             raise UnsafeSQL(
                 f"cannot write '{comment(text)}' as a SQL Server string: a backslash right "
                 "before a line break is a line continuation there, and would vanish"
             )
         return ("N'" if national or not text.isascii() else "'") + quoted + "'"
-    if dialect in ("postgres", "cockroachdb") and "\\" in text:
+    if d.strings == "escape" and "\\" in text:
         return "E'" + quoted.replace("\\", "\\\\") + "'"
     return "'" + quoted + "'"
 

@@ -30,7 +30,7 @@ from prisma_down.core.text import Span
 
 
 def _dialect(ctx: MigrationContext) -> str:
-    return ctx.up.before.dialect
+    return ctx.up.before.dialect.name
 
 
 def _changes(ctx: MigrationContext, statement: Statement) -> tuple[ch.Change, ...]:

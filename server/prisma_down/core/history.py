@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from prisma_down.core.files import UnreadableFile, inside, read_regular, reason
-from prisma_down.core.project import DIALECTS, MIGRATION_FILE, provider_dialect, read_provider
+from prisma_down.core.project import MIGRATION_FILE, chosen_dialect, provider_dialect, read_provider
 
 __all__ = ["DOWN_FILE", "History", "Migration", "SourceFile", "load_history", "read_source"]
 
@@ -119,7 +119,7 @@ def load_history(root: Path, dialect: str | None = None) -> History:
     """
     provider = read_provider(root)
     if dialect is not None:
-        chosen = dialect if dialect in DIALECTS.values() else provider_dialect(dialect)
+        chosen = chosen_dialect(dialect)
     else:
         chosen = provider_dialect(provider) if provider is not None else "postgres"
     real = os.path.realpath(root)

@@ -17,18 +17,17 @@ from prisma_down.core.catalog import (
     Catalog,
     CatalogError,
     column_dependents,
-    comment_target,
     comments_on,
-    qualified,
-    quote,
     type_base,
     using_index,
 )
 from prisma_down.core.dependents import RELATIONS, around, restore_relation
+from prisma_down.core.names import comment_target, quote
+from prisma_down.core.names import qualified as _t
 from prisma_down.core.preflight import Check
 from prisma_down.core.schema import Column, Constraint, Enum, Opaque, QName
 from prisma_down.core.value_map import mapped_back
-from prisma_down.core.view_stars import expand
+from prisma_down.core.view_stars import as_created
 
 
 class Risk(enum.Enum):
@@ -55,23 +54,7 @@ NOTHING = Inverse(())
 def invert(change: ch.Change, cat: Catalog) -> Inverse:
     if _on_temporary_table(change, cat):
         return NOTHING  # temporary tables vanish with the session that applied the migration
-    handler = _INVERT.get(type(change))
-    if cat.dialect == "mysql":  # what MySQL does by itself: core.mysql
-        from prisma_down.core import mysql
-
-        handler = mysql.INVERT.get(type(change), handler)
-    if cat.dialect == "sqlite":  # tables redefined rather than altered: core.sqlite
-        from prisma_down.core import sqlite
-
-        handler = sqlite.INVERT.get(type(change), handler)
-    if cat.dialect == "tsql":  # defaults are constraints, ALTER COLUMN restates: core.tsql
-        from prisma_down.core import tsql
-
-        handler = tsql.INVERT.get(type(change), handler)
-    if cat.dialect == "cockroachdb":  # DROP VALUE; types changed by drop + re-add: core.cockroach
-        from prisma_down.core import cockroach
-
-        handler = cockroach.INVERT.get(type(change), handler)
+    handler = cat.dialect.invert.get(type(change), INVERT.get(type(change)))
     if handler is None:
         return Inverse((), Risk.IRREVERSIBLE, f"no inverse known for {type(change).__name__}")
     inv = handler(change, cat)
@@ -95,26 +78,22 @@ def _on_temporary_table(change: ch.Change, cat: Catalog) -> bool:
     return t is not None and t.prefix == "TEMPORARY"
 
 
-def _exact(*changes: ch.Change, note: str = "") -> Inverse:
+def exact(*changes: ch.Change, note: str = "") -> Inverse:
     return Inverse(tuple(changes), Risk.EXACT, note)
 
 
-def _lossy(note: str, *changes: ch.Change) -> Inverse:
+def lossy(note: str, *changes: ch.Change) -> Inverse:
     return Inverse(tuple(changes), Risk.LOSES_DATA, note)
 
 
-def _never(note: str) -> Inverse:
+def never(note: str) -> Inverse:
     return Inverse((), Risk.IRREVERSIBLE, note)
-
-
-def _t(name: QName) -> str:
-    return quote(name.name) if not name.schema else f"{quote(name.schema)}.{quote(name.name)}"
 
 
 def _create_table(c: ch.CreateTable, cat: Catalog) -> Inverse:
     if c.if_not_exists and c.table.name in cat.tables:
         return NOTHING
-    return _lossy(f"rows written to {_t(c.table.name)} since are lost", ch.DropTable(c.table.name))
+    return lossy(f"rows written to {_t(c.table.name)} since are lost", ch.DropTable(c.table.name))
 
 
 def re_add(table: QName, k: Constraint) -> ch.AddConstraint:
@@ -146,36 +125,37 @@ def _drop_table(c: ch.DropTable, cat: Catalog) -> Inverse:
     if c.name not in cat.tables:
         if c.if_exists:
             return NOTHING
-        return _never(f"table {_t(c.name)} is not created earlier in the history")
+        return never(f"table {_t(c.name)} is not created earlier in the history")
     t = cat.tables[c.name]
     if not t.columns and t.tail:
-        return _never(f"table {_t(c.name)} was created from a query: its columns are unknown")
-    return _lossy(
-        f"table {_t(c.name)} comes back empty: its rows are lost", *restore_table(cat, c.name)
+        return never(f"table {_t(c.name)} was created from a query: its columns are unknown")
+    return lossy(
+        f"table {_t(c.name)} comes back empty: its rows are lost",
+        *restore_table(cat, c.name),
     )
 
 
 def _rename_table(c: ch.RenameTable, cat: Catalog) -> Inverse:
-    return _exact(ch.RenameTable(c.new, c.old))
+    return exact(ch.RenameTable(c.new, c.old))
 
 
 def _add_column(c: ch.AddColumn, cat: Catalog) -> Inverse:
     t = cat.tables.get(c.table)
     if c.if_not_exists and t is not None and t.column(c.column.name):
         return NOTHING
-    return _lossy(
+    return lossy(
         f'values written to {_t(c.table)}."{c.column.name}" since are lost',
         ch.DropColumn(c.table, c.column.name),
     )
 
 
-def _drop_column(c: ch.DropColumn, cat: Catalog) -> Inverse:
+def invert_drop_column(c: ch.DropColumn, cat: Catalog) -> Inverse:
     t = cat.tables.get(c.table)
     col = t.column(c.name) if t else None
     if t is None or col is None:
         if c.if_exists:
             return NOTHING
-        return _never(f'column {_t(c.table)}."{c.name}" is not created earlier in the history')
+        return never(f'column {_t(c.table)}."{c.name}" is not created earlier in the history')
     cons, idx, fks = column_dependents(cat, c.table, c.name)
     out: list[ch.Change] = [ch.AddColumn(c.table, col)]
     out += [re_add(c.table, k) for k in cons if k.kind != "f"]
@@ -188,11 +168,11 @@ def _drop_column(c: ch.DropColumn, cat: Catalog) -> Inverse:
     note = f'column {_t(c.table)}."{c.name}" comes back empty: its values are lost'
     if col.not_null and col.default is None and not col.serial and not col.identity:
         note += " (NOT NULL without a default: fill it before re-adding if the table has rows)"
-    return _lossy(note, *out)
+    return lossy(note, *out)
 
 
 def _rename_column(c: ch.RenameColumn, cat: Catalog) -> Inverse:
-    return _exact(ch.RenameColumn(c.table, c.new, c.old))
+    return exact(ch.RenameColumn(c.table, c.new, c.old))
 
 
 def _column_before(cat: Catalog, table: QName, name: str) -> Column | None:
@@ -200,13 +180,13 @@ def _column_before(cat: Catalog, table: QName, name: str) -> Column | None:
     return t.column(name) if t else None
 
 
-def _missing_column(table: QName, name: str) -> Inverse:
-    return _never(f'column {_t(table)}."{name}" is not created earlier in the history')
+def missing_column(table: QName, name: str) -> Inverse:
+    return never(f'column {_t(table)}."{name}" is not created earlier in the history')
 
 
 def cast_back(cat: Catalog, column: str, current: str, previous: str) -> str | None:
     """A USING expression converting ``current`` values back to ``previous``, or None."""
-    if _norm(current) == _norm(previous):
+    if normalized_type(current) == normalized_type(previous):
         return None
     cur, cur_arr = type_base(current)
     prev, _ = type_base(previous)
@@ -216,7 +196,7 @@ def cast_back(cat: Catalog, column: str, current: str, previous: str) -> str | N
     return f"{quote(column)}{via}::{previous}"
 
 
-def _norm(type_text: str) -> str:
+def normalized_type(type_text: str) -> str:
     return re.sub(r"\s+", " ", type_text.strip().lower())
 
 
@@ -232,7 +212,7 @@ def _widens(cat: Catalog, current: str, previous: str) -> bool:
 def _alter_type(c: ch.AlterColumnType, cat: Catalog) -> Inverse:
     before = _column_before(cat, c.table, c.column)
     if before is None:
-        return _missing_column(c.table, c.column)
+        return missing_column(c.table, c.column)
     using = cast_back(cat, c.column, c.type, before.type)
     mapped = mapped_back(cat, c, before.type, using)  # a CASE in the up: its inverse mapping
     if mapped is not None:
@@ -246,11 +226,11 @@ def _alter_type(c: ch.AlterColumnType, cat: Catalog) -> Inverse:
             ch.SetColumnDefault(c.table, c.column, before.default),
         ]
     if mapped is not None:
-        return replace(_exact(*steps) if mapped.exact else _lossy(mapped.note, *steps),
+        return replace(exact(*steps) if mapped.exact else lossy(mapped.note, *steps),
                        note=mapped.note, checks=mapped.checks)  # fmt: skip
-    if _norm(c.type) == _norm(before.type) or _widens(cat, c.type, before.type):
-        return _exact(*steps)
-    return _lossy(
+    if normalized_type(c.type) == normalized_type(before.type) or _widens(cat, c.type, before.type):
+        return exact(*steps)
+    return lossy(
         f'values of {_t(c.table)}."{c.column}" that do not convert back to '
         f"{before.type} make this fail or change",
         *steps,
@@ -261,53 +241,53 @@ def _replace_column(c: ch.ReplaceColumn, cat: Catalog) -> Inverse:
     """MODIFY / CHANGE back to the whole previous definition (and name)."""
     before = _column_before(cat, c.table, c.column)
     if before is None:
-        return _missing_column(c.table, c.column)
+        return missing_column(c.table, c.column)
     back = ch.ReplaceColumn(c.table, c.new.name, before)
-    if _norm(c.new.type) != _norm(before.type):
-        return _lossy(
+    if normalized_type(c.new.type) != normalized_type(before.type):
+        return lossy(
             f'values of {_t(c.table)}."{c.column}" that do not convert back to '
             f"{before.type} make this fail or change",
             back,
         )
     note = "fails if NULL values were written since" if before.not_null > c.new.not_null else ""
-    return _exact(back, note=note)
+    return exact(back, note=note)
 
 
 def _set_default(c: ch.SetColumnDefault, cat: Catalog) -> Inverse:
     before = _column_before(cat, c.table, c.column)
     if before is None:
-        return _missing_column(c.table, c.column)
-    return _exact(ch.SetColumnDefault(c.table, c.column, before.default))
+        return missing_column(c.table, c.column)
+    return exact(ch.SetColumnDefault(c.table, c.column, before.default))
 
 
 def _set_not_null(c: ch.SetColumnNotNull, cat: Catalog) -> Inverse:
     before = _column_before(cat, c.table, c.column)
     if before is None:
-        return _missing_column(c.table, c.column)
+        return missing_column(c.table, c.column)
     if before.not_null == c.not_null:
         return NOTHING
     note = "" if not before.not_null else "fails if NULL values were written since"
-    return _exact(ch.SetColumnNotNull(c.table, c.column, before.not_null), note=note)
+    return exact(ch.SetColumnNotNull(c.table, c.column, before.not_null), note=note)
 
 
 def _set_identity(c: ch.SetColumnIdentity, cat: Catalog) -> Inverse:
     before = _column_before(cat, c.table, c.column)
     if before is None:
-        return _missing_column(c.table, c.column)
+        return missing_column(c.table, c.column)
     out: list[ch.Change] = [ch.SetColumnIdentity(c.table, c.column, before.identity)]
     if c.identity and not before.not_null:
         out.append(ch.SetColumnNotNull(c.table, c.column, False))
-    return _exact(*out)
+    return exact(*out)
 
 
-def _add_constraint(c: ch.AddConstraint, cat: Catalog) -> Inverse:
+def invert_add_constraint(c: ch.AddConstraint, cat: Catalog) -> Inverse:
     out: list[ch.Change] = [ch.DropConstraint(c.table, c.constraint.name)]
     t = cat.tables.get(c.table)
     columns = c.constraint.columns
     try:
         backing = using_index(cat, c.table, c.constraint)
     except CatalogError as e:
-        return _never(str(e))
+        return never(str(e))
     if backing is not None:
         out.append(ch.CreateIndex(backing))
         columns = tuple(e.column or "" for e in backing.elements)
@@ -316,7 +296,7 @@ def _add_constraint(c: ch.AddConstraint, cat: Catalog) -> Inverse:
             col = t.column(name)
             if col is not None and not col.not_null:
                 out.append(ch.SetColumnNotNull(c.table, name, False))
-    return _exact(*out)
+    return exact(*out)
 
 
 def _drop_constraint(c: ch.DropConstraint, cat: Catalog) -> Inverse:
@@ -325,8 +305,8 @@ def _drop_constraint(c: ch.DropConstraint, cat: Catalog) -> Inverse:
     if k is None:
         if c.if_exists:
             return NOTHING
-        return _never(f'constraint "{c.name}" is not created earlier in the history')
-    return _exact(re_add(c.table, k))
+        return never(f'constraint "{c.name}" is not created earlier in the history')
+    return exact(re_add(c.table, k))
 
 
 def _validate_constraint(c: ch.ValidateConstraint, cat: Catalog) -> Inverse:
@@ -334,20 +314,20 @@ def _validate_constraint(c: ch.ValidateConstraint, cat: Catalog) -> Inverse:
     t = cat.tables.get(c.table)
     k = t.constraint(c.name) if t else None
     if k is None:
-        return _never(f'constraint "{c.name}" is not created earlier in the history')
+        return never(f'constraint "{c.name}" is not created earlier in the history')
     if not k.not_valid:
         return NOTHING
-    return _exact(ch.DropConstraint(c.table, c.name), re_add(c.table, k))
+    return exact(ch.DropConstraint(c.table, c.name), re_add(c.table, k))
 
 
 def _rename_constraint(c: ch.RenameConstraint, cat: Catalog) -> Inverse:
-    return _exact(ch.RenameConstraint(c.table, c.new, c.old))
+    return exact(ch.RenameConstraint(c.table, c.new, c.old))
 
 
 def _create_index(c: ch.CreateIndex, cat: Catalog) -> Inverse:
     if c.if_not_exists and c.index.name in cat.indexes:
         return NOTHING
-    return _exact(ch.DropIndex(c.index.name, concurrently=c.concurrently, table=c.index.table))
+    return exact(ch.DropIndex(c.index.name, concurrently=c.concurrently, table=c.index.table))
 
 
 def _drop_index(c: ch.DropIndex, cat: Catalog) -> Inverse:
@@ -355,17 +335,17 @@ def _drop_index(c: ch.DropIndex, cat: Catalog) -> Inverse:
     if ix is None:
         if c.if_exists:
             return NOTHING
-        return _never(f'index "{c.name.name}" is not created earlier in the history')
+        return never(f'index "{c.name.name}" is not created earlier in the history')
     comments = comments_on(cat, "INDEX", comment_target(ix.name))
-    return _exact(ch.CreateIndex(ix, concurrently=c.concurrently), *comments)
+    return exact(ch.CreateIndex(ix, concurrently=c.concurrently), *comments)
 
 
 def _rename_index(c: ch.RenameIndex, cat: Catalog) -> Inverse:
-    return _exact(ch.RenameIndex(c.new, c.old, c.table))
+    return exact(ch.RenameIndex(c.new, c.old, c.table))
 
 
 def _create_enum(c: ch.CreateEnum, cat: Catalog) -> Inverse:
-    return _exact(ch.DropEnum(c.enum.name))
+    return exact(ch.DropEnum(c.enum.name))
 
 
 def _drop_enum(c: ch.DropEnum, cat: Catalog) -> Inverse:
@@ -373,47 +353,47 @@ def _drop_enum(c: ch.DropEnum, cat: Catalog) -> Inverse:
     if e is None:
         o = cat.object("type", c.name)
         if o is not None:
-            return _exact(ch.CreateObject(o), *comments_on(cat, "TYPE", comment_target(c.name)))
+            return exact(ch.CreateObject(o), *comments_on(cat, "TYPE", comment_target(c.name)))
         if c.if_exists:
             return NOTHING
-        return _never(f'type "{c.name.name}" is not created earlier in the history')
-    return _exact(ch.CreateEnum(e), *comments_on(cat, "TYPE", comment_target(c.name)))
+        return never(f'type "{c.name.name}" is not created earlier in the history')
+    return exact(ch.CreateEnum(e), *comments_on(cat, "TYPE", comment_target(c.name)))
 
 
 def _rename_enum(c: ch.RenameEnum, cat: Catalog) -> Inverse:
-    return _exact(ch.RenameEnum(c.new, c.old))
+    return exact(ch.RenameEnum(c.new, c.old))
 
 
 def _add_enum_value(c: ch.AddEnumValue, cat: Catalog) -> Inverse:
     e = cat.enums.get(c.enum)
     if e is None:
-        return _never(f'enum "{c.enum.name}" is not created earlier in the history')
+        return never(f'enum "{c.enum.name}" is not created earlier in the history')
     if c.value in e.values and c.if_not_exists:
         return NOTHING
-    return _lossy(
+    return lossy(
         f"rows holding '{c.value}' make this fail: change them first",
         *replace_enum(cat, c.enum, e.values),
     )
 
 
 def _rename_enum_value(c: ch.RenameEnumValue, cat: Catalog) -> Inverse:
-    return _exact(ch.RenameEnumValue(c.enum, c.new, c.old))
+    return exact(ch.RenameEnumValue(c.enum, c.new, c.old))
 
 
 def _drop_enum_value(c: ch.DropEnumValue, cat: Catalog) -> Inverse:
     e = cat.enums.get(c.enum)
     if e is None or c.value not in e.values:
-        return _never(f"enum value '{c.value}' is not created earlier in the history")
+        return never(f"enum value '{c.value}' is not created earlier in the history")
     i = e.values.index(c.value)
     before = e.values[i + 1] if i + 1 < len(e.values) else None
-    return _exact(ch.AddEnumValue(c.enum, c.value, before=before))
+    return exact(ch.AddEnumValue(c.enum, c.value, before=before))
 
 
 def _replace_enum(c: ch.ReplaceEnum, cat: Catalog) -> Inverse:
     e = cat.enums.get(c.enum)
     if e is None:
-        return _never(f'enum "{c.enum.name}" is not created earlier in the history')
-    return _exact(*replace_enum(cat, c.enum, e.values))
+        return never(f'enum "{c.enum.name}" is not created earlier in the history')
+    return exact(*replace_enum(cat, c.enum, e.values))
 
 
 def replace_enum(cat: Catalog, name: QName, values: tuple[str, ...]) -> list[ch.Change]:
@@ -425,7 +405,7 @@ def replace_enum(cat: Catalog, name: QName, values: tuple[str, ...]) -> list[ch.
         _, suffix = type_base(col.type)
         if col.default is not None:
             out.append(ch.SetColumnDefault(table, col.name, None))
-        target = qualified(new) + suffix
+        target = _t(new) + suffix
         via = "::text[]" if suffix else "::text"
         out.append(
             ch.AlterColumnType(table, col.name, target, f"({quote(col.name)}{via}::{target})")
@@ -439,34 +419,18 @@ def replace_enum(cat: Catalog, name: QName, values: tuple[str, ...]) -> list[ch.
     return out + comments_on(cat, "TYPE", comment_target(name))  # it went with the old type
 
 
-def as_created(o: Opaque, cat: Catalog) -> Opaque:
-    """``o`` to re-create in ``cat``: a view whose stars would now mean other columns than
-    when it was created is written with the columns they meant then (core.view_stars)."""
-    then = o.expanded
-    if then is None:
-        return o
-    for name, columns in then.columns:
-        table = cat.table(name)
-        if table is None or any(table.column(c) is None for c in columns):
-            return o  # a column renamed since: the spelled-out text would not run
-    now = expand(o.sql, cat)
-    if now is not None and now.text == then.text:
-        return o  # the same columns today: keep the text as its author wrote it
-    return replace(o, sql=then.text, expanded=None)
-
-
 def _create_object(c: ch.CreateObject, cat: Catalog) -> Inverse:
     o = c.object
     prev = cat.object(o.kind, o.name, o.table)
     if prev is not None:
         if c.or_replace and o.kind in ("view", "materialized view"):
             # CREATE OR REPLACE VIEW cannot drop or rename columns: drop it and re-create it
-            return _exact(ch.DropObject(o.kind, o.name), ch.CreateObject(as_created(prev, cat)))
+            return exact(ch.DropObject(o.kind, o.name), ch.CreateObject(as_created(prev, cat)))
         if c.or_replace:
-            return _exact(ch.CreateObject(as_created(prev, cat), or_replace=True))
+            return exact(ch.CreateObject(as_created(prev, cat), or_replace=True))
         if c.if_not_exists:
             return NOTHING
-    return _exact(ch.DropObject(o.kind, o.name, table=o.table))
+    return exact(ch.DropObject(o.kind, o.name, table=o.table))
 
 
 def _drop_object(c: ch.DropObject, cat: Catalog) -> Inverse:
@@ -476,30 +440,30 @@ def _drop_object(c: ch.DropObject, cat: Catalog) -> Inverse:
     if prev is None:
         if c.if_exists:
             return NOTHING
-        return _never(
+        return never(
             f'{c.kind} "{c.name.name}" is not created earlier in the history, '
             "so its definition is unknown"
         )
     if prev.kind in RELATIONS:  # with its indexes, triggers and rules: core.dependents
-        return _exact(*restore_relation(cat, (prev.kind, prev.name, prev.table)))
-    return _exact(
+        return exact(*restore_relation(cat, (prev.kind, prev.name, prev.table)))
+    return exact(
         ch.CreateObject(as_created(prev, cat)),
         *comments_on(cat, c.kind.upper(), comment_target(c.name)),
     )
 
 
 def _rename_object(c: ch.RenameObject, cat: Catalog) -> Inverse:
-    return _exact(ch.RenameObject(c.kind, c.new, c.old))
+    return exact(ch.RenameObject(c.kind, c.new, c.old))
 
 
 def _set_comment(c: ch.SetComment, cat: Catalog) -> Inverse:
-    return _exact(
+    return exact(
         ch.SetComment(c.target_kind, c.target, cat.comments.get((c.target_kind, c.target)))
     )
 
 
 def _transaction(c: ch.Transaction, cat: Catalog) -> Inverse:
-    return _exact(ch.Transaction(not c.begin))
+    return exact(ch.Transaction(not c.begin))
 
 
 def _session(c: ch.SessionSetting, cat: Catalog) -> Inverse:
@@ -509,7 +473,7 @@ def _session(c: ch.SessionSetting, cat: Catalog) -> Inverse:
 def _insert(c: ch.InsertRows, cat: Catalog) -> Inverse:
     t = cat.tables.get(c.table)
     if t is None:
-        return _never(f"rows inserted into {_t(c.table)}, a table the history never created")
+        return never(f"rows inserted into {_t(c.table)}, a table the history never created")
     keys = [k.columns for k in t.constraints if k.kind == "p"]
     keys += [k.columns for k in t.constraints if k.kind == "u"]
     keys += [
@@ -522,8 +486,8 @@ def _insert(c: ch.InsertRows, cat: Catalog) -> Inverse:
             pos = [c.columns.index(k) for k in key]
             values = tuple(tuple(row[p] for p in pos) for row in c.rows)
             if all(_literal(v) for row in values for v in row):
-                return _exact(ch.DeleteRows(c.table, key, values))
-    return _never(f"rows inserted into {_t(c.table)} have no literal key to delete them by")
+                return exact(ch.DeleteRows(c.table, key, values))
+    return never(f"rows inserted into {_t(c.table)} have no literal key to delete them by")
 
 
 _LITERAL = re.compile(r"^(?:'(?:[^']|'')*'(?:::[\w\" \[\]()]+)?|-?\d+(?:\.\d+)?|TRUE|FALSE)$", re.I)
@@ -534,34 +498,34 @@ def _literal(v: str) -> bool:
 
 
 def _data(c: ch.DataChange, cat: Catalog) -> Inverse:
-    return _never(c.what)
+    return never(c.what)
 
 
 def _unsupported(c: ch.Unsupported, cat: Catalog) -> Inverse:
-    return _never(c.what)
+    return never(c.what)
 
 
 def _delete_rows(c: ch.DeleteRows, cat: Catalog) -> Inverse:
-    return _never(f"rows deleted from {_t(c.table)} cannot be restored")
+    return never(f"rows deleted from {_t(c.table)} cannot be restored")
 
 
 def _verbatim(c: ch.Verbatim, cat: Catalog) -> Inverse:
-    return _never("a statement kept verbatim has no known inverse")
+    return never("a statement kept verbatim has no known inverse")
 
 
-_INVERT: dict[type[Any], Callable[[Any, Catalog], Inverse]] = {
+INVERT: dict[type[Any], Callable[[Any, Catalog], Inverse]] = {
     ch.CreateTable: _create_table,
     ch.DropTable: _drop_table,
     ch.RenameTable: _rename_table,
     ch.AddColumn: _add_column,
-    ch.DropColumn: _drop_column,
+    ch.DropColumn: invert_drop_column,
     ch.RenameColumn: _rename_column,
     ch.AlterColumnType: _alter_type,
     ch.ReplaceColumn: _replace_column,
     ch.SetColumnDefault: _set_default,
     ch.SetColumnNotNull: _set_not_null,
     ch.SetColumnIdentity: _set_identity,
-    ch.AddConstraint: _add_constraint,
+    ch.AddConstraint: invert_add_constraint,
     ch.DropConstraint: _drop_constraint,
     ch.ValidateConstraint: _validate_constraint,
     ch.RenameConstraint: _rename_constraint,

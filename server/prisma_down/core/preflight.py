@@ -4,8 +4,8 @@ A down.sql that fails halfway on data (a NOT NULL column put back on a table wit
 label removed while rows hold it) leaves the database neither before nor after wherever
 DDL is not transactional, and even where it is, the error names a statement, not what to
 fix. Each inverse that can fail on data says what it needs as a ``Check``; the engine's
-module (``ENGINES``) writes the checks at the top of down.sql, before the first change,
-failing with ``message``. A check is written only for tables and columns as they stand
+module (the Dialect's ``framing``) writes the checks at the top of down.sql, before the
+first change, failing with ``message``. A check is written only for tables and columns as they stand
 when down.sql starts (the state the whole migration left); the engine's SQL skips it when
 they are not there (a migration that failed halfway).
 """
@@ -18,10 +18,8 @@ from importlib import import_module
 from types import ModuleType
 from typing import Any
 
+from prisma_down.core.dialects import Dialect, of
 from prisma_down.core.schema import QName
-
-# engine → module writing its preflight and framing its file (no engine names elsewhere)
-ENGINES: dict[str, str] = {"postgres": "prisma_down.core.preflight_pg"}
 
 
 @dataclass(frozen=True)
@@ -47,9 +45,10 @@ class Check:
     missing: QName | None = None
 
 
-def engine(dialect: str) -> ModuleType | None:
-    """The module that writes ``dialect``'s preflight and frames its file, if it has one."""
-    name = ENGINES.get(dialect)
+def engine(dialect: str | Dialect) -> ModuleType | None:
+    """The module that writes ``dialect``'s preflight and frames its file, if it has one
+    (named by the Dialect's ``framing``)."""
+    name = of(dialect).framing
     return import_module(name) if name is not None else None
 
 
@@ -68,4 +67,4 @@ def table_name(name: QName) -> str:
     return f'"{name.schema}"."{name.name}"' if name.schema else f'"{name.name}"'
 
 
-__all__: list[Any] = ["ENGINES", "Check", "engine", "quoted_list", "table_name", "unique"]
+__all__: list[Any] = ["Check", "engine", "quoted_list", "table_name", "unique"]

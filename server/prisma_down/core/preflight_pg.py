@@ -24,8 +24,9 @@ from dataclasses import replace
 from prisma_down.core import changes as ch
 from prisma_down.core import escape
 from prisma_down.core.analysis import ScriptAnalysis, Step
-from prisma_down.core.catalog import Catalog, quote, type_base
+from prisma_down.core.catalog import Catalog, type_base
 from prisma_down.core.inverse import Inverse, Risk, cast_back
+from prisma_down.core.names import quote
 from prisma_down.core.preflight import Check, quoted_list, table_name
 from prisma_down.core.read.do_block import exists_query
 from prisma_down.core.schema import QName

@@ -88,6 +88,20 @@ class Located:
     config_file: Path | None = None
 
 
+# the names a setting or --dialect may give: a dialect's own or a provider's (settings.py)
+SETTING_NAMES = ("postgres", "postgresql", "cockroachdb", "mysql", "sqlite", "sqlserver", "mssql")
+
+
+def names_a_dialect(name: object) -> bool:
+    """Whether a setting's value is one of ``SETTING_NAMES``."""
+    return name in SETTING_NAMES
+
+
+def chosen_dialect(name: str) -> str:
+    """The dialect a setting or --dialect names: a dialect's own name, or a provider's."""
+    return name if name in DIALECTS.values() else provider_dialect(name)
+
+
 def provider_dialect(provider: str) -> str:
     """Map a Prisma provider name to the dialect the engine speaks."""
     dialect = DIALECTS.get(provider.strip().lower())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from prisma_down.core import changes as ch
 from prisma_down.core.catalog import Catalog
-from prisma_down.core.compare import _n
+from prisma_down.core.compare import normalized
 from prisma_down.core.inverse import cast_back, replace_enum, restore_table
 
 
@@ -41,10 +41,10 @@ def repairs(target: Catalog, current: Catalog) -> list[ch.Change]:
             if now is None:
                 adds.append(ch.AddColumn(name, col))
                 continue
-            if _n(now.type) != _n(col.type):
+            if normalized(now.type) != normalized(col.type):
                 using = cast_back(current, col.name, now.type, col.type)
                 fixes.append(ch.AlterColumnType(name, col.name, col.type, using, col.collate))
-            if _n(now.default) != _n(col.default):
+            if normalized(now.default) != normalized(col.default):
                 fixes.append(ch.SetColumnDefault(name, col.name, col.default))
             if now.not_null != col.not_null:
                 fixes.append(ch.SetColumnNotNull(name, col.name, col.not_null))

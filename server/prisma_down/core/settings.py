@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from prisma_down.core.files import read_regular, reason
+from prisma_down.core.project import SETTING_NAMES, names_a_dialect
 
 CONFIG_FILE = ".prisma-down.json"
-_DIALECTS = ("postgres", "postgresql", "cockroachdb", "mysql", "sqlite", "sqlserver", "mssql")
 _LEVELS = ("error", "warning", "info", "off")
 
 
@@ -53,9 +53,9 @@ def parse(raw: Any, report: Callable[[str], None], base: Settings | None = None)
         report("prismaDown.migrationsPath must be a folder path: using the default")
         path = None
     dialect = raw.get("dialect", s.dialect)
-    if dialect is not None and dialect not in _DIALECTS:
+    if dialect is not None and not names_a_dialect(dialect):
         report(
-            f"prismaDown.dialect must be one of {', '.join(_DIALECTS)}: "
+            f"prismaDown.dialect must be one of {', '.join(SETTING_NAMES)}: "
             f"{dialect!r} ignored, using migration_lock.toml"
         )
         dialect = None

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
+from prisma_down.core.dialects import Dialect, Lexicon, of
 from prisma_down.core.text import LineIndex, Span
 
 
@@ -79,15 +80,13 @@ def _dollar_tag(text: str, i: int) -> str | None:
     return None
 
 
-def split(text: str, dialect: str = "postgres") -> Script:
+def split(text: str, dialect: Dialect | str = "postgres") -> Script:
     """Split ``text`` into statements; never raises."""
-    if dialect == "tsql":  # no ';' needed between statements, and Prisma's TRY/CATCH wrapper
-        from prisma_down.core.read.tsql_split import split_tsql
-
-        return split_tsql(text)
-    mysql = dialect == "mysql"
-    tsql = dialect == "tsql"
-    postgres = dialect in ("postgres", "cockroachdb")
+    d = of(dialect)
+    if d.split is not None:  # T-SQL: no ';' needed between statements, and a TRY/CATCH wrapper
+        script: Script = d.split(text)
+        return script
+    lex = d.lexicon
     n = len(text)
     comments: list[Comment] = []
     statements: list[Statement] = []
@@ -120,10 +119,10 @@ def split(text: str, dialect: str = "postgres") -> Script:
             i = _BLANKS.match(text, i).end()  # type: ignore[union-attr]
             continue
         nxt = text[i + 1] if i + 1 < n else ""
-        if (c == "-" and nxt == "-") or (c == "#" and mysql):
+        if (c == "-" and nxt == "-") or (c == "#" and lex.hash_comments):
             j = text.find("\n", i)
             j = n if j == -1 else j
-            if dialect == "postgres":  # its lexer ends -- at a CR too (scan.l: [^\n\r])
+            if lex.cr_ends_comment:  # PostgreSQL's lexer ends -- at a CR too (scan.l: [^\n\r])
                 r = text.find("\r", i, j)
                 j = j if r == -1 else r
             end = j - 1 if j > i and text[j - 1] == "\r" else j
@@ -139,7 +138,7 @@ def split(text: str, dialect: str = "postgres") -> Script:
                 if text.startswith("*/", j):
                     depth -= 1
                     j += 2
-                elif postgres and text.startswith("/*", j):
+                elif lex.nested_comments and text.startswith("/*", j):
                     depth += 1
                     j += 2
                 else:
@@ -157,7 +156,7 @@ def split(text: str, dialect: str = "postgres") -> Script:
         if plain is not None:
             i = last_code_end = plain.end()
             continue
-        if c == ";" and dialect == "sqlite" and _in_trigger_body(text[start:i]):
+        if c == ";" and lex.trigger_bodies and _in_trigger_body(text[start:i]):
             last_code_end = i + 1  # CREATE TRIGGER ... BEGIN ...; ...; END: one statement
             i += 1
             continue
@@ -171,13 +170,13 @@ def split(text: str, dialect: str = "postgres") -> Script:
             close(i + 1, True)
             eol = text.find("\n", i)
             eol = n if eol == -1 else eol
-            if dialect == "postgres":  # a lone CR ends the line a trailing comment is on
+            if lex.cr_ends_comment:  # a lone CR ends the line a trailing comment is on
                 r = text.find("\r", i, eol)
                 eol = eol if r == -1 else r
             prev_semicolon_line_end = eol
             i += 1
             continue
-        j = _skip_token(text, i, c, nxt, mysql, tsql, postgres, dialect == "sqlite")
+        j = _skip_token(text, i, c, lex)
         if j < 0:
             unterminated = unterminated or Span(i, n)
             j = n
@@ -218,20 +217,20 @@ def _attach(
     pending.append(cm)
 
 
-def _skip_token(
-    text: str, i: int, c: str, nxt: str, mysql: bool, tsql: bool, pg: bool, sqlite: bool = False
-) -> int:
+def _skip_token(text: str, i: int, c: str, lex: Lexicon) -> int:
     """The offset after the token starting at ``i``; -1 when a quote never closes."""
     if c == "'":
-        escapes = mysql or (pg and i > 0 and text[i - 1] in "eE" and not _ident_before(text, i - 1))
+        escapes = lex.backslash_strings or (
+            lex.e_strings and i > 0 and text[i - 1] in "eE" and not _ident_before(text, i - 1)
+        )
         return _close_quote(text, i + 1, "'", escapes)
     if c == '"':
-        return _close_quote(text, i + 1, '"', mysql)
-    if c == "`" and (mysql or sqlite):
+        return _close_quote(text, i + 1, '"', lex.backslash_strings)
+    if c == "`" and lex.backticks:
         return _close_quote(text, i + 1, "`", False)
-    if c == "[" and (tsql or sqlite):
+    if c == "[" and lex.brackets:
         return _close_quote(text, i + 1, "]", False)
-    if c == "$" and pg and not _ident_before(text, i):
+    if c == "$" and lex.dollar_quotes and not _ident_before(text, i):
         tag = _dollar_tag(text, i)
         if tag:
             j = text.find(tag, i + len(tag))

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from prisma_down.core import changes as ch
+from prisma_down.core import dialects
 from prisma_down.core.analysis import ScriptAnalysis
 from prisma_down.core.catalog import Catalog
 from prisma_down.core.inverse import Risk
@@ -176,18 +177,9 @@ def _data_targets(text: str, dialect: str, cats: tuple[Catalog, ...]) -> set[QNa
 
 
 def _cursor(text: str, dialect: str) -> Cursor:
-    if dialect == "mysql":
-        from prisma_down.core.read import mysql
-
-        return mysql.cursor(text)
-    if dialect == "sqlite":
-        from prisma_down.core.read import sqlite
-
-        return sqlite.cursor(text)
-    if dialect == "tsql":
-        from prisma_down.core.read import tsql
-
-        return tsql.cursor(text)
+    own = dialects.get(dialect).cursor
+    if own is not None:
+        return own(text)  # type: ignore[no-any-return]
     from prisma_down.core.read import postgres
 
     return postgres.cursor(text, dialect)

@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 
 from prisma_down.core import changes as ch
-from prisma_down.core.catalog import Catalog, quote, type_base
+from prisma_down.core.catalog import Catalog, type_base
+from prisma_down.core.names import quote
 from prisma_down.core.preflight import Check, quoted_list, table_name
 
 _IDENT = r'(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*)'

@@ -13,9 +13,13 @@ their aliases); a star whose qualifier is ambiguous, a CTE or a subquery is left
 
 from __future__ import annotations
 
-from prisma_down.core.catalog import Catalog, quote_for
+from dataclasses import replace
+from typing import Protocol
+
+from prisma_down.core.dialects import Dialect
+from prisma_down.core.names import quote_for
 from prisma_down.core.read.tokens import Cursor, ReadError, tokenize
-from prisma_down.core.schema import QName, Spelled
+from prisma_down.core.schema import Opaque, QName, Spelled, Table
 
 # Words that end a FROM item, so they are never read as its alias.
 _NOT_ALIAS = {
@@ -23,13 +27,21 @@ _NOT_ALIAS = {
     "INTERSECT", "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS", "NATURAL", "OUTER",
     "WINDOW", "FETCH", "FOR", "WITH", "LATERAL", "TABLESAMPLE", "AS",
 }  # fmt: skip
-STAR_DIALECTS = ("postgres", "cockroachdb", "mysql")
 
 
-def expand(sql: str, cat: Catalog) -> Spelled | None:
+class Relations(Protocol):
+    """What expanding a star needs of a catalog (``core.catalog.Catalog`` is one)."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    def table(self, name: QName) -> Table | None: ...
+
+
+def expand(sql: str, cat: Relations) -> Spelled | None:
     """``sql`` with each star whose table is known spelled out as that table's columns in
     ``cat``; None when nothing was spelled out (no star, or none whose table is certain)."""
-    if "*" not in sql or cat.dialect not in STAR_DIALECTS:
+    if "*" not in sql or not cat.dialect.expands_view_stars:
         return None
     try:
         c = _cursor(sql, cat.dialect)
@@ -70,11 +82,14 @@ def expand(sql: str, cat: Catalog) -> Spelled | None:
     return Spelled("".join(out) + sql[last:], tuple(used))
 
 
-def _cursor(sql: str, dialect: str) -> Cursor:
+def _cursor(sql: str, dialect: Dialect) -> Cursor:
     """Names folded and qualified the way the dialect's reader does (core.read)."""
-    if dialect == "mysql":
-        return Cursor(sql, tokenize(sql, dialect), lambda name: name)
-    return Cursor(sql, tokenize(sql, dialect), str.lower, "public")
+    fold = str.lower if dialect.fold_names else _same
+    return Cursor(sql, tokenize(sql, dialect.name), fold, dialect.default_schema)
+
+
+def _same(name: str) -> str:
+    return name
 
 
 def _sources(c: Cursor) -> dict[str, set[QName | None]]:
@@ -139,7 +154,7 @@ def _alias(c: Cursor) -> str | None:
 
 
 def _columns(
-    targets: set[QName | None] | None, cat: Catalog
+    targets: set[QName | None] | None, cat: Relations
 ) -> tuple[QName, tuple[str, ...]] | None:
     if not targets or len(targets) != 1:
         return None
@@ -148,3 +163,19 @@ def _columns(
         return None
     table = cat.table(name)
     return (name, tuple(c.name for c in table.columns)) if table and table.columns else None
+
+
+def as_created(o: Opaque, cat: Relations) -> Opaque:
+    """``o`` to re-create in ``cat``: a view whose stars would now mean other columns than
+    when it was created is written with the columns they meant then (core.view_stars)."""
+    then = o.expanded
+    if then is None:
+        return o
+    for name, columns in then.columns:
+        table = cat.table(name)
+        if table is None or any(table.column(c) is None for c in columns):
+            return o  # a column renamed since: the spelled-out text would not run
+    now = expand(o.sql, cat)
+    if now is not None and now.text == then.text:
+        return o  # the same columns today: keep the text as its author wrote it
+    return replace(o, sql=then.text, expanded=None)

@@ -146,7 +146,7 @@ def write_new(target: Path, text: str) -> bool:
 
 # -- the texts
 def dialect_of(ctx: MigrationContext) -> str:
-    return ctx.up.before.dialect
+    return ctx.up.before.dialect.name
 
 
 def down_text(ctx: MigrationContext) -> str:

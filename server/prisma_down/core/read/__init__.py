@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from prisma_down.core import changes as ch
-from prisma_down.core.read import data, postgres
+from prisma_down.core.dialects import Dialect, names, of
+from prisma_down.core.read import data
 from prisma_down.core.read.tokens import ReadError
 
-# The other dialects' readers are imported where they are used: a PostgreSQL history (most
-# of them) should not pay for loading the MySQL, SQLite and SQL Server readers at start-up.
+# Each dialect's reader is loaded with its Dialect (core.dialects.get): a PostgreSQL history
+# (most of them) does not pay for loading the MySQL, SQLite and SQL Server readers.
 
 
 @dataclass(frozen=True)
@@ -20,64 +21,31 @@ class Reading:
     problem: str | None = None  # set when the statement could not be read at all
 
 
-SUPPORTED = ("postgres", "sqlite", "mysql", "tsql", "cockroachdb")
+SUPPORTED = names()
 
 
-def read_statement(text: str, dialect: str) -> Reading:
+def read_statement(text: str, dialect: Dialect | str) -> Reading:
     """Never raises: an unreadable statement becomes an Unsupported change with a problem."""
-    if dialect in ("postgres", "cockroachdb") and text[:2].upper() == "DO":
-        from prisma_down.core.read import do_block
-
-        block = do_block.read(text, dialect, _read_inner)
-        if block is not None:
-            return Reading(block)
+    d = of(dialect)
     try:
-        if dialect == "sqlite":
-            from prisma_down.core.read import sqlite
-
-            return Reading(sqlite.read(text))
-        if dialect == "mysql":
-            from prisma_down.core.read import mysql
-
-            try:
-                return Reading(mysql.read(text))
-            except mysql.NotDdlError:
-                return Reading(data.read(mysql.cursor(text), text, dialect))
-        if dialect == "tsql":
-            from prisma_down.core.read import tsql
-
-            try:
-                return Reading(tsql.read(text))
-            except tsql.NotDdlError:
-                return Reading(data.read(tsql.cursor(text), text, dialect))
-        try:
-            if dialect == "cockroachdb":
-                from prisma_down.core.read import cockroach
-
-                return Reading(cockroach.read(text))
-            return Reading(postgres.read(text, dialect))
-        except Exception as e:
-            if not postgres.is_not_ddl(e):
-                raise
-        return Reading(data.read(postgres.cursor(text, dialect), text, dialect))
+        return Reading(d.read(text))
     except ReadError as e:
         what = f"statement not understood: {e}"
-        return Reading((ch.Unsupported(what),), None if data.parses(text, dialect) else str(e))
+        return Reading((ch.Unsupported(what),), None if data.parses(text, d.name) else str(e))
     except Exception as e:  # a reader bug must not take the editor down with it
         return Reading((ch.Unsupported(f"statement not understood ({type(e).__name__})"),), str(e))
 
 
-def idioms(texts: Sequence[str], readings: list[Reading], dialect: str) -> list[Reading]:
+def idioms(texts: Sequence[str], readings: list[Reading], dialect: Dialect | str) -> list[Reading]:
     """Readings of a whole script with multi-statement idioms read as one change each.
 
     SQLite: Prisma's table redefinition (``new_X``, copy, drop, rename) is one RedefineTable
     on its CREATE statement; the other statements of the idiom then change nothing.
     """
-    if dialect != "sqlite":
+    group = of(dialect).idioms
+    if group is None:
         return readings
-    from prisma_down.core.read import sqlite
-
-    grouped = sqlite.redefinitions(texts, [r.changes for r in readings])
+    grouped = group(texts, [r.changes for r in readings])
     return [
         r if r.changes == g else Reading(g, r.problem)
         for r, g in zip(readings, grouped, strict=True)
@@ -85,7 +53,7 @@ def idioms(texts: Sequence[str], readings: list[Reading], dialect: str) -> list[
 
 
 @functools.lru_cache(maxsize=4096)
-def _read_inner(text: str, dialect: str) -> tuple[ch.Change, ...]:
+def read_inner(text: str, dialect: str) -> tuple[ch.Change, ...]:
     """A statement inside a DO block; generated down.sql repeats many (``ALTER COLUMN …
     SET DATA TYPE`` of each enum change), and a reading is a value: read each once."""
     return read_statement(text, dialect).changes

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from prisma_down.core import changes as ch
-from prisma_down.core.catalog import comment_target
+from prisma_down.core.names import comment_target, pg_name
 from prisma_down.core.read.tokens import Cursor, ReadError, Tok, tokenize
 from prisma_down.core.schema import (
     Column,
@@ -42,7 +42,6 @@ _COLUMN_STOP = {
     "GENERATED",
     "COLLATE",
 }
-_MAXLEN = 63  # NAMEDATALEN - 1
 
 
 def fold(name: str) -> str:
@@ -102,20 +101,6 @@ def is_not_ddl(e: BaseException) -> bool:
 
 
 # -- names PostgreSQL gives unnamed objects (src/backend/commands/indexcmds.c ChooseRelationName)
-def pg_name(table: str, columns: tuple[str, ...] | list[str], label: str) -> str:
-    name1, name2 = table, "_".join(columns)
-    avail = _MAXLEN - len(label) - 1 - (1 if name2 else 0)
-    l1, l2 = len(name1.encode()), len(name2.encode())
-    while l1 + l2 > avail:
-        if l1 > l2:
-            l1 -= 1
-        else:
-            l2 -= 1
-    n1 = name1.encode()[:l1].decode(errors="ignore")
-    n2 = name2.encode()[:l2].decode(errors="ignore")
-    return f"{n1}_{n2}_{label}" if n2 else f"{n1}_{label}"
-
-
 # -- CREATE
 def _create(c: Cursor, text: str) -> tuple[ch.Change, ...]:
     or_replace = c.accept("OR", "REPLACE")

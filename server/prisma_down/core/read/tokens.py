@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
+from prisma_down.core import dialects
 from prisma_down.core.schema import QName
 
 if TYPE_CHECKING:
@@ -27,13 +28,6 @@ class ReadError(Exception):
 
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
-_SQLGLOT = {
-    "postgres": "postgres",
-    "cockroachdb": "postgres",
-    "mysql": "mysql",
-    "sqlite": "sqlite",
-    "tsql": "tsql",
-}
 _DIALECTS: dict[str, Dialect] = {}
 _IMPORTING = threading.Lock()
 
@@ -118,7 +112,7 @@ def _pg_fast(text: str) -> list[Tok] | None:
 
 def tokenize(text: str, dialect: str) -> list[Tok]:
     """Tokens of one statement; raises ReadError where sqlglot's tokenizer gives up."""
-    if dialect in ("postgres", "cockroachdb"):
+    if dialects.get(dialect).lexicon.dollar_quotes:  # PostgreSQL's lexis: the fast path
         fast = _pg_fast(text)
         if fast is not None:
             return fast
@@ -139,7 +133,7 @@ def sqlglot_dialect(dialect: str) -> Dialect:
             if d is None:
                 from sqlglot.dialects.dialect import Dialect
 
-                d = _DIALECTS[dialect] = Dialect.get_or_raise(_SQLGLOT.get(dialect, "postgres"))
+                d = _DIALECTS[dialect] = Dialect.get_or_raise(dialects.get(dialect).sqlglot)
     return d
 
 

@@ -147,9 +147,26 @@ def _alter_type(c: ch.AlterColumnType) -> str:
     return sql
 
 
-def _alter_sequence(c: ch.AlterSequence) -> str:
-    from prisma_down.core.read.cockroach import option_sql
+# keyword → how a value of "" (NO MINVALUE, NO CYCLE, OWNED BY NONE, RESTART) is written
+_NO = {
+    "MINVALUE": "NO MINVALUE",
+    "MAXVALUE": "NO MAXVALUE",
+    "CYCLE": "NO CYCLE",
+    "OWNED BY": "OWNED BY NONE",
+    "RESTART": "RESTART",
+}
 
+
+def option_sql(key: str, value: str) -> str:
+    """One sequence option as written in CREATE / ALTER SEQUENCE."""
+    if not value:
+        return _NO.get(key, key)
+    if key in ("CYCLE", "VIRTUAL"):
+        return key
+    return f"{key} {value}"
+
+
+def _alter_sequence(c: ch.AlterSequence) -> str:
     opts = " ".join(option_sql(k, v) for k, v in c.options)
     return f"ALTER SEQUENCE {'IF EXISTS ' if c.if_exists else ''}{q(c.name)} {opts}"
 

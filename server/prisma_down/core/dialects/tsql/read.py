@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 
 from prisma_down.core import changes as ch
+from prisma_down.core.dialects.tsql.split import block_body, if_parts, split_tsql
 from prisma_down.core.read.tokens import Cursor, ReadError, tokenize
-from prisma_down.core.read.tsql_split import block_body, if_parts, split_tsql
 from prisma_down.core.schema import Column, Constraint, Index, IndexElement, Opaque, QName, Table
 
 DEFAULT_SCHEMA = "dbo"

@@ -49,7 +49,7 @@ _BUILTIN = re.compile(
     r"(?: varying)?|uuid|uniqueidentifier|jsonb?|xml|bytea|blob|(?:var)?binary|date|time(?:tz)?"
     r"|timestamp(?:tz)?|(?:small)?datetime[2]?|datetimeoffset|interval|real|float[48]?"
     r"|double(?: precision)?|decimal|numeric|(?:small)?money|inet|cidr|macaddr|tsvector|ntext"
-    r"|image|year)(?:\s*\([^)]*\))?(?:\s+with(?:out)? time zone)?(?:\s+unsigned)?"
+    r"|image|year)(?:\s*\([^)]*\))?(?:\s+with_maps(?:out)? time zone)?(?:\s+unsigned)?"
 )
 
 

@@ -13,8 +13,8 @@ Names keep their case (MySQL on Linux compares table names exactly). Anything el
 from __future__ import annotations
 
 from prisma_down.core import changes as ch
-from prisma_down.core import mysql_guard
-from prisma_down.core.mysql import index_key
+from prisma_down.core.dialects.mysql import guard as mysql_guard
+from prisma_down.core.dialects.mysql.overrides import index_key
 from prisma_down.core.read.tokens import Cursor, ReadError, tokenize
 from prisma_down.core.schema import Column, Constraint, Index, IndexElement, Opaque, QName, Table
 

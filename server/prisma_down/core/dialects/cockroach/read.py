@@ -14,15 +14,6 @@ from prisma_down.core.read import postgres
 from prisma_down.core.read.tokens import Cursor, ReadError
 from prisma_down.core.schema import Constraint
 
-# keyword → how a value of "" (NO MINVALUE, NO CYCLE, OWNED BY NONE, RESTART) is written
-_NO = {
-    "MINVALUE": "NO MINVALUE",
-    "MAXVALUE": "NO MAXVALUE",
-    "CYCLE": "NO CYCLE",
-    "OWNED BY": "OWNED BY NONE",
-    "RESTART": "RESTART",
-}
-
 
 def read(text: str) -> tuple[ch.Change, ...]:
     """The changes one statement makes; raises like ``postgres.read``."""
@@ -95,15 +86,6 @@ def sequence_options(c: Cursor) -> tuple[tuple[str, str], ...]:
         else:
             raise ReadError(f"unexpected {c.describe()} in a sequence's options")
     return tuple(out)
-
-
-def option_sql(key: str, value: str) -> str:
-    """One sequence option as written in CREATE / ALTER SEQUENCE."""
-    if not value:
-        return _NO.get(key, key)
-    if key in ("CYCLE", "VIRTUAL"):
-        return key
-    return f"{key} {value}"
 
 
 def _at_number(c: Cursor) -> bool:

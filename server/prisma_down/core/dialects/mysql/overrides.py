@@ -23,7 +23,7 @@ from typing import Any
 from prisma_down.core import catalog as cg
 from prisma_down.core import changes as ch
 from prisma_down.core import inverse as iv
-from prisma_down.core.catalog_maps import Indexes
+from prisma_down.core.catalog.maps import Indexes
 from prisma_down.core.schema import Column, Constraint, Index, IndexElement, QName, Table
 
 
@@ -101,7 +101,7 @@ def _swallow(
 
 
 def _generic(cat: cg.Catalog, change: ch.Change) -> cg.Catalog:
-    return cg._APPLY[type(change)](cat, change)
+    return cg.APPLY[type(change)](cat, change)
 
 
 # -- the catalog
@@ -184,7 +184,7 @@ def _drop_column(cat: cg.Catalog, c: ch.DropColumn) -> cg.Catalog:
             continue
         constraints.append(k)
     t = replace(t, constraints=tuple(constraints))
-    cat = cg._set_table(_with_indexes(cat, indexes), t)
+    cat = cg.set_table(_with_indexes(cat, indexes), t)
     return _generic(cat, c)  # the column, and its checks and foreign keys
 
 
@@ -203,7 +203,7 @@ def _rename_table(cat: cg.Catalog, c: ch.RenameTable) -> cg.Catalog:
             else k
             for k in t.constraints
         )
-        cat = cg._set_table(cat, replace(t, constraints=renamed))
+        cat = cg.set_table(cat, replace(t, constraints=renamed))
     moves = {}
     for key in cat.indexes.on(c.new):
         tb, ix = cat.indexes[key]
@@ -257,7 +257,7 @@ APPLY: dict[type[Any], Callable[[cg.Catalog, Any], cg.Catalog]] = {
 
 # -- the inverses
 def _generic_inverse(change: ch.Change, cat: cg.Catalog) -> iv.Inverse:
-    return iv._INVERT[type(change)](change, cat)
+    return iv.INVERT[type(change)](change, cat)
 
 
 def _after(cat: cg.Catalog, change: ch.Change) -> cg.Catalog | None:

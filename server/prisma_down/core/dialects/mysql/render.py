@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 from prisma_down.core import changes as ch
 from prisma_down.core import data_checks as pf
-from prisma_down.core import escape, mysql_guard
+from prisma_down.core import escape
+from prisma_down.core.dialects.mysql import guard as mysql_guard
 from prisma_down.core.render.rows import delete_rows
 from prisma_down.core.schema import Column, Constraint, Index, QName
 

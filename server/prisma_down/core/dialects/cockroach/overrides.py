@@ -28,20 +28,22 @@ from typing import Any
 
 from prisma_down.core import changes as ch
 from prisma_down.core import inverse as iv
-from prisma_down.core.catalog import Catalog, CatalogError, apply, qualified
-from prisma_down.core.read.cockroach import option_sql, sequence_options
+from prisma_down.core.catalog import Catalog, CatalogError, apply
+from prisma_down.core.dialects.cockroach.read import sequence_options
+from prisma_down.core.names import qualified
 from prisma_down.core.read.postgres import cursor
 from prisma_down.core.read.tokens import ReadError
+from prisma_down.core.render.postgres import option_sql
 from prisma_down.core.schema import Constraint, Index, IndexElement, Opaque, QName, Table
 
 
 def _add_enum_value(c: ch.AddEnumValue, cat: Catalog) -> iv.Inverse:
     e = cat.enums.get(c.enum)
     if e is None:
-        return iv._never(f'enum "{c.enum.name}" is not created earlier in the history')
+        return iv.never(f'enum "{c.enum.name}" is not created earlier in the history')
     if c.value in e.values and c.if_not_exists:
         return iv.NOTHING
-    return iv._lossy(
+    return iv.lossy(
         f"rows holding '{c.value}' make this fail: change them first",
         ch.DropEnumValue(c.enum, c.value),
     )
@@ -52,12 +54,12 @@ def _alter_type(c: ch.AlterColumnType, cat: Catalog) -> iv.Inverse:
     t = cat.tables.get(c.table)
     before = t.column(c.column) if t is not None else None
     if before is None:
-        return iv._missing_column(c.table, c.column)
-    if iv._norm(c.type) == iv._norm(before.type):
-        return iv._exact(ch.AlterColumnType(c.table, c.column, before.type, None, before.collate))
-    restore = iv._drop_column(ch.DropColumn(c.table, c.column), cat)
-    return iv._lossy(
-        f'column {iv._t(c.table)}."{c.column}" is dropped and added back as {before.type} '
+        return iv.missing_column(c.table, c.column)
+    if iv.normalized_type(c.type) == iv.normalized_type(before.type):
+        return iv.exact(ch.AlterColumnType(c.table, c.column, before.type, None, before.collate))
+    restore = iv.invert_drop_column(ch.DropColumn(c.table, c.column), cat)
+    return iv.lossy(
+        f'column {qualified(c.table)}."{c.column}" is dropped and added back as {before.type} '
         "(CockroachDB changes a type that way): its values are lost",
         ch.DropColumn(c.table, c.column),
         *restore.changes,
@@ -120,15 +122,15 @@ def _alter_primary_key(c: ch.AlterPrimaryKey, cat: Catalog) -> iv.Inverse:
     """ALTER PRIMARY KEY back, then DROP INDEX of what it and the up kept as UNIQUE indexes."""
     t = cat.tables.get(c.table)
     if t is None:
-        return iv._never(f"table {iv._t(c.table)} is not created earlier in the history")
+        return iv.never(f"table {qualified(c.table)} is not created earlier in the history")
     old = _primary_key(t)
     if old is None:
-        return iv._never(
-            f"table {iv._t(c.table)} had no primary key (CockroachDB's hidden rowid): "
+        return iv.never(
+            f"table {qualified(c.table)} had no primary key (CockroachDB's hidden rowid): "
             "ALTER PRIMARY KEY cannot give that back"
         )
     if not old.columns:
-        return iv._never(f"the columns of the primary key of {iv._t(c.table)} are unknown")
+        return iv.never(f"the columns of the primary key of {qualified(c.table)} are unknown")
     try:
         up = apply(cat, c)
         back: list[ch.Change] = [ch.AlterPrimaryKey(c.table, replace(old, name=c.constraint.name))]
@@ -138,7 +140,7 @@ def _alter_primary_key(c: ch.AlterPrimaryKey, cat: Catalog) -> iv.Inverse:
         for change in back:
             down = apply(down, change)
     except CatalogError as e:
-        return iv._never(str(e))
+        return iv.never(str(e))
     made_back = down.indexes.in_order(
         n for n in down.indexes.changed(up.indexes) if n in down.indexes and n not in up.indexes
     )
@@ -146,7 +148,7 @@ def _alter_primary_key(c: ch.AlterPrimaryKey, cat: Catalog) -> iv.Inverse:
         n for n in up.indexes.changed(cat.indexes) if n in up.indexes and n not in cat.indexes
     )
     drops = [ch.DropIndex(n, table=c.table) for n in (*made_back, *made_up)]
-    return iv._exact(*back, *drops)
+    return iv.exact(*back, *drops)
 
 
 # -- ALTER SEQUENCE
@@ -242,23 +244,23 @@ def _alter_sequence(c: ch.AlterSequence, cat: Catalog) -> iv.Inverse:
     if hit is None:
         if c.if_exists:
             return iv.NOTHING
-        return iv._never(
+        return iv.never(
             f'sequence "{c.name.name}" is not created earlier in the history, '
             "so its options before are unknown"
         )
     try:
         before = effective_options(hit[1].sql)
     except ReadError as e:
-        return iv._never(f'the options of sequence "{c.name.name}" are unknown: {e}')
+        return iv.never(f'the options of sequence "{c.name.name}" are unknown: {e}')
     keys = dict.fromkeys(k for k, _ in c.options if k != "RESTART")
     back = tuple((k, before.get(k, "")) for k in keys)
     restored = ch.AlterSequence(c.name, back) if back else None
     if any(k == "RESTART" for k, _ in c.options):
         note = f'the position of sequence "{c.name.name}" before RESTART is unknown'
         if restored is None:
-            return iv._never(note)
-        return iv._lossy(note + ": it is not put back", restored)
-    return iv._exact(*([restored] if restored else []))
+            return iv.never(note)
+        return iv.lossy(note + ": it is not put back", restored)
+    return iv.exact(*([restored] if restored else []))
 
 
 INVERT: dict[type[Any], Callable[[Any, Catalog], iv.Inverse]] = {

@@ -34,20 +34,20 @@ def _t(name: QName) -> str:
 # -- the catalog
 def _replace_column(cat: cg.Catalog, c: ch.ReplaceColumn) -> cg.Catalog:
     """ALTER COLUMN: the new type, collation and nullability; IDENTITY and default stay."""
-    t = cg._table(cat, c.table)
-    old = cg._column(t, c.column)
+    t = cg.require_table(cat, c.table)
+    old = cg.require_column(t, c.column)
     new = replace(c.new, identity=old.identity, default=old.default, generated=old.generated)
-    return cg._set_table(cat, cg._map_columns(t, c.column, lambda _: new))
+    return cg.set_table(cat, cg.map_columns(t, c.column, lambda _: new))
 
 
 def _apply_default(cat: cg.Catalog, c: ch.SetColumnDefault) -> cg.Catalog:
     """A default dropped by column (the ``sys.default_constraints`` lookup) goes named or not."""
-    cat = cg._set_default(cat, c)
+    cat = cg.set_default(cat, c)
     if c.default is not None:
         return cat
-    t = cg._table(cat, c.table)
+    t = cg.require_table(cat, c.table)
     kept = tuple(k for k in t.constraints if not (k.kind == "d" and k.columns == (c.column,)))
-    return cg._set_table(cat, replace(t, constraints=kept))
+    return cg.set_table(cat, replace(t, constraints=kept))
 
 
 def owner(cat: cg.Catalog, name: QName) -> tuple[str, QName | None]:
@@ -66,20 +66,20 @@ def owner(cat: cg.Catalog, name: QName) -> tuple[str, QName | None]:
 
 def _rename_object(cat: cg.Catalog, c: ch.RenameObject) -> cg.Catalog:
     if c.kind != "object":
-        return cg._rename_object(cat, c)
+        return cg.rename_object(cat, c)
     kind, table = owner(cat, c.old)
     if kind == "table":
         return _rename_table(cat, ch.RenameTable(c.old, c.new))
     if kind == "constraint" and table is not None:
-        return cg._rename_cons(cat, ch.RenameConstraint(table, c.old.name, c.new.name))
+        return cg.rename_constraint(cat, ch.RenameConstraint(table, c.old.name, c.new.name))
     if kind:
-        return cg._rename_object(cat, ch.RenameObject(kind, c.old, c.new))
+        return cg.rename_object(cat, ch.RenameObject(kind, c.old, c.new))
     raise cg.CatalogError(f'object "{c.old}" does not exist')
 
 
 def _rename_table(cat: cg.Catalog, c: ch.RenameTable) -> cg.Catalog:
     """Index names are per table (``read.tsql.index_key``): their keys follow the table."""
-    cat = cg._rename_table(cat, c)
+    cat = cg.rename_table(cat, c)
     old, new = str(c.old), str(c.new)
     moves = {}
     for k in cat.indexes.on(c.new):  # keyed with the table's name (read.tsql.index_key)
@@ -94,8 +94,8 @@ def _rename_index(cat: cg.Catalog, c: ch.RenameIndex) -> cg.Catalog:
     if c.old not in cat.indexes and c.table is not None:
         t = cat.tables.get(c.table)
         if t is not None and t.constraint(c.old.name) is not None:
-            return cg._rename_cons(cat, ch.RenameConstraint(c.table, c.old.name, c.new.name))
-    return cg._rename_index(cat, c)
+            return cg.rename_constraint(cat, ch.RenameConstraint(c.table, c.old.name, c.new.name))
+    return cg.rename_index(cat, c)
 
 
 APPLY: dict[type[Any], Callable[[cg.Catalog, Any], cg.Catalog]] = {
@@ -118,12 +118,12 @@ def _add_column(c: ch.AddColumn, cat: cg.Catalog) -> iv.Inverse:
     if c.column.default is not None:
         out.append(ch.SetColumnDefault(c.table, c.column.name, None))
     out.append(ch.DropColumn(c.table, c.column.name))
-    return iv._lossy(f"values written to {_t(c.table)}.[{c.column.name}] since are lost", *out)
+    return iv.lossy(f"values written to {_t(c.table)}.[{c.column.name}] since are lost", *out)
 
 
 def _drop_column(c: ch.DropColumn, cat: cg.Catalog) -> iv.Inverse:
     """ADD the column with its named default in the same clause: NOT NULL needs it there."""
-    inv = iv._drop_column(c, cat)
+    inv = iv.invert_drop_column(c, cat)
     t = cat.tables.get(c.table)
     if t is None or not inv.changes or not isinstance(inv.changes[0], ch.AddColumn):
         return inv
@@ -139,7 +139,7 @@ def _drop_column(c: ch.DropColumn, cat: cg.Catalog) -> iv.Inverse:
 
 def _add_constraint(c: ch.AddConstraint, cat: cg.Catalog) -> iv.Inverse:
     """A primary key made its columns NOT NULL: ALTER COLUMN restates the whole column."""
-    inv = iv._add_constraint(c, cat)
+    inv = iv.invert_add_constraint(c, cat)
     t = cat.tables.get(c.table)
     out: list[ch.Change] = []
     for x in inv.changes:
@@ -155,14 +155,14 @@ def _set_default(c: ch.SetColumnDefault, cat: cg.Catalog) -> iv.Inverse:
     t = cat.tables.get(c.table)
     col = t.column(c.column) if t is not None else None
     if t is None or col is None:
-        return iv._missing_column(c.table, c.column)
+        return iv.missing_column(c.table, c.column)
     out: list[ch.Change] = []
     if c.default is not None:
         out.append(ch.SetColumnDefault(c.table, c.column, None))
     out += [ch.AddConstraint(c.table, k) for k in _defaults(t, c.column)]
     if col.default is not None:
         out.append(ch.SetColumnDefault(c.table, c.column, col.default))
-    return iv._exact(*out)
+    return iv.exact(*out)
 
 
 def _redefine_table(c: ch.RedefineTable, cat: cg.Catalog) -> iv.Inverse:
@@ -174,7 +174,7 @@ def _redefine_table(c: ch.RedefineTable, cat: cg.Catalog) -> iv.Inverse:
     """
     old = cat.tables.get(c.table.name)
     if old is None:
-        return iv._never(f"table {_t(c.table.name)} is not created earlier in the history")
+        return iv.never(f"table {_t(c.table.name)} is not created earlier in the history")
     back: dict[str, str] = {}  # column of old <- column of new
     for new_col, old_col in c.copied:
         if old.column(old_col) is not None and c.table.column(new_col) is not None:
@@ -199,12 +199,14 @@ def _redefine_table(c: ch.RedefineTable, cat: cg.Catalog) -> iv.Inverse:
     if changed:
         notes.append(f"values of {', '.join(changed)} that do not convert back make this fail")
     if notes:
-        return iv._lossy("; ".join(notes), *out)
-    return iv._exact(*out)
+        return iv.lossy("; ".join(notes), *out)
+    return iv.exact(*out)
 
 
 def _same_type(a: Column | None, b: Column | None) -> bool:
-    return a is not None and b is not None and iv._norm(a.type) == iv._norm(b.type)
+    return (
+        a is not None and b is not None and iv.normalized_type(a.type) == iv.normalized_type(b.type)
+    )
 
 
 INVERT: dict[type[Any], Callable[[Any, cg.Catalog], iv.Inverse]] = {
