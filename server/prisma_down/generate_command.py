@@ -23,12 +23,17 @@ __all__ = ["generate_all"]
 
 
 def generate_all(
-    args: argparse.Namespace, history: History, only: str | None, ups: list[UpAnalysis]
+    args: argparse.Namespace,
+    history: History,
+    only: str | None,
+    ups: list[UpAnalysis],
+    skip: frozenset[str] = frozenset(),
 ) -> int:
     """Write (or with ``--stdout`` print) the down.sql of each migration; the exit code.
 
     ``ups``: the history's migration.sql files replayed (``analysis.analyse_ups``); the
-    down.sql files already there are looked at only to decide whose they are."""
+    down.sql files already there are looked at only to decide whose they are. ``skip``:
+    the migrations the project's baseline covers (never written unless named)."""
     from prisma_down.core.down import generate
     from prisma_down.down_files import Writer
 
@@ -39,7 +44,7 @@ def generate_all(
     tally: dict[str, int] = {}
     for entry in ups:
         m = entry.migration
-        if only is not None and m.name != only:
+        if (only is not None and m.name != only) or m.name in skip:
             continue
         if m.up.error is not None:
             print(f"skipped {show(entry.up_path)}: {printable(m.up.error)}", file=sys.stderr)

@@ -1,0 +1,76 @@
+"""``"ignore"`` in .prisma-down.json: exactly the named rule, on exactly that migration."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from prisma_down.core.settings import Settings, parse
+from tests.cli.workflow import blog, findings, run
+
+DROP_BIO = "20240215090000_drop_user_bio"
+SLUG = "20240402084500_add_post_slug"
+
+
+def counts(rows: list[dict[str, object]]) -> Counter[tuple[object, object]]:
+    return Counter((r["migration"], r["rule"]) for r in rows)
+
+
+def test_ignore_silences_exactly_the_named_rule_on_exactly_that_migration(tmp_path: Path) -> None:
+    app = blog(tmp_path)
+    before = counts(findings(app))
+    assert before[(DROP_BIO, "drop-without-rename")] == 1
+    assert before[(DROP_BIO, "missing-down-sql")] == 1
+    (app / ".prisma-down.json").write_text(
+        json.dumps({"ignore": {DROP_BIO: ["drop-without-rename"], SLUG: ["*"]}})
+    )
+    after = counts(findings(app))
+    expected = before.copy()
+    del expected[(DROP_BIO, "drop-without-rename")]
+    for key in [k for k in expected if k[0] == SLUG]:
+        del expected[key]
+    assert after == expected
+    # the text output too, and the cache does not answer with the old findings
+    text = run(app, "check", "--fail-on", "never").stdout
+    assert "drop-without-rename" not in text and SLUG not in text
+    assert f"{DROP_BIO} has no down.sql" in text
+
+
+def test_ignore_also_covers_the_migrations_down_sql(tmp_path: Path) -> None:
+    app = blog(tmp_path)
+    folder = app / "prisma" / "migrations" / DROP_BIO
+    (folder / "down.sql").write_text("-- a person's down.sql that restores nothing\n")
+    assert counts(findings(app))[(DROP_BIO, "down-does-not-restore")] == 1
+    (app / ".prisma-down.json").write_text(
+        json.dumps({"ignore": {DROP_BIO: ["down-does-not-restore"]}})
+    )
+    assert counts(findings(app))[(DROP_BIO, "down-does-not-restore")] == 0
+
+
+@pytest.mark.parametrize(
+    ("raw", "said", "kept"),
+    [
+        ({"ignore": {"a": ["nope"]}}, "unknown rule 'nope'", {}),
+        ({"ignore": {"a": "missing-down-sql"}}, None, {"a": ("missing-down-sql",)}),
+        ({"ignore": ["a"]}, "must map migration names", {}),
+        ({"ignore": {"../x": ["*"]}}, "not a migration folder name", {}),
+        ({"ignore": {"a": [1]}}, "must be a list of rule ids", {}),
+        ({"baseline": 7}, "baseline must be the name", {}),
+    ],
+)
+def test_bad_entries_are_reported_and_dropped(
+    raw: dict[str, object], said: str | None, kept: dict[str, tuple[str, ...]]
+) -> None:
+    told: list[str] = []
+    settings = parse(raw, told.append)
+    assert settings.ignore == kept and settings.baseline is None
+    assert (said is None and not told) or (said is not None and said in told[0])
+
+
+def test_settings_repr_is_stable_for_the_cache_key() -> None:
+    one = parse({"ignore": {"a": ["stale-down-sql", "missing-down-sql"]}}, print)
+    two = parse({"ignore": {"a": ["missing-down-sql", "stale-down-sql"]}}, print)
+    assert repr(one) == repr(two) and one != Settings()
