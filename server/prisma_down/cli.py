@@ -120,10 +120,22 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--format", choices=("text", "json"), default="text")
     r = sub.add_parser(
         "rollback",
-        help="roll a migration back on your database with Prisma's CLI "
-        "(prisma db execute down.sql, then prisma migrate resolve --rolled-back)",
+        help="roll migrations back on your database with Prisma's CLI: an applied one with "
+        "down.sql and its _prisma_migrations row in one go (one transaction on PostgreSQL), "
+        "a failed one with down.sql then prisma migrate resolve --rolled-back",
     )
-    r.add_argument("name", nargs="?", help="the migration (default: the last one)")
+    r.add_argument(
+        "name",
+        nargs="?",
+        metavar="NAME",
+        help="the migration, by name or folder (default: the last one applied)",
+    )
+    r.add_argument(
+        "--to",
+        metavar="NAME",
+        help="roll back every applied migration after NAME, newest first, stopping at the "
+        "first failure",
+    )
     projects.add_path(r, positional=False)
     r.add_argument("--dialect", choices=_DIALECT_CHOICES, help=argparse.SUPPRESS)
     r.add_argument(
@@ -259,10 +271,10 @@ def _explain(args: argparse.Namespace) -> int:
 def _rollback(args: argparse.Namespace) -> int:
     from prisma_down import rollback
 
-    project = projects.find(projects.path_of(args), many=False)[0]
+    project, name = projects.one_migration(args)
     history = projects.history(project, args.dialect)
     try:
-        return rollback.rollback(history, args.name, yes=args.yes)
+        return rollback.rollback(history, name, yes=args.yes, to=args.to)
     except rollback.RollbackError as e:
         raise UsageError(str(e)) from None
 

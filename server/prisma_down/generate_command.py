@@ -34,9 +34,12 @@ def generate_all(
     ``ups``: the history's migration.sql files replayed (``analysis.analyse_ups``); the
     down.sql files already there are looked at only to decide whose they are. ``skip``:
     the migrations the project's baseline covers (never written unless named)."""
+    from prisma_down.config_file import project_root
     from prisma_down.core.down import generate
     from prisma_down.down_files import Writer
+    from prisma_down.prisma_cli import shown_runner
 
+    prisma = shown_runner(project_root(history.root))
     writer = None if args.stdout else Writer(history.root)
     if writer is not None:
         for path in writer.sweep(m.directory for m in history.migrations):
@@ -51,7 +54,7 @@ def generate_all(
             tally["failed"] = tally.get("failed", 0) + 1
             continue
         try:
-            text = generate(m.name, entry.up_text, entry.up, history.dialect)
+            text = generate(m.name, entry.up_text, entry.up, history.dialect, prisma)
         except ProjectError as e:  # a name that cannot be written safely: this one only
             print(f"skipped {show(entry.up_path)}: {printable(str(e))}", file=sys.stderr)
             tally["failed"] = tally.get("failed", 0) + 1

@@ -112,6 +112,21 @@ def find(path: Path, many: bool) -> list[Project]:
     return projects
 
 
+def one_migration(args: argparse.Namespace) -> tuple[Project, str | None]:
+    """``rollback``/``revert``: the project (PATH: ``--path``) and NAME, which may also be
+    given as the path of a migration folder (``prisma/migrations/2024…_x``)."""
+    name: str | None = args.name
+    if name is not None and ("/" in name or os.sep in name) and Path(name).exists():
+        if getattr(args, "path_option", None) is not None:
+            raise UsageError(f"{name} is a path: give it, or --path and a migration name")
+        project = find(Path(name), many=False)[0]
+        if project.only is None:
+            raise UsageError(f"{name} is not a migration folder")
+        return project, project.only
+    project = find(path_of(args), many=False)[0]
+    return project, name or project.only
+
+
 def _say_if_outside(located: Located, settings: Settings) -> None:
     """A config may name migrations outside its project (a monorepo's shared folder, or
     an absolute path in a cloned repository): say where prisma-down reads and writes."""

@@ -16,6 +16,7 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
+from prisma_down.config_file import project_root
 from prisma_down.core import changes as ch
 from prisma_down.core import escape
 from prisma_down.core.analysis import down_changes, replay
@@ -32,6 +33,7 @@ from prisma_down.core.statements import Statement
 from prisma_down.core.text import Span
 from prisma_down.down_files import Changed, Existing, Owner, Writer
 from prisma_down.lsp.convert import Converter, uri
+from prisma_down.prisma_cli import shown_runner
 
 
 # -- what the client can do
@@ -159,9 +161,14 @@ def dialect_of(ctx: MigrationContext) -> str:
     return ctx.up.before.dialect
 
 
+def prisma_of(ctx: MigrationContext) -> str:
+    """How the project runs Prisma (``bunx prisma``), for the generated header."""
+    return shown_runner(project_root(ctx.migration.directory.parent))
+
+
 def down_text(ctx: MigrationContext) -> str:
     """Exactly what ``prisma-down generate`` writes for this migration."""
-    return generate(ctx.migration.name, ctx.up_text, ctx.up, dialect_of(ctx))
+    return generate(ctx.migration.name, ctx.up_text, ctx.up, dialect_of(ctx), prisma_of(ctx))
 
 
 def step_at(ctx: MigrationContext, offset: int) -> Statement | None:
@@ -310,7 +317,7 @@ def regenerated_down(ctx: MigrationContext, new_up: str) -> str | None:
         return None
     dialect = dialect_of(ctx)
     analysis = replay(new_up, dialect, ctx.up.before)
-    return generate(ctx.migration.name, new_up, analysis, dialect)
+    return generate(ctx.migration.name, new_up, analysis, dialect, prisma_of(ctx))
 
 
 def restoring_changes(ctx: MigrationContext) -> list[ch.Change]:
