@@ -149,6 +149,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     common(b)
     b.add_argument("name", nargs="?", metavar="NAME", help="the migration (default: the last)")
+    rv = sub.add_parser(
+        "revert",
+        help="write a new migration <timestamp>_revert_<name> whose migration.sql undoes "
+        "NAME, for prisma migrate deploy (the one command that creates a migration folder)",
+    )
+    rv.add_argument("name", metavar="NAME", help="the migration, by name or folder")
+    projects.add_path(rv, positional=False)
+    rv.add_argument("--dialect", choices=_DIALECT_CHOICES, help=argparse.SUPPRESS)
     e = sub.add_parser("explain", help="print a rule's documentation")
     e.add_argument("rule", nargs="?", help="a rule id (default: list the rules)")
     lsp = sub.add_parser("lsp", help="run the language server (stdio)")
@@ -199,6 +207,10 @@ def _run(args: argparse.Namespace) -> int:
         from prisma_down.baseline_command import baseline
 
         return baseline(args)
+    if args.command == "revert":
+        from prisma_down.revert_command import revert
+
+        return revert(args)
     if args.command == "explain":
         return _explain(args)
     return 2
