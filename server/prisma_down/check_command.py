@@ -78,9 +78,9 @@ def _project_rows(args: argparse.Namespace, project: Project) -> tuple[list[Row]
     variant = json.dumps(["rows", os.getcwd(), only, sorted(since) if since is not None else None])
     if cache is not None and content_key is not None:
         hit = check_cache.answer(cache, content_key, variant)
-        if hit is not None:
-            stored = json.loads(hit[0])
-            return stored["rows"], stored["n"], stored["under"]
+        stored = json.loads(hit[0]) if hit is not None else None
+        if isinstance(stored, dict) and {"rows", "n", "under"} <= stored.keys():
+            return stored["rows"], stored["n"], stored["under"]  # else: another build's
     loaded = history(project, args.dialect)
     rows = check_cache.findings(cache, content_key) if cache and content_key else None
     if rows is None:

@@ -25,7 +25,7 @@ from prisma_down.core.files import read_regular, reason
 from prisma_down.core.project import CONFIG_CANDIDATES
 from prisma_down.core.settings import CONFIG_FILE, find_config
 
-__all__ = ["ConfigError", "project_root", "update"]
+__all__ = ["ConfigError", "ignore_rule", "project_root", "update"]
 
 _MARKERS = ("package.json", "node_modules", CONFIG_FILE, *CONFIG_CANDIDATES)
 
@@ -74,6 +74,28 @@ def update(migrations_dir: Path, change: Callable[[dict[str, Any]], None]) -> Pa
     change(data)
     _write(path, data, "  ")
     return path
+
+
+def ignore_rule(migrations_dir: Path, migration: str, rule: str) -> Path:
+    """Add ``rule`` to ``"ignore": {migration: [...]}`` (the editor's "Ignore" quick fix);
+    the file written. Entries already there are kept, a rule is listed once.
+
+    Raises:
+        ConfigError: as :func:`update`.
+    """
+
+    def change(settings: dict[str, Any]) -> None:
+        ignore = settings.get("ignore")
+        if not isinstance(ignore, dict):
+            ignore = settings["ignore"] = {}
+        rules = ignore.get(migration)
+        rules = [rules] if isinstance(rules, str) else rules
+        rules = [r for r in rules if isinstance(r, str)] if isinstance(rules, list) else []
+        if rule not in rules and "*" not in rules:
+            rules.append(rule)
+        ignore[migration] = rules
+
+    return update(migrations_dir, change)
 
 
 def _inside(folder: Path, root: Path) -> bool:
