@@ -49,6 +49,7 @@ def check(args: argparse.Namespace) -> int:
         if machine:
             rows.extend(found)
             return 0
+        _say_inline_hints(project)
         text = _text(found, n, under, project if len(projects) > 1 else None)
         out.append(text)
         sys.stdout.write(text)
@@ -61,6 +62,17 @@ def check(args: argparse.Namespace) -> int:
         sys.stdout.write(report.render(args.format, rows))
         code = max(code, _code(args, rows))
     return code
+
+
+def _say_inline_hints(project: Project) -> None:
+    """On stderr: inline suppression comments in committed migrations, and the config
+    entry to use instead (``inline_ignores``)."""
+    from prisma_down.inline_ignores import hint, position, scan
+
+    for path, text, name, c in scan(project.migrations_dir):
+        line, column = position(text, c.start)
+        where = f"{show(path)}:{line + 1}:{column + 1}"
+        print(f"hint: {where}: {printable(hint(name, c.rules))}", file=sys.stderr)
 
 
 def _project_rows(args: argparse.Namespace, project: Project) -> tuple[list[Row], int, int]:

@@ -74,3 +74,44 @@ def test_settings_repr_is_stable_for_the_cache_key() -> None:
     one = parse({"ignore": {"a": ["stale-down-sql", "missing-down-sql"]}}, print)
     two = parse({"ignore": {"a": ["missing-down-sql", "stale-down-sql"]}}, print)
     assert repr(one) == repr(two) and one != Settings()
+
+
+def _git(cwd: Path, *args: str) -> None:
+    import subprocess
+
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=cwd, check=True, capture_output=True,
+    )  # fmt: skip
+
+
+def test_an_inline_comment_in_a_committed_migration_gets_a_hint(tmp_path: Path) -> None:
+    app = blog(tmp_path)
+    _git(app, "init", "-q")
+    _git(app, "add", "-A")
+    _git(app, "commit", "-qm", "history")
+    committed = app / "prisma" / "migrations" / DROP_BIO / "migration.sql"
+    text = committed.read_text()
+    line = text[: text.index("ALTER TABLE")].count("\n") + 1
+    committed.write_text(
+        text.replace("ALTER TABLE", "-- prisma-down-ignore drop-without-rename\nALTER TABLE", 1)
+    )
+    new = app / "prisma" / "migrations" / "20990101000000_drop_title"
+    new.mkdir()
+    (new / "migration.sql").write_text(
+        '-- prisma-down-ignore drop-without-rename\nALTER TABLE "Post" DROP COLUMN "title";\n'
+    )
+    proc = run(app, "check", "--fail-on", "never")
+    hints = [x for x in proc.stderr.splitlines() if x.startswith("hint: ")]
+    assert hints == [
+        f"hint: prisma/migrations/{DROP_BIO}/migration.sql:{line}:1: {DROP_BIO} is committed: "
+        "once applied, editing its migration.sql changes the checksum Prisma verifies and "
+        f'makes down.sql stale. Put "ignore": {{"{DROP_BIO}": ["drop-without-rename"]}} in '
+        ".prisma-down.json instead (the editor's Ignore quick fix writes it)"
+    ]
+    # the comments still work, in both
+    rows = findings(app)
+    assert not [r for r in rows if r["rule"] == "drop-without-rename"]
+    # outside a git repository: no hint
+    (app / ".git").rename(app / "not-git")
+    assert "hint: " not in run(app, "check", "--fail-on", "never").stderr

@@ -124,3 +124,41 @@ async def test_ignore_command_refuses_what_it_does_not_know(client: LanguageClie
         )
         assert isinstance(answer, dict) and "error" in answer, args
     assert not (project / ".prisma-down.json").exists()
+
+
+async def test_inline_comment_in_a_committed_migration_gets_a_hint(
+    client: LanguageClient,
+) -> None:
+    import subprocess
+
+    project: Path = client.project  # type: ignore[attr-defined]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "history"]):
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+            cwd=project, check=True, capture_output=True,
+        )  # fmt: skip
+    path = migration(client, "drop_user_bio")
+    await _until(client, path, lambda r: "drop-without-rename" in r)
+    text = path.read_text()
+    edited = text.replace(
+        "ALTER TABLE", "-- prisma-down-ignore drop-without-rename\nALTER TABLE", 1
+    )
+    uri = path.as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "sql", 1, text))
+    )
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(version=2, uri=uri),
+            [types.TextDocumentContentChangeWholeDocument(edited)],
+        )
+    )
+    rule = "inline-ignore-in-committed-migration"
+    assert await _until(client, path, lambda r: rule in r) == {"missing-down-sql", rule}
+    (hint,) = [d for d in await current_diagnostics(client, path) if d.code == rule]
+    assert hint.severity == types.DiagnosticSeverity.Hint
+    assert hint.range.start.line == text[: text.index("ALTER TABLE")].count("\n")
+    assert '"ignore": {"20240215090000_drop_user_bio": ["drop-without-rename"]}' in hint.message
+    # no "Ignore" quick fix for the hint itself
+    titles = [a.title for a in await actions(client, path, [hint])]
+    assert not [t for t in titles if rule in t]

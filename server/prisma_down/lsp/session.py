@@ -36,6 +36,7 @@ from prisma_down.core.settings import Settings, load_project, parse
 from prisma_down.lsp.confine import inside, real, refusal
 from prisma_down.lsp.convert import Converter, diagnostic, uri
 from prisma_down.lsp.freshness import Signature, holds, signature
+from prisma_down.lsp.hints import InlineHints
 
 log = logging.getLogger(__name__)
 RESCAN_SECONDS = 2.0
@@ -86,6 +87,7 @@ class Root:
     stop: threading.Event = field(default_factory=threading.Event)  # set: drop the analysis
     unfrozen: bool = False  # a history read, not yet moved out of the collector's reach
     unsupported: str | None = None
+    hints: InlineHints = field(default_factory=InlineHints)
 
     def contains(self, path: Path) -> bool:
         return path.parent.parent == self.directory or path.parent == self.directory
@@ -340,6 +342,8 @@ class Session:
         for f in run_rules(contexts, settings.rules, root.rule_memo, ignore=settings.ignore):
             if f.path.parent.name not in quiet:
                 findings.setdefault(f.path, []).append(f)
+        for f in root.hints.findings(root.directory, root.signature, contexts):
+            findings.setdefault(f.path, []).append(f)
         texts: dict[Path, str] = {}
         for ctx in contexts:
             texts[ctx.up_path] = ctx.up_text

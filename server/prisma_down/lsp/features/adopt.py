@@ -46,10 +46,13 @@ def actions(
     name = ctx.migration.name
     out: list[types.CodeAction] = []
     seen: set[str] = set()
+    from prisma_down.core.rules import RULES
+
     for d in diags:
         rule = d.code
-        if d.source != "prisma-down" or not isinstance(rule, str) or rule in seen:
+        if d.source != "prisma-down" or rule not in RULES or rule in seen:
             continue
+        assert isinstance(rule, str)
         seen.add(rule)
         title = f"Ignore {rule} on {name} in the project's settings (migration.sql untouched)"
         command = types.Command(title, IGNORE_COMMAND, arguments=[str(root.directory), name, rule])
