@@ -31,6 +31,12 @@ PATH_HELP = (
     "current folder)"
 )
 
+ONE_PATH_HELP = (
+    "PATH: the project folder or its migrations folder, as --path DIR only (the positional "
+    "argument is the migration; it may also be given as its folder's path); default: the "
+    "current folder"
+)
+
 
 class UsageError(Exception):
     """One sentence for the user; exit code 2."""
@@ -61,7 +67,7 @@ def add_path(sp: argparse.ArgumentParser, positional: bool = True) -> None:
         dest="path_option",
         metavar="DIR",
         default=None,
-        help="the same PATH as the positional one" if positional else PATH_HELP,
+        help="the same PATH as the positional one" if positional else ONE_PATH_HELP,
     )
 
 

@@ -106,3 +106,21 @@ def test_path_positional_and_option_agree(mono: Path) -> None:
     assert findings(mono, "--path", "packages/b") == one
     clash = run(mono, "check", "packages/a", "--path", "packages/b")
     assert clash.returncode == 2 and "two paths given" in clash.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "positional"),
+    [("generate", True), ("check", True), ("verify", True), ("baseline", True),
+     ("rollback", False), ("revert", False)],
+)  # fmt: skip
+def test_help_says_how_each_command_takes_path(
+    tmp_path: Path, command: str, positional: bool
+) -> None:
+    proc = run(tmp_path, command, "--help")
+    assert proc.returncode == 0
+    text = " ".join(proc.stdout.split())
+    assert "--path DIR" in text
+    if positional:
+        assert "[PATH]" in text and "given as a positional argument or as --path DIR" in text
+    else:
+        assert "[PATH]" not in text and "as --path DIR only" in text
