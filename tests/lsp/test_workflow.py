@@ -162,3 +162,20 @@ async def test_inline_comment_in_a_committed_migration_gets_a_hint(
     # no "Ignore" quick fix for the hint itself
     titles = [a.title for a in await actions(client, path, [hint])]
     assert not [t for t in titles if rule in t]
+
+
+async def test_generate_all_skips_what_the_baseline_covers(client: LanguageClient) -> None:
+    path = migration(client, "init")
+    await _until(client, path, lambda r: "missing-down-sql" in r)
+    directory = str(path.parent.parent)
+    answer = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams("prismaDown.setBaseline", [directory, DROP])
+    )
+    assert isinstance(answer, dict) and "written" in answer, answer
+    await _until(client, path, lambda r: not r)
+    got = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams("prismaDown.generateAll", [])
+    )
+    assert isinstance(got, dict) and got["written"] == 3, got
+    written = sorted(p.parent.name for p in Path(directory).glob("*/down.sql"))
+    assert written == [p.parent.name for p in all_migrations(client) if p.parent.name > DROP]
