@@ -77,13 +77,20 @@ def replay(
             raise Stopped
         undo: list[Inverse] = []
         problems: list[str] = []
-        for change in flatten(reading.changes, lambda: cat):  # noqa: B023 (read as it goes)
-            if inverses:
-                undo.append(invert(change, cat))
-            try:
-                cat = apply(cat, change)
-            except CatalogError as e:
-                problems.append(str(e))
+        for change in reading.changes:
+            # a Guarded change is decided against the catalog as it stands when reached
+            done = (
+                flatten((change,), lambda: cat)  # noqa: B023 (read as it goes)
+                if change.__class__ is Guarded
+                else (change,)
+            )
+            for one in done:
+                if inverses:
+                    undo.append(invert(one, cat))
+                try:
+                    cat = apply(cat, one)
+                except CatalogError as e:
+                    problems.append(str(e))
         steps.append(Step(st, reading, tuple(undo), tuple(problems)))
     for name in cat.tables.temporaries():  # gone when the session that applied the migration ends
         cat = apply(cat, DropTable(name))

@@ -120,7 +120,7 @@ def _keys_to(cat: Catalog, table: QName, column: str) -> list[tuple[QName, Const
         for tn in keys_in(cat.tables.refs, table)
         if tn != table
         for k in cat.tables[tn].constraints
-        if k.kind == "f" and k.ref_table == table and column in k.ref_columns
+        if k.kind == "f" and column in k.ref_columns and k.ref_table == table  # cheapest first
     ]
     if len(hits) > 1:
         hits.sort(key=lambda hit: cat.tables.seq(hit[0]))  # stable: each table's in order
@@ -910,6 +910,15 @@ def holds(guard: ch.Guard, cat: Catalog) -> bool:
 def _found(guard: ch.Guard, cat: Catalog) -> bool:
     kind, names, schema = guard.kind, guard.names, guard.schema
     mysql = cat.dialect == "mysql"
+    if schema is not None and not mysql:  # the guards down.sql is full of, looked up directly
+        if kind == "table":
+            return cat.tables.get(QName(schema, names[0])) is not None
+        if kind == "column":
+            t = cat.tables.get(QName(schema, names[0]))
+            return t is not None and t.column(names[-1]) is not None
+        if kind == "constraint" and len(names) > 1:
+            t = cat.tables.get(QName(schema, names[0]))
+            return t is not None and any(k.name and k.name == names[-1] for k in t.constraints)
 
     def same(a: str, b: str) -> bool:
         return a == b or (mysql and a.lower() == b.lower())

@@ -89,7 +89,11 @@ def add_to(index: Bucket, bucket: Any, key: Any) -> Bucket:
 def remove_from(index: Bucket, bucket: Any, key: Any) -> Bucket:
     """The index with ``key`` taken out of ``bucket``; an emptied bucket goes."""
     keys = index.get(bucket)
-    if keys is None or key not in keys_in(index, bucket):
+    if keys is None:
+        return index
+    if not isinstance(keys, frozenset | PMap):  # the key alone, not a collection of them
+        return index.delete(bucket) if keys == key else index
+    if key not in keys:
         return index
     if isinstance(keys, frozenset):
         new: Keys = keys - {key}

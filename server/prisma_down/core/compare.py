@@ -13,7 +13,7 @@ import functools
 import re
 
 from prisma_down.core.catalog import Catalog
-from prisma_down.core.schema import Column, Constraint, Index, QName
+from prisma_down.core.schema import Column, Constraint, Index, QName, Table
 
 # ``"public"."Role"`` and ``"Role"`` name the same type: PostgreSQL's default schema
 _DEFAULT_SCHEMA = re.compile(r'(?<![\w"])(?:"public"|public)\s*\.\s*(?=["\w])')
@@ -86,36 +86,10 @@ def differences(before: Catalog, after: Catalog) -> list[str]:
         if a is None:
             out.append(f"table {_t(name)} is still there after down.sql")
             continue
-        acols = {c.name: c for c in a.columns}
-        bcols = {c.name: c for c in b.columns}
-        for col in sorted(acols.keys() - bcols.keys()):
-            out.append(f'column {_t(name)}."{col}" is missing after down.sql')
-        for col in sorted(bcols.keys() - acols.keys()):
-            out.append(f'column {_t(name)}."{col}" is still there after down.sql')
-        for col in sorted(acols.keys() & bcols.keys()):
-            if acols[col] is not bcols[col]:  # the very same column differs in nothing
-                out.extend(_column_diffs(name, acols[col], bcols[col]))
-        acons = {_key(k): k for k in a.constraints}
-        bcons = {_key(k): k for k in b.constraints}
-        for k in sorted(acons.keys() | bcons.keys()):
-            if k not in bcons:
-                out.append(f'constraint "{k}" on {_t(name)} is missing after down.sql')
-            elif k not in acons:
-                out.append(f'constraint "{k}" on {_t(name)} is still there after down.sql')
-            elif acons[k] is not bcons[k] and (
-                acons[k].kind,
-                acons[k].columns,
-                acons[k].ref_table,
-                acons[k].ref_columns,
-                _n(acons[k].tail),
-            ) != (
-                bcons[k].kind,
-                bcons[k].columns,
-                bcons[k].ref_table,
-                bcons[k].ref_columns,
-                _n(bcons[k].tail),
-            ):
-                out.append(f'constraint "{k}" on {_t(name)} differs after down.sql')
+        if not _same_items(a.cols.as_tuple(), b.cols.as_tuple()):
+            out.extend(_columns_differ(name, a, b))
+        if not _same_items(a.constraints, b.constraints):
+            out.extend(_constraints_differ(name, a, b))
     for name in sorted(before.indexes.changed(after.indexes)):
         ia, ib = before.index(name), after.index(name)
         if ib is None:
@@ -151,4 +125,50 @@ def differences(before: Catalog, after: Catalog) -> list[str]:
             from prisma_down.core.cockroach import sequence_differences
 
             out += sequence_differences(name, before.objects[key].sql, after.objects[key].sql)
+    return out
+
+
+def _same_items(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
+    """The very same objects in the same order: nothing to compare (most tables a down.sql
+    touched keep every column and constraint object; only the ones it re-made differ)."""
+    return a is b or (len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True)))
+
+
+def _columns_differ(name: QName, a: Table, b: Table) -> list[str]:
+    out: list[str] = []
+    acols = {c.name: c for c in a.columns}
+    bcols = {c.name: c for c in b.columns}
+    for col in sorted(acols.keys() - bcols.keys()):
+        out.append(f'column {_t(name)}."{col}" is missing after down.sql')
+    for col in sorted(bcols.keys() - acols.keys()):
+        out.append(f'column {_t(name)}."{col}" is still there after down.sql')
+    for col in sorted(acols.keys() & bcols.keys()):
+        if acols[col] is not bcols[col]:  # the very same column differs in nothing
+            out.extend(_column_diffs(name, acols[col], bcols[col]))
+    return out
+
+
+def _constraints_differ(name: QName, a: Table, b: Table) -> list[str]:
+    out: list[str] = []
+    acons = {_key(k): k for k in a.constraints}
+    bcons = {_key(k): k for k in b.constraints}
+    for k in sorted(acons.keys() | bcons.keys()):
+        if k not in bcons:
+            out.append(f'constraint "{k}" on {_t(name)} is missing after down.sql')
+        elif k not in acons:
+            out.append(f'constraint "{k}" on {_t(name)} is still there after down.sql')
+        elif acons[k] is not bcons[k] and (
+            acons[k].kind,
+            acons[k].columns,
+            acons[k].ref_table,
+            acons[k].ref_columns,
+            _n(acons[k].tail),
+        ) != (
+            bcons[k].kind,
+            bcons[k].columns,
+            bcons[k].ref_table,
+            bcons[k].ref_columns,
+            _n(bcons[k].tail),
+        ):
+            out.append(f'constraint "{k}" on {_t(name)} differs after down.sql')
     return out

@@ -56,8 +56,13 @@ class Script:
 _IDENT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
 _IDENT_RUN = re.compile(r"[A-Za-z0-9_$]+")
 _BLANKS = re.compile(r"[ \t\r\n\f\v]+")
-# Code that cannot start a quote, a comment or a statement's end: skipped in one step.
-_PLAIN = re.compile(r"[^ \t\r\n\f\v;'\"`$\-/#\[]+")
+# Code that cannot start a quote, a comment or a statement's end, and quotes that close
+# plainly in every dialect (no backslash, no doubled quote): words with the blanks between
+# them, skipped in one step. It starts and ends on code, so its end is where the code ends.
+# Anything else (a backslash or ``''`` in a quote, ``$``, backticks, brackets, ``#``) stops
+# it, and the loop below takes that token on its own.
+_CODE = r"""(?:[^ \t\r\n\f\v;'"`$\-/#\[]++|-(?!-)|/(?!\*)|"[^"\\]*+"(?!")|'[^'\\]*+'(?!'))++"""
+_PLAIN = re.compile(rf"{_CODE}(?:[ \t\r\n\f\v]++{_CODE})*+")
 
 
 def _dollar_tag(text: str, i: int) -> str | None:

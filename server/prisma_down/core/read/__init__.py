@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -83,5 +84,8 @@ def idioms(texts: Sequence[str], readings: list[Reading], dialect: str) -> list[
     ]
 
 
+@functools.lru_cache(maxsize=4096)
 def _read_inner(text: str, dialect: str) -> tuple[ch.Change, ...]:
+    """A statement inside a DO block; generated down.sql repeats many (``ALTER COLUMN …
+    SET DATA TYPE`` of each enum change), and a reading is a value: read each once."""
     return read_statement(text, dialect).changes

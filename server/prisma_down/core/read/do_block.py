@@ -11,6 +11,7 @@ here, so what it writes it reads back.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -38,6 +39,10 @@ _HARMLESS = re.compile(r"^\s*(RAISE\s+(NOTICE|INFO|LOG|DEBUG)|NULL)\b", re.I)
 _STRING = r"((?:[Ee]'(?:[^'\\]|''|\\.)*'|'(?:[^']|'')*'))"
 _LITERAL = rf"\s*=\s*{_STRING}"
 _EXISTS = re.compile(r"(NOT\s+)?EXISTS\s*\(", re.I)
+_BEGIN = re.compile(r"\bBEGIN\b", re.I)
+_END = re.compile(r"\bEND\b\s*;?\s*$", re.I)
+_IF_SPACE = re.compile(r"\s*IF\s+", re.I)
+_FROM = re.compile(r"\bFROM\s+([\w.\"]+)", re.I)
 _AND_THEN = re.compile(r"\s*(AND|THEN)\b", re.I)
 
 ReadInner = Callable[[str, str], tuple[ch.Change, ...]]
@@ -49,11 +54,11 @@ def read(text: str, dialect: str, read_inner: ReadInner) -> tuple[ch.Change, ...
     if m is None:
         return None
     body = m.group(2)
-    begin = re.search(r"\bBEGIN\b", body, re.I)
-    ends = list(re.finditer(r"\bEND\b\s*;?\s*$", body, re.I))
-    if begin is None or not ends:
+    begin = _BEGIN.search(body)
+    end = _last_end(body)
+    if begin is None or end is None:
         return None
-    pieces = [st.text for st in split(body[begin.end() : ends[-1].start()], dialect).statements]
+    pieces = [st.text for st in split(body[begin.end() : end], dialect).statements]
     others: list[str] = []
     read_block = _Block(pieces, dialect, read_inner, others)
     out = read_block.changes(nested=False)
@@ -63,6 +68,16 @@ def read(text: str, dialect: str, read_inner: ReadInner) -> tuple[ch.Change, ...
         kinds = ", ".join(sorted(set(others)))
         out.append(ch.DataChange(f"the DO block also runs {kinds}, which cannot be undone"))
     return tuple(out)
+
+
+def _last_end(body: str) -> int | None:
+    """Where the body's closing ``END`` starts. Only nothing but blanks and one ``;`` may
+    follow it, so it is looked for there, not by a scan of the whole body."""
+    tail = body.rstrip()
+    if tail.endswith(";"):
+        tail = tail[:-1].rstrip()
+    m = _END.match(body, len(tail) - 3) if len(tail) >= 3 else None
+    return m.start() if m is not None else None
 
 
 class _Block:
@@ -121,7 +136,7 @@ class _Block:
 
 def conditions(piece: str) -> tuple[list[ch.Guard], str] | None:
     """``IF [NOT] EXISTS (…) [AND [NOT] EXISTS (…)]… THEN rest``: the guards, and rest."""
-    m = re.match(r"\s*IF\s+", piece, re.I)
+    m = _IF_SPACE.match(piece)
     if m is None:
         return None
     i = m.end()
@@ -146,10 +161,18 @@ def conditions(piece: str) -> tuple[list[ch.Guard], str] | None:
         i += len(piece[i:]) - len(piece[i:].lstrip())
 
 
+_GROUPING = re.compile(r"['\"()]")
+
+
 def _closing(text: str, i: int) -> int | None:
     """The index of the ``)`` closing the group that starts at ``i``, quotes respected."""
     depth = 1
-    while i < len(text):
+    find = _GROUPING.search
+    while True:
+        m = find(text, i)
+        if m is None:
+            return None
+        i = m.start()
         c = text[i]
         if c in "'\"":
             j = text.find(c, i + 1)
@@ -160,12 +183,11 @@ def _closing(text: str, i: int) -> int | None:
             i = j
         elif c == "(":
             depth += 1
-        elif c == ")":
+        else:
             depth -= 1
             if depth == 0:
                 return i
         i += 1
-    return None
 
 
 # -- the catalog queries of guards -----------------------------------------------------------
@@ -198,7 +220,7 @@ _SCHEMA_FIELDS = ("table_schema", "schemaname", "nspname")
 
 def guard_of(query: str, negated: bool) -> ch.Guard | None:
     """An existence query over the system catalogs, as a Guard; None for anything else."""
-    src = re.search(r"\bFROM\s+([\w.\"]+)", query, re.I)
+    src = _FROM.search(query)
     if src is None:
         return None
     relation = src.group(1).replace('"', "").lower()
@@ -217,7 +239,7 @@ def guard_of(query: str, negated: bool) -> ch.Guard | None:
                 if oid is not None:
                     schema, found = oid.schema, oid.name
             else:
-                hit = re.search(rf"\b{f}{_LITERAL}", query, re.I)
+                hit = _equals_literal(f).search(query)
                 found = _string(hit.group(1)) if hit is not None else None
             if found is not None:
                 break
@@ -234,33 +256,51 @@ def guard_of(query: str, negated: bool) -> ch.Guard | None:
     return ch.Guard(kind, tuple(names), negated, "" if kind == "extension" else schema)
 
 
+@functools.cache
+def _equals_literal(field: str) -> re.Pattern[str]:
+    """``field = '…'``, compiled once per field name."""
+    return re.compile(rf"\b{field}{_LITERAL}", re.I)
+
+
+@functools.cache
+def _equals_current_schema(field: str) -> re.Pattern[str]:
+    return re.compile(rf"\b{field}\s*=\s*current_schema(?:\(\s*\))?", re.I)
+
+
+@functools.cache
+def _equals_oid(field: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"\b{field}\s*=\s*(?:to_reg(?:class|type)\(\s*{_STRING}\s*\)|{_STRING}::reg(?:class|type))",
+        re.I,
+    )
+
+
+_NAME_PARTS = re.compile(r'"(?:[^"]|"")*"|[^."]+')
+
+
 def _schema(query: str, relation: str) -> str | None:
     """The schema a query looks in: "" the current one, None when it does not say."""
     for f in _SCHEMA_FIELDS:
         if f == "nspname" and relation == "pg_namespace":
             continue
-        hit = re.search(rf"\b{f}{_LITERAL}", query, re.I)
+        hit = _equals_literal(f).search(query)
         if hit is not None:
             name = _string(hit.group(1))
             return "" if name == "public" else name
-        if re.search(rf"\b{f}\s*=\s*current_schema(?:\(\s*\))?", query, re.I):
+        if _equals_current_schema(f).search(query):
             return ""
     return None
 
 
 def _named_oid(query: str, field: str) -> QName | None:
     """The name in ``field = to_regclass('"s"."t"')``, ``to_regtype(…)`` or ``'"t"'::regclass``."""
-    hit = re.search(
-        rf"\b{field}\s*=\s*(?:to_reg(?:class|type)\(\s*{_STRING}\s*\)|{_STRING}::reg(?:class|type))",
-        query,
-        re.I,
-    )
+    hit = _equals_oid(field).search(query)
     if hit is None:
         return None
     text = _string(hit.group(1) if hit.group(1) is not None else hit.group(2))
     parts = [
         p[1:-1].replace('""', '"') if p.startswith('"') else p.lower()
-        for p in re.findall(r'"(?:[^"]|"")*"|[^."]+', text)
+        for p in _NAME_PARTS.findall(text)
     ]
     if not parts or len(parts) > 2:
         return None

@@ -87,7 +87,7 @@ def read(text: str, dialect: str = "postgres") -> tuple[ch.Change, ...]:
         return _drop(c)
     if word == "COMMENT":
         return (_comment(c),)
-    raise _NotDdl
+    raise _NotDdlError()
 
 
 class _NotDdlError(Exception):

@@ -73,6 +73,13 @@ _PG_TOKEN = re.compile(
 )
 
 
+_PG_KIND = tuple(
+    next((k for k, i in _PG_TOKEN.groupindex.items() if i == n), None)
+    for n in range(_PG_TOKEN.groups + 1)
+)
+_tok = tuple.__new__  # Tok(...) goes through a Python-level __new__: twice the cost
+
+
 def _pg_fast(text: str) -> list[Tok] | None:
     """PostgreSQL tokens by one regular expression, or None where sqlglot must decide.
 
@@ -82,27 +89,29 @@ def _pg_fast(text: str) -> list[Tok] | None:
     append = out.append
     pos, end = 0, len(text)
     match = _PG_TOKEN.match
+    kinds = _PG_KIND
     while pos < end:
         m = match(text, pos)
-        kind = m.lastgroup if m is not None else None
-        if m is None or kind is None:
+        group = m.lastindex if m is not None else None
+        if m is None or group is None:
             if m is not None and m.end() == end:
                 break  # only blanks and comments were left
             return None
-        start, stop = m.span(kind)
+        kind = kinds[group]
+        start, stop = m.span(group)
         if kind == "word" or kind == "punct" or kind == "number":
-            append(Tok(kind, text[start:stop], start, stop))
+            append(_tok(Tok, (kind, text[start:stop], start, stop)))
         elif kind == "ident":
-            append(Tok("ident", text[start + 1 : stop - 1].replace('""', '"'), start, stop))
+            append(_tok(Tok, ("ident", text[start + 1 : stop - 1].replace('""', '"'), start, stop)))
         elif kind == "dollar":
             tag = text[start:stop]
             close = text.find(tag, stop)
             if close < 0:
                 return None
             stop = close + len(tag)
-            append(Tok("string", text[start:stop], start, stop))
+            append(_tok(Tok, ("string", text[start:stop], start, stop)))
         else:
-            append(Tok("string", text[start:stop], start, stop))
+            append(_tok(Tok, ("string", text[start:stop], start, stop)))
         pos = stop
     return out
 
@@ -199,30 +208,50 @@ class Cursor:
     def at_end(self) -> bool:
         return self.i >= len(self.toks)
 
+    # The readers call these few methods hundreds of thousands of times on a long history:
+    # they index the token list themselves instead of going through ``peek``.
     def is_word(self, *words: str, k: int = 0) -> bool:
-        for n, w in enumerate(words):
-            t = self.peek(k + n)
-            if t is None or t.kind != "word" or t.upper != w:
+        toks = self.toks
+        j = self.i + k
+        n = len(toks)
+        for w in words:
+            if j >= n:
                 return False
+            kind, text, _, _ = toks[j]
+            if kind != "word" or len(text) != len(w) or text.upper() != w:
+                return False
+            j += 1
         return True
 
     def is_punct(self, p: str, k: int = 0) -> bool:
-        t = self.peek(k)
-        return t is not None and t.kind == "punct" and t.text == p
+        j = self.i + k
+        toks = self.toks
+        if j >= len(toks):
+            return False
+        kind, text, _, _ = toks[j]
+        return kind == "punct" and text == p
 
     # -- consuming
     def next(self) -> Tok:
-        t = self.peek()
-        if t is None:
+        i = self.i
+        if i >= len(self.toks):
             raise ReadError("statement ends too early")
-        self.i += 1
-        return t
+        self.i = i + 1
+        return self.toks[i]
 
     def accept(self, *words: str) -> bool:
-        if self.is_word(*words):
-            self.i += len(words)
-            return True
-        return False
+        toks = self.toks
+        j = self.i
+        n = len(toks)
+        for w in words:
+            if j >= n:
+                return False
+            kind, text, _, _ = toks[j]
+            if kind != "word" or len(text) != len(w) or text.upper() != w:
+                return False
+            j += 1
+        self.i = j
+        return True
 
     def expect(self, *words: str) -> None:
         if not self.accept(*words):
@@ -230,9 +259,13 @@ class Cursor:
             raise ReadError(f"expected {' '.join(words)}, found {got.text if got else 'the end'}")
 
     def accept_punct(self, p: str) -> bool:
-        if self.is_punct(p):
-            self.i += 1
-            return True
+        i = self.i
+        toks = self.toks
+        if i < len(toks):
+            kind, text, _, _ = toks[i]
+            if kind == "punct" and text == p:
+                self.i = i + 1
+                return True
         return False
 
     def expect_punct(self, p: str) -> None:
@@ -276,23 +309,33 @@ class Cursor:
 
     def skip_group(self) -> None:
         """Skip one token, or a whole parenthesised group when at '('."""
+        toks = self.toks
+        n = len(toks)
+        i = self.i
         depth = 0
         while True:
-            t = self.next()
-            if t.kind == "punct" and t.text in "([":
-                depth += 1
-            elif t.kind == "punct" and t.text in ")]":
-                depth -= 1
+            if i >= n:
+                self.i = i
+                raise ReadError("statement ends too early")
+            kind, text, _, _ = toks[i]
+            i += 1
+            if kind == "punct":
+                if text in "([":
+                    depth += 1
+                elif text in ")]":
+                    depth -= 1
             if depth <= 0:
+                self.i = i
                 return
 
     def take_until(self, stop: Callable[[Cursor], bool]) -> str:
         """Consume tokens at depth 0 until ``stop`` or a closing , or ); return their text."""
         begin = self.i
-        while not self.at_end():
-            t = self.peek()
-            assert t is not None
-            if t.kind == "punct" and t.text in (",", ")"):
+        toks = self.toks
+        n = len(toks)
+        while self.i < n:
+            kind, text, _, _ = toks[self.i]
+            if kind == "punct" and (text == "," or text == ")"):
                 break
             if self.i > begin and stop(self):
                 break

@@ -17,14 +17,13 @@ def check(ctx: MigrationContext) -> Iterator[Finding]:
     down = ctx.down
     if down is None or ctx.down_text is None:
         return
-    lines = down.script.lines
     for step in down.steps:
         for problem in step.problems:
             yield finding(
                 RULE,
                 SEVERITY,
                 ctx.down_path,
-                lines,
+                down.script.lines,  # a cached property: built once, and only when needed
                 step.statement.span,
                 f"this statement does not fit the schema the migration left: {problem}",
                 ctx.migration.name,
@@ -37,7 +36,7 @@ def check(ctx: MigrationContext) -> Iterator[Finding]:
             RULE,
             SEVERITY,
             ctx.down_path,
-            lines,
+            down.script.lines,
             span,
             "down.sql does not restore the schema: " + "; ".join(shown),
             ctx.migration.name,
