@@ -4,9 +4,11 @@ An inline comment keeps working, and in a migration not yet committed it is the 
 Once the migration is committed (shared, soon applied somewhere), writing a comment into its
 migration.sql changes the checksum Prisma verifies (``migrate dev`` then reports the
 migration modified) and makes prisma-down's down.sql stale; ``"ignore"`` in
-``.prisma-down.json`` does the same without touching it. "Committed": git's HEAD holds
-the file; outside a git repository, or without git, no hint. Asked of git only when a
-migration.sql holds such a comment.
+``.prisma-down.json`` does the same without touching it. The hint is for a comment added
+after the file was first committed (git's HEAD holds it, and the version git first
+recorded lacks that comment): a file committed with its comment, as ``revert`` writes
+one, has had one checksum always. Outside a git repository, or without git, no hint.
+Asked of git only when a migration.sql holds such a comment.
 """
 
 from __future__ import annotations
@@ -19,7 +21,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["HINT_RULE", "InlineIgnore", "committed", "hint", "inline_ignores"]
+__all__ = [
+    "HINT_RULE",
+    "InlineIgnore",
+    "added_since_commit",
+    "first_versions",
+    "hint",
+    "inline_ignores",
+]
 
 HINT_RULE = "inline-ignore-in-committed-migration"
 _COMMENT = re.compile(r"--[ \t]*prisma-down-ignore(?:-file)?\b([^\n]*)", re.I)
@@ -46,30 +55,49 @@ def inline_ignores(text: str) -> list[InlineIgnore]:
     return out
 
 
-def committed(migrations_dir: Path, names: Iterable[str]) -> frozenset[str]:
-    """Which of the migrations ``names`` have their migration.sql in git's HEAD."""
-    wanted = set(names)
+def _git(args: list[str], cwd: Path) -> bytes | None:
     git = shutil.which("git")
-    if not wanted or git is None:
-        return frozenset()
+    if git is None:
+        return None
     try:
-        listed = subprocess.run(
-            [git, "ls-tree", "-r", "-z", "--name-only", "HEAD", "--", "."],
-            cwd=migrations_dir,
-            capture_output=True,
-            stdin=subprocess.DEVNULL,
-            timeout=30,
+        done = subprocess.run(
+            [git, *args], cwd=cwd, capture_output=True, stdin=subprocess.DEVNULL, timeout=30
         )
     except (OSError, subprocess.TimeoutExpired):
-        return frozenset()
-    if listed.returncode != 0:
-        return frozenset()  # not a repository, or no commit yet
-    found = set()
-    for raw in listed.stdout.split(b"\0"):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def first_versions(migrations_dir: Path, names: Iterable[str]) -> dict[str, str]:
+    """The migration.sql text each of ``names`` had when first committed, for those git's
+    HEAD holds (not a repository, no git: none)."""
+    wanted = set(names)
+    listed = _git(["ls-tree", "-r", "-z", "--name-only", "HEAD", "--", "."], migrations_dir)
+    if not wanted or listed is None:
+        return {}
+    out = {}
+    for raw in listed.split(b"\0"):
         parts = os.fsdecode(raw).split("/")
-        if len(parts) == 2 and parts[1] == "migration.sql" and parts[0] in wanted:
-            found.add(parts[0])
-    return frozenset(found)
+        if len(parts) != 2 or parts[1] != "migration.sql" or parts[0] not in wanted:
+            continue
+        rel = f"{parts[0]}/migration.sql"
+        added = _git(["log", "--diff-filter=A", "--format=%H", "HEAD", "--", rel], migrations_dir)
+        commits = added.decode("ascii", "replace").split() if added else []
+        first = _git(["show", f"{commits[-1]}:./{rel}"], migrations_dir) if commits else None
+        if first is not None:
+            out[parts[0]] = first.decode("utf-8", "replace")
+    return out
+
+
+def added_since_commit(text: str, first: str) -> list[InlineIgnore]:
+    """The comments of ``text`` its first committed version did not hold: a file that was
+    committed with its comment (a revert migration's) has had the same checksum always."""
+    had = {" ".join(m.group(0).split()).lower() for m in _COMMENT.finditer(first)}
+    return [
+        c
+        for c in inline_ignores(text)
+        if " ".join(text[c.start : c.end].split()).lower() not in had
+    ]
 
 
 def hint(migration: str, rules: tuple[str, ...]) -> str:
@@ -106,7 +134,7 @@ def scan(migrations_dir: Path) -> list[tuple[Path, str, str, InlineIgnore]]:
         if "prisma-down-ignore" in text.lower():
             texts[folder.name] = (path, text)
     out = []
-    for name in sorted(committed(migrations_dir, texts)):
+    for name, first in sorted(first_versions(migrations_dir, texts).items()):
         path, text = texts[name]
-        out += [(path, text, name, c) for c in inline_ignores(text)]
+        out += [(path, text, name, c) for c in added_since_commit(text, first)]
     return out

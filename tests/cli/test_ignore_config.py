@@ -115,3 +115,24 @@ def test_an_inline_comment_in_a_committed_migration_gets_a_hint(tmp_path: Path) 
     # outside a git repository: no hint
     (app / ".git").rename(app / "not-git")
     assert "hint: " not in run(app, "check", "--fail-on", "never").stderr
+
+
+def test_a_migration_committed_with_its_comment_gets_no_hint(tmp_path: Path) -> None:
+    """A revert migration carries its own ignore comment from the start: its checksum
+    never changed, so there is nothing to warn about once it is committed."""
+    app = blog(tmp_path)
+    assert run(app, "revert", SLUG).returncode == 0
+    (new,) = (app / "prisma" / "migrations").glob("*_revert_add_post_slug")
+    assert "prisma-down-ignore-file" in (new / "migration.sql").read_text()
+    _git(app, "init", "-q")
+    _git(app, "add", "-A")
+    _git(app, "commit", "-qm", "history")
+    proc = run(app, "check", "--fail-on", "never")
+    assert "hint: " not in proc.stderr
+    # the same comment added to it again later is a change: hinted
+    text = (new / "migration.sql").read_text()
+    (new / "migration.sql").write_text(text + "-- prisma-down-ignore irreversible-statement\n")
+    hints = [x for x in run(app, "check", "--fail-on", "never").stderr.splitlines()]
+    assert [x.split(": ")[1].rsplit(":", 2)[0] for x in hints if x.startswith("hint: ")] == [
+        f"prisma/migrations/{new.name}/migration.sql"
+    ]
