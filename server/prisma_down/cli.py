@@ -117,6 +117,13 @@ def _parser() -> argparse.ArgumentParser:
         "statements), as Prisma's recipe for a failed migration does; each state that down.sql "
         "does not bring back is named with the statement the migration stopped before",
     )
+    v.add_argument(
+        "--empty",
+        action="store_true",
+        help="do not fill the tables with generated rows first (by default every table gets "
+        "a few rows before each migration, and down.sql must give back the rows of the "
+        "tables every step called exact)",
+    )
     v.add_argument("--format", choices=("text", "json"), default="text")
     r = sub.add_parser(
         "rollback",
@@ -252,6 +259,7 @@ def _verify(args: argparse.Namespace) -> int:
                 args.reuse,
                 lambda line: print(line, file=sys.stderr, flush=True),
                 partial=args.partial,
+                empty=args.empty,
             )
         except VerifyError as e:
             raise UsageError(str(e)) from None

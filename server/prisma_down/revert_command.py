@@ -29,7 +29,8 @@ __all__ = ["folder_name", "revert"]
 
 _DIGITS = re.compile(r"^(\d+)")
 _DROPS_ARE_THE_POINT = (
-    "prisma-down-ignore-file drop-without-rename (it drops what the reverted migration added)"
+    "prisma-down-ignore-file drop-without-rename irreversible-statement (it drops what the "
+    "reverted migration added; its DO blocks are prisma-down's guards and preflight checks)"
 )
 _MAX_NAME = 200  # Prisma refuses longer migration names (P3010: 200 bytes)
 
@@ -102,7 +103,8 @@ def revert(args: argparse.Namespace) -> int:
         f"-- Revert {comment(name)}: its inverse, written by prisma-down {__version__} as a new\n"
         "-- migration, so that `prisma migrate deploy` applies it like any other. Revert the\n"
         "-- model change in schema.prisma too, or `prisma migrate dev` plans it again.\n"
-        # what it drops is what NAME added: the loss was said when this file was written
+        # what it drops is what NAME added (the loss was said when this file was written);
+        # its DO blocks only check, from guards and preflight: no finding is news here
         f"-- {_DROPS_ARE_THE_POINT}\n\n" + header.body
     )
     folder = loaded.root / new

@@ -211,7 +211,10 @@ def test_a_complete_run_is_undone_as_before_and_nothing_else_changes() -> None:
             assert [s for s, _ in plain] == [s for s, _ in guarded]
             for (_, a), (_, b) in zip(plain, guarded, strict=True):
                 assert (a.risk, a.note, len(a.changes)) == (b.risk, b.note, len(b.changes))
-                assert [_unwrapped(c) for c in b.changes] == list(a.changes)
+                # a change its inverse guarded already (a column filled back) passes as it is
+                pairs = zip(b.changes, a.changes, strict=True)
+                kept = [c if c == x else _unwrapped(c) for c, x in pairs]
+                assert kept == list(a.changes)
 
 
 def _unwrapped(c: ch.Change) -> ch.Change:
@@ -232,7 +235,7 @@ def test_native_forms_where_postgres_has_them() -> None:
     assert 'ALTER TABLE "User" ADD COLUMN IF NOT EXISTS "email" TEXT NOT NULL;' in down
     assert 'DROP INDEX IF EXISTS "User_bio_idx";' in down
     assert 'ALTER TABLE IF EXISTS "User" DROP COLUMN IF EXISTS "bio";' in down
-    assert "DO $" not in down
+    assert "DO $down" not in down  # (the preflight is a DO block of its own)
 
 
 def test_a_label_guarded_by_its_absence_is_added_if_not_exists() -> None:
@@ -271,7 +274,7 @@ def test_existence_checks_where_postgres_has_no_guarded_form() -> None:
 def test_a_column_the_migration_did_not_create_needs_no_guard() -> None:
     """Setting the default back on a column that was there all along changes nothing."""
     down = down_body(USER, 'ALTER TABLE "User" ALTER COLUMN "name" SET DEFAULT \'y\';\n')
-    assert down.endswith('ALTER TABLE "User" ALTER COLUMN "name" SET DEFAULT \'x\';\n')
+    assert down.endswith('ALTER TABLE "User" ALTER COLUMN "name" SET DEFAULT \'x\';\n\nCOMMIT;\n')
 
 
 def test_a_column_renamed_earlier_is_guarded_by_its_new_name() -> None:

@@ -1,8 +1,10 @@
 """``prisma-down generate``, unchanged, with a note of every statement the renderer produced.
 
 Run as a script (``python recorder.py generate --stdout PATH``): it calls the CLI's own
-``main`` after wrapping ``core.down.generate`` and the ``render_all`` it calls, and writes
-``[{"name", "rendered", "text" | "error"}]`` to the file ``PRISMA_DOWN_FUZZ_RECORD`` names.
+``main`` after wrapping ``core.down.generate``, the ``render_all`` and ``preflight`` it calls
+(and PostgreSQL's ``preflight_pg.frame``, which adds BEGIN, the preflight and COMMIT), and
+writes ``[{"name", "rendered", "text" | "error"}]`` to the file ``PRISMA_DOWN_FUZZ_RECORD``
+names.
 The fuzz test then splits what the CLI printed and compares it with ``rendered``: a check
 from outside, apart from the one ``generate`` makes itself.
 """
@@ -15,7 +17,7 @@ import sys
 from typing import Any
 
 from prisma_down import cli
-from prisma_down.core import down
+from prisma_down.core import down, preflight_pg
 
 RECORD_VARIABLE = "PRISMA_DOWN_FUZZ_RECORD"
 
@@ -24,10 +26,16 @@ def main() -> int:
     record: list[dict[str, Any]] = []
     current: list[str] = []
     render_all, generate = down.render_all, down.generate  # type: ignore[attr-defined]
+    preflight = down.preflight  # type: ignore[attr-defined]
 
     def rendering(changes: Any, dialect: str) -> list[str]:
         out = render_all(changes, dialect)
         current.extend(out)
+        return out
+
+    def checking(checks: Any, dialect: str) -> list[str]:
+        out = preflight(checks, dialect)
+        current[:0] = out  # written at the top of down.sql, before every inverse
         return out
 
     def generating(name: str, up_text: str, analysis: Any, dialect: str, *rest: Any) -> str:
@@ -43,7 +51,17 @@ def main() -> int:
             entry["rendered"] = list(current)
         return text
 
+    frame = preflight_pg.frame
+
+    def framing(parts: Any, checks: Any) -> Any:
+        """PostgreSQL's BEGIN, preflight and COMMIT are statements generate writes too."""
+        out, how = frame(parts, checks)
+        current[:] = [sql for _, statements in out for sql in statements]
+        return out, how
+
     down.render_all = rendering  # type: ignore[attr-defined]
+    preflight_pg.frame = framing
+    down.preflight = checking  # type: ignore[attr-defined]
     down.generate = generating
     try:
         return cli.main(sys.argv[1:])

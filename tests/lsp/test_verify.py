@@ -9,6 +9,7 @@ down.sql (source ``prisma-down verify``), the progress, the lens and the action.
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
@@ -174,10 +175,13 @@ async def test_a_failing_down_sql_is_one_diagnostic_with_the_database_message(
     down.write_text('-- undo\nDROP TABLE IF EXISTS "Other";\nDROP TABLE "Nope";\n')
     await start(client, root)
     got = await run(client, VERIFY, down.parent.as_uri())  # the folder's URI too
-    assert [v["status"] for v in got["verdicts"]] == ["down-failed"]
+    # with rows (the default), run as a client without a transaction runs it: the first
+    # statement changed nothing, so the database is as it was
+    assert [v["status"] for v in got["verdicts"]] == ["stopped-clean"]
     (d,) = verified(await wait_diagnostics(client, down, ours(bool)))
     assert d.message == (
-        "down.sql failed: OperationalError: no such table: Nope (statement at line 3)"
+        "down.sql failed and stopped cleanly: OperationalError: no such table: Nope "
+        "(statement at line 3)"
     )
     assert d.range.start.line == 2  # on the statement that failed, not the first one
 
@@ -360,9 +364,11 @@ async def test_postgres_on_the_database_of_the_setting(
     bad.write_text('-- undo\nALTER TABLE "User" ADD COLUMN "bio" TEXT,\n  ADD COLUMN "x" NOPE;\n')
     changed(client, bad)
     got = await run(client, VERIFY, bad.as_uri())
-    assert [v["status"] for v in got["verdicts"]] == ["down-failed"]
+    assert [v["status"] for v in got["verdicts"]] == ["stopped-clean"]
     (d,) = verified(await wait_diagnostics(client, bad, ours(bool)))
-    assert d.message.startswith('down.sql failed: type "nope" does not exist; at line 3, column')
+    assert d.message.startswith(
+        'down.sql failed and stopped cleanly: type "nope" does not exist; at line 3, column'
+    )
     assert d.range.start.line == 2  # where PostgreSQL says it failed
 
 
@@ -425,6 +431,40 @@ async def test_verify_partial_setting_runs_down_sql_from_half_applied_states(
     assert {d.range.start.line for d in diags} == {0}
 
 
+_EMPTIES_USER = 'CREATE UNIQUE INDEX "User_email_key" ON "User"("email");\nDELETE FROM "User";\n'
+
+
+async def test_verify_fills_rows_and_names_the_rows_that_do_not_come_back(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    """By default the editor's verify puts rows in the tables, as the CLI does: a down.sql
+    that also empties "User" is caught, on down.sql."""
+    root = sqlite_project(tmp_path)
+    down = root / "prisma/migrations/2_drop_email_key/down.sql"
+    down.write_text(_EMPTIES_USER)
+    await start(client, root)
+    got = await run(client, VERIFY, down.as_uri())
+    (verdict,) = got["verdicts"]
+    assert verdict["status"] == "mismatch"
+    assert verdict["rows"]["inserted"]['"User"'] >= 3
+    (d,) = verified(await wait_diagnostics(client, down, ours(bool)))
+    assert re.fullmatch(r'rows of "User": \d+ before, 0 after down\.sql', d.message), d.message
+
+
+async def test_verify_empty_setting_leaves_the_tables_empty(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    """``verify.empty``: no rows, as the CLI's ``--empty``: the same down.sql passes."""
+    root = sqlite_project(tmp_path)
+    down = root / "prisma/migrations/2_drop_email_key/down.sql"
+    down.write_text(_EMPTIES_USER)
+    await start(client, root, {"verify": {"empty": True}})
+    got = await run(client, VERIFY, down.as_uri())
+    (verdict,) = got["verdicts"]
+    assert verdict["status"] == "restored"
+    assert "rows" not in verdict
+
+
 # -- without a client -----------------------------------------------------------------------
 
 
@@ -450,6 +490,11 @@ def test_the_setting_is_read_nested_or_dotted_and_never_echoed() -> None:
     ]
     assert parse({"verify": {"partial": "yes"}}, said.append).verify_partial is False
     assert said[-1] == "prismaDown.verify.partial must be true or false: using false"
+    assert parse({"verify": {"empty": True}}, said.append).verify_empty is True
+    assert parse({"verify.empty": True}, said.append, nested).verify_empty is True
+    assert parse({"dialect": "sqlite"}, said.append).verify_empty is False
+    assert parse({"verify": {"empty": 1}}, said.append).verify_empty is False
+    assert said[-1] == "prismaDown.verify.empty must be true or false: using false"
 
 
 def test_differences_are_worded_for_down_sql() -> None:

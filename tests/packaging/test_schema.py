@@ -37,6 +37,7 @@ ACCEPTED: list[dict[str, Any]] = [
     {"archiveSuffix": "archive2"},
     {"verify": {"databaseUrl": "postgresql://me@localhost:5432/scratch", "partial": True}},
     {"verify": {"databaseUrl": None}},
+    {"verify": {"empty": True}},
 ]
 REJECTED: list[dict[str, Any]] = [
     {"migrationsPath": ""},
@@ -51,6 +52,7 @@ REJECTED: list[dict[str, Any]] = [
     {"archiveSuffix": "___"},
     {"verify": {"databaseUrl": "localhost:5432"}},
     {"verify": {"partial": "yes"}},
+    {"verify": {"empty": "no"}},
 ]
 
 

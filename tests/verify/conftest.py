@@ -119,7 +119,12 @@ def mariadb() -> Iterator[MariaDBServer]:
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Print the corpus round-trip figures: they are the headline of the suite."""
-    from tests.verify import test_corpus_roundtrip, test_mysql_roundtrip, test_sqlite_roundtrip
+    from tests.verify import (
+        test_corpus_roundtrip,
+        test_mysql_roundtrip,
+        test_rows_roundtrip,
+        test_sqlite_roundtrip,
+    )
 
     for title, figures in (
         ("PostgreSQL", test_corpus_roundtrip.FIGURES),
@@ -128,6 +133,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     ):
         if figures:
             _print_figures(terminalreporter, title, figures)
+    test_rows_roundtrip.print_figures(terminalreporter)
 
 
 def _print_figures(tr: Any, title: str, figures: list[dict[str, object]]) -> None:

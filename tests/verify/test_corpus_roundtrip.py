@@ -23,15 +23,18 @@ from prisma_down.verify.postgres import PostgresServer, apply
 from prisma_down.verify.postgres_target import reset_postgres
 from prisma_down.verify.snapshot import diff, snapshot
 from tests.verify.conftest import require_corpus
+from tests.verify.histories import extra_histories
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "postgresql"
 FIGURES: list[dict[str, object]] = []
 
 
 def _histories() -> list[Path]:
+    """The shared corpus's histories, then those of ``PRISMA_DOWN_EXTRA_CORPUS`` if set."""
     if not CORPUS.is_dir():
-        return []
-    return sorted(p for p in CORPUS.iterdir() if p.is_dir() and any(p.glob("*/migration.sql")))
+        return extra_histories("postgresql")
+    shared = (p for p in CORPUS.iterdir() if p.is_dir() and any(p.glob("*/migration.sql")))
+    return sorted(shared) + extra_histories("postgresql")
 
 
 def test_corpus_is_present() -> None:

@@ -25,6 +25,7 @@ from prisma_down.verify.mysql_snapshot import diff, snapshot
 from prisma_down.verify.roundtrip import Verdict, verify_history
 from tests.core.fixture_cases import load, names
 from tests.verify.conftest import require_corpus
+from tests.verify.histories import extra_histories
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "mysql"
 CASES = names("mysql")
@@ -69,9 +70,11 @@ def test_fixture_is_restored(mariadb: MariaDBServer, name: str) -> None:
 
 
 def _histories() -> list[Path]:
+    """The shared corpus's histories, then those of ``PRISMA_DOWN_EXTRA_CORPUS`` if set."""
     if not CORPUS.is_dir():
-        return []
-    return sorted(p for p in CORPUS.iterdir() if p.is_dir() and any(p.glob("*/migration.sql")))
+        return extra_histories("mysql")
+    shared = (p for p in CORPUS.iterdir() if p.is_dir() and any(p.glob("*/migration.sql")))
+    return sorted(shared) + extra_histories("mysql")
 
 
 def test_corpus_is_present() -> None:

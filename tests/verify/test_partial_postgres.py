@@ -88,7 +88,7 @@ def app(tmp_path: Path, pg_server: PostgresServer) -> Path:
 
 
 def test_cli_partial_on_a_private_server(app: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, str(app), "--partial")
+    code, out, _ = run(capsys, str(app), "--partial", "--empty")
     assert code == 0, out
     assert out.splitlines() == [
         "1_init: restored",
@@ -115,7 +115,7 @@ def test_unguarded_down_is_caught_after_zero_statements(
         'ALTER TABLE "User" DROP COLUMN "age";\nCREATE INDEX "User_bio_idx" ON "User"("bio");\n'
     )
     url = pg_server.url(pg_db)
-    code, out, _ = run(capsys, str(app), "--partial", "--database-url", url)
+    code, out, _ = run(capsys, str(app), "--partial", "--empty", "--database-url", url)
     assert code == 1
     assert out.splitlines() == [
         "1_init: restored",

@@ -24,15 +24,18 @@ from prisma_down.verify.roundtrip import verify_history
 from prisma_down.verify.sqlite import apply, connect, diff, normalise, snapshot
 from tests.core.fixture_cases import load, names
 from tests.verify.conftest import require_corpus
+from tests.verify.histories import extra_histories
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "sqlite"
 FIGURES: list[dict[str, object]] = []
 
 
 def _histories() -> list[Path]:
+    """The shared corpus's histories, then those of ``PRISMA_DOWN_EXTRA_CORPUS`` if set."""
     if not CORPUS.is_dir():
-        return []
-    return sorted(p for p in CORPUS.iterdir() if p.is_dir() and any(p.glob("*/migration.sql")))
+        return extra_histories("sqlite")
+    shared = (p for p in CORPUS.iterdir() if p.is_dir() and any(p.glob("*/migration.sql")))
+    return sorted(shared) + extra_histories("sqlite")
 
 
 def _corpus_or_skip() -> None:

@@ -8,8 +8,8 @@ function unset(value: unknown): boolean {
   return value === null || value === undefined || value === '';
 }
 
-/** `verify` holds two keys the server reads, `databaseUrl` and `partial` (only when on);
- * nothing at all when neither is set. */
+/** `verify` holds three keys the server reads, `databaseUrl`, `partial` and `empty` (the
+ * last two only when on); nothing at all when none is set. */
 function verifySection(value: unknown): Record<string, unknown> | undefined {
   if (value === null || typeof value !== 'object') {
     return undefined;
@@ -21,6 +21,9 @@ function verifySection(value: unknown): Record<string, unknown> | undefined {
   }
   if (raw.partial === true) {
     out.partial = true;
+  }
+  if (raw.empty === true) {
+    out.empty = true;
   }
   return Object.keys(out).length ? out : undefined;
 }

@@ -47,6 +47,11 @@ describe('the verify.databaseUrl setting reaches the server', () => {
     });
     assert.deepEqual(forServer({ verify: { partial: false } }), {});
   });
+  it('with verify.empty when it is on', () => {
+    assert.deepEqual(forServer({ verify: { databaseUrl: null, empty: true } }), { verify: { empty: true } });
+    assert.deepEqual(forServer({ verify: { partial: true, empty: true } }), { verify: { partial: true, empty: true } });
+    assert.deepEqual(forServer({ verify: { empty: false } }), {});
+  });
   it('not at all when unset (null, empty or absent)', () => {
     for (const verify of [{ databaseUrl: null }, { databaseUrl: '' }, {}, null, undefined, 'x']) {
       assert.deepEqual(forServer({ archiveSuffix: '_old', verify }), { archiveSuffix: '_old' });

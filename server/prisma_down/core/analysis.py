@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from prisma_down.core import preflight
 from prisma_down.core.catalog import Catalog, CatalogError, apply, holds
 from prisma_down.core.changes import Change, DropTable, Guarded
 from prisma_down.core.history import History, Migration
@@ -94,7 +95,9 @@ def replay(
         steps.append(Step(st, reading, tuple(undo), tuple(problems)))
     for name in cat.tables.temporaries():  # gone when the session that applied the migration ends
         cat = apply(cat, DropTable(name))
-    return ScriptAnalysis(script, tuple(steps), before, cat)
+    analysis = ScriptAnalysis(script, tuple(steps), before, cat)
+    rows = preflight.engine(dialect) if inverses else None
+    return rows.survive(analysis) if rows is not None else analysis  # rows kept where they can
 
 
 def flatten(changes: tuple[Change, ...], catalog: Callable[[], Catalog]) -> Iterator[Change]:

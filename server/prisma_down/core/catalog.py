@@ -623,7 +623,8 @@ def _create_index(cat: Catalog, c: ch.CreateIndex) -> Catalog:
         if c.if_not_exists:
             return cat
         raise CatalogError(f'index "{ix.name}" already exists')
-    _table(cat, ix.table)
+    if ("materialized view", ix.table, None) not in cat.objects:  # it may index one
+        _table(cat, ix.table)
     return _with(cat, indexes=cat.indexes.set(ix.name, (ix.table, ix)))
 
 
@@ -734,6 +735,9 @@ def _replace_enum(cat: Catalog, c: ch.ReplaceEnum) -> Catalog:
 def _create_object(cat: Catalog, c: ch.CreateObject) -> Catalog:
     o = c.object
     key = (o.kind, o.name, o.table)
+    if c.if_not_exists and o.kind == "sequence" and key not in cat.objects:
+        # one name per schema: the SERIAL one (keyed with its table) is the same sequence
+        key = next((k for k, _ in cat.objects_named(o.kind, o.name)), key)
     if key in cat.objects and not c.or_replace:
         if c.if_not_exists:
             return cat
@@ -754,7 +758,11 @@ def _drop_object(cat: Catalog, c: ch.DropObject) -> Catalog:
         if c.if_exists:
             return cat
         raise CatalogError(f'{c.kind} "{c.name}" does not exist')
-    return _with(cat, objects=cat.objects.delete(key))
+    objects = cat.objects.delete(key)
+    if c.kind in ("view", "materialized view"):  # its indexes, triggers and rules go with it
+        cat = _with(cat, indexes=cat.indexes.without(cat.indexes.on(c.name)))
+        objects = objects.without(cat.objects.on(c.name))
+    return _with(cat, objects=objects)
 
 
 def _rename_object(cat: Catalog, c: ch.RenameObject) -> Catalog:

@@ -12,11 +12,16 @@ from __future__ import annotations
 import functools
 import re
 
-from prisma_down.core.catalog import Catalog
+from prisma_down.core.catalog import Catalog, ObjectKey
 from prisma_down.core.schema import Column, Constraint, Index, QName, Table
 
 # ``"public"."Role"`` and ``"Role"`` name the same type: PostgreSQL's default schema
 _DEFAULT_SCHEMA = re.compile(r'(?<![\w"])(?:"public"|public)\s*\.\s*(?=["\w])')
+
+
+# ``"name"`` and ``name`` are one identifier when it is lower case (PostgreSQL folds bare
+# names to lower case): a renamed column comes back quoted in a check's text
+_LOWER_QUOTED = re.compile(r'"([a-z_][a-z0-9_$]*)"')
 
 
 @functools.lru_cache(maxsize=8192)
@@ -24,7 +29,8 @@ def _n(text: str | None) -> str | None:
     """Text as PostgreSQL compares it: layout, case and the default schema's name aside."""
     if text is None:
         return None
-    return _DEFAULT_SCHEMA.sub("", re.sub(r"\s+", " ", text.strip())).lower()
+    text = _DEFAULT_SCHEMA.sub("", re.sub(r"\s+", " ", text.strip()))
+    return _LOWER_QUOTED.sub(r"\1", text).lower()
 
 
 def _elements(ix: Index) -> tuple[tuple[str | None, str | None, str], ...]:
@@ -115,7 +121,8 @@ def differences(before: Catalog, after: Catalog) -> list[str]:
                 f"enum {_t(name)} values are {_values(ea.values)} before, "
                 f"{_values(eb.values)} after down.sql"
             )
-    for key in sorted(before.objects.changed(after.objects), key=str):
+    changed = before.objects.changed(after.objects)
+    for key in sorted(changed - _moved(before, after, changed), key=str):
         kind, name, _ = key
         if key not in after.objects:
             out.append(f"{kind} {_t(name)} is missing after down.sql")
@@ -126,6 +133,23 @@ def differences(before: Catalog, after: Catalog) -> list[str]:
 
             out += sequence_differences(name, before.objects[key].sql, after.objects[key].sql)
     return out
+
+
+# kinds whose table in the catalog's key names where they belong: a trigger, policy or rule
+# of one name on two tables are two objects; a sequence's table is only its owner
+_ON_TABLE = ("trigger", "policy", "rule")
+
+
+def _moved(before: Catalog, after: Catalog, keys: set[ObjectKey]) -> set[ObjectKey]:
+    """Keys of objects found on both sides under another owner: the same object.
+
+    A sequence that SERIAL made is keyed with its table; the one down.sql re-creates with
+    ``CREATE SEQUENCE ... OWNED BY`` is read without it. Both name one sequence of a
+    schema, so it was neither lost nor left over.
+    """
+    gone = {(k[0], k[1]): k for k in keys if k not in after.objects and k[0] not in _ON_TABLE}
+    new = {(k[0], k[1]): k for k in keys if k not in before.objects and k[0] not in _ON_TABLE}
+    return {k for pair in gone.keys() & new.keys() for k in (gone[pair], new[pair])}
 
 
 def _same_items(a: tuple[object, ...], b: tuple[object, ...]) -> bool:

@@ -16,10 +16,14 @@ from dataclasses import dataclass
 from prisma_down import __version__
 from prisma_down.core import changes as ch
 from prisma_down.core.analysis import ScriptAnalysis, Step, down_changes, sha256
+from prisma_down.core.data_checks import checks as data_checks
 from prisma_down.core.escape import UnsafeSQL, comment, shell_word
 from prisma_down.core.guards import guard
 from prisma_down.core.inverse import Inverse, Risk
-from prisma_down.core.render import render_all
+from prisma_down.core.preflight import Check
+from prisma_down.core.preflight import engine as preflight_engine
+from prisma_down.core.preflight_needs import needs
+from prisma_down.core.render import preflight, render_all
 from prisma_down.core.statements import split
 
 _MARK = re.compile(
@@ -72,12 +76,16 @@ def generate(
             the statements rendered (one sentence; the CLI exits 2).
     """
     pairs = guard(analysis, down_changes(analysis), dialect)  # right after a partial up too
+    framing = preflight_engine(dialect)  # a preflight, one transaction
+    checks: list[Check] = []
+    if framing is not None:
+        pairs = framing.strip_transactions(pairs)
+        checks = needs([inv for _, inv in pairs], analysis.after, analysis.before)
     if dialect == "mysql":
         pairs = _by_statement(pairs)  # one ALTER TABLE is undone by one ALTER TABLE
-    executable = sum(len(inv.changes) for _, inv in pairs)
+    executable = sum(len(inv.changes) for _, inv in pairs) + (1 if checks else 0)
     lines = analysis.script.lines
-    blocks: list[str] = []
-    rendered: list[str] = []
+    parts: list[tuple[list[str], list[str]]] = []
     for step, inv in pairs:
         if not inv.changes and inv.risk is Risk.EXACT:
             continue  # nothing to undo (SET, IF NOT EXISTS that did nothing)
@@ -91,10 +99,22 @@ def generate(
         elif note:
             out.append(f"-- note: {note}")
         changes = [_sequential(c) if executable > 1 else c for c in inv.changes]
-        statements = render_all(changes, dialect)
-        rendered += statements
-        out += [sql + ";" for sql in statements]
-        blocks.append("\n".join(out))
+        parts.append((out, render_all(changes, dialect)))
+    how = ""
+    if framing is not None and parts:
+        parts, how = framing.frame(parts, checks)
+    elif parts:  # no framing module: the renderer's own data checks come first, if any
+        wanted = data_checks(
+            [c for _, inv in pairs for c in inv.changes], analysis.after, analysis.before
+        )
+        pre = preflight(wanted, dialect)
+        if pre:
+            note = (
+                "-- Preflight: stops here, before any change, when rows do not fit what comes back"
+            )
+            parts.insert(0, ([note], pre))
+    rendered = [sql for _, statements in parts for sql in statements]
+    blocks = ["\n".join([*out, *(sql + ";" for sql in st)]) for out, st in parts]
     body = "\n\n".join(blocks) + "\n" if blocks else "-- Nothing to undo.\n"
     if dialect == "tsql" and blocks:  # Prisma's BEGIN TRY / BEGIN TRAN … CATCH wrapper
         from prisma_down.core.render.tsql import wrap
@@ -106,7 +126,8 @@ def generate(
         f"-- Applied: prisma-down rollback {word} (this file and its history row in one go)\n"
         f"-- Failed: {runner} db execute --file <this file>, then "
         f"{runner} migrate resolve --rolled-back {word}\n"
-        f"-- prisma-down: migration.sql sha256={sha256(up_text)} body sha256={sha256(body)}\n"
+        + (f"-- This file {how}.\n" if how else "")
+        + f"-- prisma-down: migration.sql sha256={sha256(up_text)} body sha256={sha256(body)}\n"
     )
     text = head + "\n" + body
     _check(text, rendered, dialect, name)

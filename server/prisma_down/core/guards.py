@@ -324,7 +324,8 @@ class _Replay:
         g = nat[0]
         if len(nat) == 1 and g.negated and g.kind in ("column", "constraint", "index"):
             table = ch.Guard("table", g.names[:1], False, g.schema)
-            if any(not holds(table, cat) for cat in still):
+            matview = ("materialized view", QName(g.schema or "", g.names[0]), None)
+            if matview not in self.full.objects and any(not holds(table, cat) for cat in still):
                 nat = (table, g)  # ALTER TABLE IF EXISTS … ADD … IF NOT EXISTS
         if not all(_all_hold(nat, cat) for cat in runs_on):
             return nat, False  # the catalog does not see what the complete run has: trust it
@@ -338,6 +339,10 @@ class _Replay:
         found = self._separating(change, j, runs_on, avoid, searched)
         if found:
             return found, True
+        if partly:  # where the natural guard fails already, one more fact for the harmful
+            more = self._separating(change, j, runs_on, harmful, ())
+            if more and more != nat:
+                return (*nat, *more), False
         return (nat if partly else ()), False
 
     def _separating(

@@ -24,7 +24,10 @@ from prisma_down.core.catalog import (
     type_base,
     using_index,
 )
+from prisma_down.core.dependents import RELATIONS, around, restore_relation
+from prisma_down.core.preflight import Check
 from prisma_down.core.schema import Column, Constraint, Enum, Opaque, QName
+from prisma_down.core.value_map import mapped_back
 from prisma_down.core.view_stars import expand
 
 
@@ -43,6 +46,7 @@ class Inverse:
     changes: tuple[ch.Change, ...]
     risk: Risk = Risk.EXACT
     note: str = ""  # why it loses data / cannot be undone, in a reviewer's words
+    checks: tuple[Check, ...] = ()  # what rows must satisfy first (core.preflight)
 
 
 NOTHING = Inverse(())
@@ -70,7 +74,9 @@ def invert(change: ch.Change, cat: Catalog) -> Inverse:
         handler = cockroach.INVERT.get(type(change), handler)
     if handler is None:
         return Inverse((), Risk.IRREVERSIBLE, f"no inverse known for {type(change).__name__}")
-    return handler(change, cat)
+    inv = handler(change, cat)
+    stepped = around(change, inv.changes, cat)  # what depends on it: core.dependents
+    return inv if stepped == inv.changes else replace(inv, changes=stepped)
 
 
 def _on_temporary_table(change: ch.Change, cat: Catalog) -> bool:
@@ -228,6 +234,9 @@ def _alter_type(c: ch.AlterColumnType, cat: Catalog) -> Inverse:
     if before is None:
         return _missing_column(c.table, c.column)
     using = cast_back(cat, c.column, c.type, before.type)
+    mapped = mapped_back(cat, c, before.type, using)  # a CASE in the up: its inverse mapping
+    if mapped is not None:
+        using = mapped.using
     back = ch.AlterColumnType(c.table, c.column, before.type, using, before.collate)
     steps: list[ch.Change] = [back]
     if before.default is not None:  # a default that cannot be cast automatically stops ALTER TYPE
@@ -236,6 +245,9 @@ def _alter_type(c: ch.AlterColumnType, cat: Catalog) -> Inverse:
             back,
             ch.SetColumnDefault(c.table, c.column, before.default),
         ]
+    if mapped is not None:
+        return replace(_exact(*steps) if mapped.exact else _lossy(mapped.note, *steps),
+                       note=mapped.note, checks=mapped.checks)  # fmt: skip
     if _norm(c.type) == _norm(before.type) or _widens(cat, c.type, before.type):
         return _exact(*steps)
     return _lossy(
@@ -468,6 +480,8 @@ def _drop_object(c: ch.DropObject, cat: Catalog) -> Inverse:
             f'{c.kind} "{c.name.name}" is not created earlier in the history, '
             "so its definition is unknown"
         )
+    if prev.kind in RELATIONS:  # with its indexes, triggers and rules: core.dependents
+        return _exact(*restore_relation(cat, (prev.kind, prev.name, prev.table)))
     return _exact(
         ch.CreateObject(as_created(prev, cat)),
         *comments_on(cat, c.kind.upper(), comment_target(c.name)),

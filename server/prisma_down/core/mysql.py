@@ -24,7 +24,7 @@ from prisma_down.core import catalog as cg
 from prisma_down.core import changes as ch
 from prisma_down.core import inverse as iv
 from prisma_down.core.catalog_maps import Indexes
-from prisma_down.core.schema import Index, IndexElement, QName
+from prisma_down.core.schema import Column, Constraint, Index, IndexElement, QName, Table
 
 
 def index_key(table: QName, name: str) -> QName:
@@ -115,7 +115,36 @@ def _create_table(cat: cg.Catalog, c: ch.CreateTable) -> cg.Catalog:
     return _index_for_keys(cat, c.table.name)
 
 
+_GENERATED_FK = r"_ibfk_(\d+)"
+
+
+def generated_fk_name(cat: cg.Catalog, table: QName) -> str:
+    """The name MySQL gives a foreign key added by ALTER TABLE without one.
+
+    ``<table>_ibfk_<n>``, n one more than the highest such number on the table (MySQL 8.0
+    Reference Manual, "FOREIGN KEY Constraints", Identifiers: "a constraint name is generated
+    automatically"; InnoDB's "tbl_name_ibfk_N"). Checked on MariaDB 10.11: after dropping
+    ``_ibfk_1`` of ``_ibfk_1``/``_ibfk_2``, the next one is ``_ibfk_3``.
+    """
+    t = cat.tables.get(table)
+    pattern = re.escape(table.name) + _GENERATED_FK
+    numbers = [
+        int(m.group(1))
+        for k in (t.constraints if t else ())
+        if (m := re.fullmatch(pattern, k.name)) is not None
+    ]
+    return f"{table.name}_ibfk_{max(numbers, default=0) + 1}"
+
+
+def _named(cat: cg.Catalog, c: ch.AddConstraint) -> ch.AddConstraint:
+    """An unnamed foreign key of ALTER TABLE under the name the server gives it."""
+    if c.constraint.kind != "f" or c.constraint.name:
+        return c
+    return replace(c, constraint=replace(c.constraint, name=generated_fk_name(cat, c.table)))
+
+
 def _add_constraint(cat: cg.Catalog, c: ch.AddConstraint) -> cg.Catalog:
+    c = _named(cat, c)
     cat = _generic(cat, c)
     k = c.constraint
     if k.kind == "f":
@@ -160,7 +189,21 @@ def _drop_column(cat: cg.Catalog, c: ch.DropColumn) -> cg.Catalog:
 
 
 def _rename_table(cat: cg.Catalog, c: ch.RenameTable) -> cg.Catalog:
+    """Indexes move with the table; so do generated foreign key names: RENAME TABLE
+    "changes internally generated foreign key constraint names and user-defined foreign key
+    constraint names that begin with the string tbl_name_ibfk_ to reflect the new table
+    name" (MySQL 8.0 Reference Manual, RENAME TABLE; MariaDB's InnoDB does the same)."""
     cat = _generic(cat, c)
+    t = cat.tables.get(c.new)
+    if t is not None and c.old.name != c.new.name:
+        old = re.escape(c.old.name) + _GENERATED_FK
+        renamed = tuple(
+            replace(k, name=f"{c.new.name}_ibfk_{m.group(1)}")
+            if k.kind == "f" and (m := re.fullmatch(old, k.name))
+            else k
+            for k in t.constraints
+        )
+        cat = cg._set_table(cat, replace(t, constraints=renamed))
     moves = {}
     for key in cat.indexes.on(c.new):
         tb, ix = cat.indexes[key]
@@ -250,7 +293,13 @@ def _bring_back(
         )
         if fk is not None:
             first.append(ch.DropConstraint(table, fk.name, kind="f"))
-            last.append(iv.re_add(table, fk))
+            state = _after(after, first[-1])
+            if state is not None and _server_names(state, table, fk):
+                last.append(ch.AddConstraint(table, replace(fk, name="")))
+            else:
+                if _is_generated(table, fk.name):  # its index would take the key's name
+                    last.append(ch.CreateIndex(replace(ix, implicit=False)))
+                last.append(iv.re_add(table, fk))
         else:
             first.append(ch.CreateIndex(replace(ix, implicit=False)))
             note = (
@@ -261,6 +310,7 @@ def _bring_back(
 
 
 def _invert_add_constraint(c: ch.AddConstraint, cat: cg.Catalog) -> iv.Inverse:
+    c = _named(cat, c) if c.table in cat.tables else c
     after = _after(cat, c)
     t = cat.tables.get(c.table)
     if after is None or t is None:
@@ -291,21 +341,114 @@ def _invert_create_index(c: ch.CreateIndex, cat: cg.Catalog) -> iv.Inverse:
     return iv.Inverse((*first, drop, *last), iv.Risk.EXACT, note)
 
 
+def _is_generated(table: QName, name: str) -> bool:
+    return re.fullmatch(re.escape(table.name) + _GENERATED_FK, name) is not None
+
+
+def _invert_drop_constraint(c: ch.DropConstraint, cat: cg.Catalog) -> iv.Inverse:
+    """A generated foreign key name comes back as it was, and its index's name too.
+
+    Written without a name, the key would get the next free number, not its own
+    (``generated_fk_name``); written with it, the index MySQL makes for it is named after
+    the key and swallows the server's own index on those columns (checked on MariaDB
+    10.11). So that index is made an ordinary one first, in the same statement.
+    """
+    inv = _generic_inverse(_as_index(cat, c), cat)
+    t = cat.tables.get(c.table)
+    k = t.constraint(c.name) if t else None
+    after = _after(cat, c)
+    if k is None or k.kind != "f" or after is None or not _is_generated(c.table, k.name):
+        return inv
+    if _server_names(after, c.table, k):  # unnamed, as it was first added
+        back = ch.AddConstraint(c.table, replace(k, name=""))
+        return replace(
+            inv, changes=tuple(back if x == iv.re_add(c.table, k) else x for x in inv.changes)
+        )
+    if _served_explicitly(after, c.table, k.columns):
+        return inv
+    own = [
+        ix
+        for ix in after.table_indexes(c.table)
+        if ix.implicit and _starts_with(_columns(ix), k.columns)
+    ]
+    if not own:
+        return inv
+    keep: list[ch.Change] = [
+        ch.DropIndex(own[0].name, table=c.table),
+        ch.CreateIndex(replace(own[0], implicit=False)),
+    ]
+    return replace(inv, changes=(*keep, *inv.changes))
+
+
+def _server_names(cat: cg.Catalog, table: QName, k: Constraint) -> bool:
+    """Whether adding ``k`` without a name to ``table`` as it is in ``cat`` gives it its name."""
+    return _is_generated(table, k.name) and generated_fk_name(cat, table) == k.name
+
+
+def _served_explicitly(cat: cg.Catalog, table: QName, columns: tuple[str, ...]) -> bool:
+    t = cat.tables[table]
+    if any(k.kind == "p" and _starts_with(k.columns, columns) for k in t.constraints):
+        return True
+    return any(
+        not ix.implicit and _starts_with(_columns(ix), columns) for ix in cat.table_indexes(table)
+    )
+
+
 def _invert_drop_table(c: ch.DropTable, cat: cg.Catalog) -> iv.Inverse:
     inv = _generic_inverse(c, cat)
     t = cat.tables.get(c.name)
     if t is None:
         return inv
-    # an implicit index comes back with its foreign key, as the server's own again
+    # an implicit index comes back with its foreign key, as the server's own again; a
+    # generated key name comes back unnamed where the server gives that name again
+    # (``generated_fk_name``), else named, and then its index must be made first
+    named = _numbered_back(c.name, [x for x in inv.changes if isinstance(x, ch.AddConstraint)])
     own = {
         ix.name
         for ix in cat.table_indexes(c.name)
-        if ix.implicit and any(k.kind == "f" and k.columns == _columns(ix) for k in t.constraints)
+        if ix.implicit
+        and any(
+            k.kind == "f" and k.columns == _columns(ix) and k.name not in named
+            for k in t.constraints
+        )
     }
     steps = tuple(
-        x for x in inv.changes if not (isinstance(x, ch.CreateIndex) and x.index.name in own)
+        ch.AddConstraint(x.table, replace(x.constraint, name=""), x.not_valid)
+        if isinstance(x, ch.AddConstraint)
+        and x.table == c.name
+        and x.constraint.name in _own_names(t, own, cat)
+        else x
+        for x in inv.changes
+        if not (isinstance(x, ch.CreateIndex) and x.index.name in own)
     )
     return replace(inv, changes=steps)
+
+
+def _own_names(t: Table, own: set[QName], cat: cg.Catalog) -> set[str]:
+    """Generated names of the keys whose implicit index comes back with them."""
+    out = set()
+    for ix in cat.table_indexes(t.name):
+        if ix.name in own:
+            for k in t.constraints:
+                if k.kind == "f" and k.columns == _columns(ix) and _is_generated(t.name, k.name):
+                    out.add(k.name)
+    return out
+
+
+def _numbered_back(table: QName, adds: list[ch.AddConstraint]) -> set[str]:
+    """Generated key names the server would not give again when the keys are added in this
+    order (each gets the highest number so far plus one): those must be written out."""
+    highest = 0
+    out = set()
+    for a in adds:
+        m = re.fullmatch(re.escape(table.name) + _GENERATED_FK, a.constraint.name)
+        if a.table != table or a.constraint.kind != "f" or m is None:
+            continue
+        n = int(m.group(1))
+        if n != highest + 1:
+            out.add(a.constraint.name)
+        highest = max(highest, n)
+    return out
 
 
 def _invert_drop_column(c: ch.DropColumn, cat: cg.Catalog) -> iv.Inverse:
@@ -318,8 +461,11 @@ def _invert_drop_column(c: ch.DropColumn, cat: cg.Catalog) -> iv.Inverse:
     for k in t.constraints:
         if k.kind == "p" and k.columns and any(_same(x, c.name) for x in k.columns):
             if after.tables[c.table].constraint(k.name) is not None:
-                out.append(ch.DropConstraint(c.table, k.name, kind="p"))
-            out.append(ch.AddConstraint(c.table, k))
+                out.insert(0, ch.DropConstraint(c.table, k.name, kind="p"))
+            if _is_auto(col):  # its key in the same clause list (see _is_auto)
+                out[-1] = ch.AddColumn(c.table, col, (k,))
+            else:
+                out.append(ch.AddConstraint(c.table, k))
     for ix in cat.table_indexes(c.table):
         if not any(e.column is not None and _same(e.column, c.name) for e in ix.elements):
             continue
@@ -333,6 +479,13 @@ def _invert_drop_column(c: ch.DropColumn, cat: cg.Catalog) -> iv.Inverse:
     if col.not_null and col.default is None and not col.identity and not col.generated:
         note += " (NOT NULL without a default: fill it before re-adding if the table has rows)"
     return iv.Inverse(tuple(out), iv.Risk.LOSES_DATA, note)
+
+
+def _is_auto(col: Column) -> bool:
+    """An AUTO_INCREMENT column: it must be part of a key in the statement that adds it
+    ("there can be only one auto column and it must be defined as a key", ER 1075), so its
+    key is written into the same ADD COLUMN (one statement, one guard), never after it."""
+    return "AUTO_INCREMENT" in (col.identity or "").upper()
 
 
 _LITERAL_DEFAULT = re.compile(r"^(?:'(?:[^'\\]|''|\\.)*'|-?\d+(?:\.\d+)?|NULL|TRUE|FALSE)$", re.I)
@@ -379,7 +532,7 @@ def _invert_replace_column(c: ch.ReplaceColumn, cat: cg.Catalog) -> iv.Inverse:
 
 
 INVERT: dict[type[Any], Callable[[Any, cg.Catalog], iv.Inverse]] = {
-    ch.DropConstraint: lambda c, cat: _generic_inverse(_as_index(cat, c), cat),
+    ch.DropConstraint: _invert_drop_constraint,
     ch.DropObject: lambda c, cat: _generic_inverse(_on_its_table(cat, c), cat),
     ch.AddConstraint: _invert_add_constraint,
     ch.CreateIndex: _invert_create_index,

@@ -97,6 +97,36 @@ def guarded(guards: tuple[ch.Guard, ...], sql: str) -> list[str]:
     ]
 
 
+# -- preflight: stop before the first change when the rows do not fit
+
+
+PREFLIGHT = "prisma_down_preflight"  # the user variable a preflight check sets
+
+
+def preflight(violation: str, message: str) -> list[str]:
+    """The four statements that stop down.sql with ``message`` when ``violation`` holds.
+
+    ``violation`` is an ``EXISTS (…)`` over the rows. ``SIGNAL SQLSTATE '45000'`` is run
+    through the same prepared statement as a guard: MariaDB prepares it (checked on 10.11);
+    MySQL 8 refuses to prepare SIGNAL ("Restrictions on Condition Handling"), so there the
+    PREPARE fails instead, which stops the script at the same place. MESSAGE_TEXT is at
+    most 128 characters and must be a plain literal: no backslash, quote or NUL.
+    """
+    text = re.sub(r"[\\'\x00-\x1f`]", "", message)[:128]
+    signal = f"SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '{text}'"
+    return [
+        f"SET @{PREFLIGHT} := IF({violation},\n    {literal(signal)},\n    '{NOTHING}')",
+        f"PREPARE {VARIABLE} FROM @{PREFLIGHT}",
+        f"EXECUTE {VARIABLE}",
+        f"DEALLOCATE PREPARE {VARIABLE}",
+    ]
+
+
+def is_preflight(text: str) -> bool:
+    """A preflight statement (``preflight``): it changes nothing when the rows fit."""
+    return re.match(rf"\s*SET\s+@`?{PREFLIGHT}`?\s*:?=", text, re.I) is not None
+
+
 # -- the checks of one statement
 
 
@@ -209,7 +239,7 @@ class Checks:
 
 _NAME = rf"`?{VARIABLE}`?"
 _PLUMBING = re.compile(
-    rf"\s*(?:PREPARE\s+{_NAME}\s+FROM\s+@{_NAME}|EXECUTE\s+{_NAME}"
+    rf"\s*(?:PREPARE\s+{_NAME}\s+FROM\s+@(?:{_NAME}|`?{PREFLIGHT}`?)|EXECUTE\s+{_NAME}"
     rf"|(?:DEALLOCATE|DROP)\s+PREPARE\s+{_NAME})\s*",
     re.I,
 )
@@ -230,6 +260,8 @@ def read_guarded(text: str) -> tuple[tuple[ch.Guard, ...], str] | None:
 
     Raises ReadError when the statement starts like one but breaks off.
     """
+    if is_preflight(text):
+        return None  # a check on the rows (``preflight``), no guard
     c = Cursor(text, tokenize(text, "mysql"), lambda name: name)
     if not (c.accept("SET") and c.accept_punct("@") and c.peek() is not None):
         return None

@@ -38,6 +38,9 @@ class Settings:
     # ignore: migration name → the rule ids silenced on it ("*": all), kept out of the
     # migration.sql (an inline comment would change the checksum Prisma verifies)
     ignore: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # sorted: in repr
+    # verify.empty: the editor's verify puts no generated rows in the tables first, as
+    # ``prisma-down verify --empty``
+    verify_empty: bool = False
     # the project file these came from (None: defaults or the editor's); out of repr and
     # comparison: where the file is does not change what the settings mean
     source: Path | None = field(default=None, repr=False, compare=False)
@@ -91,6 +94,10 @@ def parse(raw: Any, report: Callable[[str], None], base: Settings | None = None)
     if baseline is not None and (not isinstance(baseline, str) or not _is_name(baseline)):
         report("prismaDown.baseline must be the name of a migration folder: ignored")
         baseline = None
+    empty = _verify_option(raw, "empty", s.verify_empty)
+    if not isinstance(empty, bool):
+        report("prismaDown.verify.empty must be true or false: using false")
+        empty = False
     return replace(
         s,
         baseline=baseline,
@@ -101,6 +108,7 @@ def parse(raw: Any, report: Callable[[str], None], base: Settings | None = None)
         archive_suffix=suffix,
         verify_database_url=url,
         verify_partial=partial,
+        verify_empty=empty,
     )
 
 

@@ -175,7 +175,39 @@ def _drop_object(c: ch.DropObject, cat: Catalog) -> Inverse:
     return Inverse((ch.CreateObject(prev),))
 
 
+def _rename_table(c: ch.RenameTable, cat: Catalog) -> Inverse:
+    """RENAME back, unless it would carry other tables' foreign keys along.
+
+    "Beginning with release 3.26.0, FOREIGN KEY constraints are always converted when a
+    table is renamed, unless the PRAGMA legacy_alter_table=ON setting is engaged"
+    (https://sqlite.org/lang_altertable.html; with foreign_keys=ON they are converted
+    anyway, and that PRAGMA is a no-op inside a transaction). Renaming ``X`` back to
+    ``new_X`` would then point every table that references ``X`` (a table the migration
+    dropped and replaced) at ``new_X``, and dropping ``new_X`` leaves them dangling. Such
+    a rename is undone by copying the rows into the old table instead: DROP TABLE leaves
+    references in other tables as they are.
+    """
+    t = cat.tables.get(c.old)
+    referrers = [n for n in cat.tables.referencing(c.new) if n not in (c.new, c.old)]
+    if t is None or not referrers or c.new in cat.tables:
+        return Inverse((ch.RenameTable(c.new, c.old),))
+    cols = ", ".join(f'"{x.name}"' for x in t.columns)
+    copy = f"INSERT INTO {_t(c.old)} ({cols}) SELECT {cols} FROM {_t(c.new)}"
+    out: list[ch.Change] = [
+        ch.SessionSetting("PRAGMA defer_foreign_keys=ON"),
+        ch.SessionSetting("PRAGMA foreign_keys=OFF"),
+        ch.CreateTable(t),
+        ch.Verbatim(copy),
+        ch.DropTable(c.new),
+        *(ch.CreateIndex(ix) for ix in cat.table_indexes(c.old)),
+        ch.SessionSetting("PRAGMA foreign_keys=ON"),
+        ch.SessionSetting("PRAGMA defer_foreign_keys=OFF"),
+    ]
+    return Inverse(tuple(out))
+
+
 INVERT: dict[type[Any], Callable[[Any, Catalog], Inverse]] = {
+    ch.RenameTable: _rename_table,
     ch.DropObject: _drop_object,
     ch.RedefineTable: _redefine_table,
     ch.DropTable: _drop_table,

@@ -24,7 +24,7 @@ _LABEL = "MariaDB"
 def private() -> Iterator[Target]:
     """A database on a MariaDB server started for this run, in a temporary folder."""
     need_driver("pymysql")
-    from prisma_down.verify import mysql_snapshot
+    from prisma_down.verify import mysql_rows, mysql_snapshot
     from prisma_down.verify.mariadb import MariaDBServer, MariaDBUnavailable, apply
 
     server = MariaDBServer()
@@ -44,6 +44,7 @@ def private() -> Iterator[Target]:
                 mysql_snapshot.diff,
                 _LABEL,
                 inventory.my_empty,
+                mysql_rows.ENGINE,
             )
         finally:
             conn.close()
@@ -57,7 +58,7 @@ def given(url: urls.DatabaseUrl, shown: str, reuse: bool) -> Iterator[Target]:
     need_driver("pymysql")
     import pymysql
 
-    from prisma_down.verify import mysql_snapshot
+    from prisma_down.verify import mysql_rows, mysql_snapshot
     from prisma_down.verify.mariadb import apply
 
     if not url.database:
@@ -89,6 +90,7 @@ def given(url: urls.DatabaseUrl, shown: str, reuse: bool) -> Iterator[Target]:
                 mysql_snapshot.diff,
                 shown,
                 inventory.my_empty,
+                mysql_rows.ENGINE,
             )
         finally:
             if conn.open:

@@ -84,11 +84,13 @@ def verify_partial(
     snapshot: Callable[[Any], Any],
     diff: Callable[[Any, Any], list[str]],
     restart: Callable[[], None],
+    full: Callable[[], Verdict] | None = None,
 ) -> PartialVerdict:
     """Every partial state of ``up``, then the complete round trip, on ``conn``.
 
     ``conn`` holds the history up to this migration; ``restart`` brings it back there
-    from scratch after a trial that left it wrong.
+    from scratch after a trial that left it wrong. ``full``: the complete round trip to
+    run instead of :func:`~prisma_down.verify.roundtrip.verify_history` (the one with rows).
     """
     script = split(up, dialect)
     total = len(script.statements)
@@ -106,8 +108,10 @@ def verify_partial(
     def first_known(c: Any) -> Any:
         return known.pop() if known else snapshot(c)
 
-    (full,) = verify_history(conn, [(name, up, down)], apply, first_known, diff)
-    return _combined(full, tuple(trials))
+    if full is not None:
+        return _combined(full(), tuple(trials))
+    (whole,) = verify_history(conn, [(name, up, down)], apply, first_known, diff)
+    return _combined(whole, tuple(trials))
 
 
 def _trial(
@@ -146,7 +150,9 @@ def _combined(full: Verdict, trials: tuple[Trial, ...]) -> PartialVerdict:
         if first.error is not None:
             error = f"{first.where}: {first.error}"
             differences.remove(f"{first.where}: down.sql failed: {first.error}")
-    return PartialVerdict(full.name, status, tuple(differences), error, trials)
+    return PartialVerdict(
+        full.name, status, tuple(differences), error, rows=full.rows, trials=trials
+    )
 
 
 def verify_partial_history(

@@ -289,17 +289,20 @@ def apply(conn: psycopg.Connection[Any], script: str) -> str | None:
     except psycopg.Error as error:
         if not conn.closed and conn.info.transaction_status == pq.TransactionStatus.INERROR:
             conn.rollback()
-        return _describe_error(error, script)
+        return describe_error(error, script)
     return None
 
 
-def _describe_error(error: Any, script: str) -> str:
-    """The error's first line, plus where in the script it happened and its detail/context."""
+def describe_error(error: Any, script: str, start: int = 0) -> str:
+    """The error's first line, plus where in the script it happened and its detail/context.
+
+    ``start``: where in ``script`` the text sent to the server began (one statement of it).
+    """
     diag = error.diag
     message = diag.message_primary or str(error).splitlines()[0]
     parts = [message]
     if diag.statement_position:
-        offset = int(diag.statement_position) - 1  # 1-based, in characters
+        offset = start + int(diag.statement_position) - 1  # 1-based, in characters
         line = script.count("\n", 0, offset) + 1
         column = offset - (script.rfind("\n", 0, offset) + 1) + 1
         parts.append(f"at line {line}, column {column}")

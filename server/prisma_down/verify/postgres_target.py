@@ -25,7 +25,7 @@ _LABEL = "PostgreSQL"
 def private() -> Iterator[Target]:
     """A database on a PostgreSQL server started for this run, in a temporary folder."""
     need_driver("psycopg")
-    from prisma_down.verify import snapshot
+    from prisma_down.verify import postgres_rows, snapshot
     from prisma_down.verify.postgres import PostgresServer, PostgresUnavailable, apply
 
     server = PostgresServer()
@@ -36,7 +36,15 @@ def private() -> Iterator[Target]:
     try:
         server.create_database("verify")
         with server.connect("verify") as conn:
-            yield Target(conn, apply, snapshot.snapshot, snapshot.diff, _LABEL, reset_postgres)
+            yield Target(
+                conn,
+                apply,
+                snapshot.snapshot,
+                snapshot.diff,
+                _LABEL,
+                reset_postgres,
+                postgres_rows.ENGINE,
+            )
     finally:
         server.stop()
 
@@ -75,7 +83,7 @@ def given(url: urls.DatabaseUrl, shown: str, reuse: bool) -> Iterator[Target]:
     import psycopg
     from psycopg import sql
 
-    from prisma_down.verify import snapshot
+    from prisma_down.verify import postgres_rows, snapshot
     from prisma_down.verify.postgres import apply
 
     conninfo, schema = _conninfo(url)
@@ -97,7 +105,8 @@ def given(url: urls.DatabaseUrl, shown: str, reuse: bool) -> Iterator[Target]:
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
         conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
         try:
-            yield Target(conn, apply, snapshot.snapshot, snapshot.diff, shown, empty)
+            rows = postgres_rows.ENGINE
+            yield Target(conn, apply, snapshot.snapshot, snapshot.diff, shown, empty, rows)
         finally:
             if not conn.closed and not conn.broken:
                 with contextlib.suppress(psycopg.Error):

@@ -26,6 +26,24 @@ def failed_at(message: str, script: str, start: int) -> str:
 
 
 @dataclass(frozen=True)
+class RowsReport:
+    """What the rows of one migration's round trip showed (``verify`` without ``--empty``).
+
+    ``inserted``: rows generated per table before the migration (table as shown, count);
+    ``refused``: rows the engine refused even after retries (table, count, its last
+    message); ``compared``: tables held to the rows they had before; ``lost``: what the
+    steps that said they lose data lost; ``up_error``: migration.sql fails on these rows,
+    so the migration was verified on empty tables instead.
+    """
+
+    inserted: tuple[tuple[str, int], ...] = ()
+    refused: tuple[tuple[str, int, str], ...] = ()
+    compared: int = 0
+    lost: tuple[str, ...] = ()
+    up_error: str | None = None
+
+
+@dataclass(frozen=True)
 class Verdict:
     """What happened to one migration. ``status`` is one of:
 
@@ -34,13 +52,17 @@ class Verdict:
     ``down-failed`` down.sql raised an error; ``reapply-failed`` / ``reapply-mismatch`` up did
     not re-apply cleanly after down; ``up-failed`` migration.sql itself failed on this server
     (nothing about down.sql can be said); ``no-down`` (:data:`NO_DOWN`) there is no readable
-    down.sql to run.
+    down.sql to run. With rows (:mod:`prisma_down.verify.withrows`), a down.sql that fails
+    is ``stopped-clean`` (the database is as it was before down.sql) or ``stopped-halfway``
+    (it is not: ``differences`` say what the stopped run changed), and ``rows`` tells
+    what the rows showed.
     """
 
     name: str
     status: str
     differences: tuple[str, ...] = ()
     error: str | None = None
+    rows: RowsReport | None = None
 
     @property
     def ok(self) -> bool:

@@ -20,12 +20,20 @@ _LABEL = "SQLite"
 @contextlib.contextmanager
 def private() -> Iterator[Target]:
     """A new SQLite database file, deleted with its folder afterwards."""
-    from prisma_down.verify import sqlite
+    from prisma_down.verify import sqlite, sqlite_rows
 
     with tempfile.TemporaryDirectory(prefix="prisma-down-verify-") as folder:
         conn = sqlite.connect(Path(folder) / "verify.db")
         try:
-            yield Target(conn, sqlite.apply, sqlite.snapshot, sqlite.diff, _LABEL, reset_sqlite)
+            yield Target(
+                conn,
+                sqlite.apply,
+                sqlite.snapshot,
+                sqlite.diff,
+                _LABEL,
+                reset_sqlite,
+                sqlite_rows.ENGINE,
+            )
         finally:
             conn.close()
 

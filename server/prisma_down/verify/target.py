@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from prisma_down.urls import DatabaseUrl
+    from prisma_down.verify.live import RowsEngine
 
 
 class VerifyError(Exception):
@@ -25,6 +26,7 @@ class Target:
     diff: Callable[[Any, Any], list[str]]
     label: str  # for messages, password masked
     reset: Callable[[Any], None]  # empty the database (``_prisma_migrations`` kept)
+    rows: RowsEngine | None = None  # how to fill and read its rows (verify without --empty)
 
 
 Given = Callable[["DatabaseUrl", str, bool], AbstractContextManager[Target]]

@@ -58,7 +58,7 @@ def read(text: str) -> tuple[ch.Change, ...]:
         found = mysql_guard.read_guarded(text)
         if found is not None:
             return (_guarded(*found),)
-    if mysql_guard.is_plumbing(text):
+    if mysql_guard.is_plumbing(text) or mysql_guard.is_preflight(text):
         return (ch.SessionSetting(text),)
     if word in _SESSION and not (word == "DO" and c.is_punct("(", 1)):
         return (ch.SessionSetting(text),)
@@ -250,9 +250,18 @@ def _after_set(c: Cursor) -> bool:
 
 
 def _key(
-    c: Cursor, table: QName, constraint_names: list[str], index_names: list[str]
+    c: Cursor,
+    table: QName,
+    constraint_names: list[str],
+    index_names: list[str],
+    number_keys: bool = True,
 ) -> Constraint | Index:
-    """A key or constraint in CREATE TABLE or ALTER TABLE … ADD."""
+    """A key or constraint in CREATE TABLE or ALTER TABLE … ADD.
+
+    An unnamed foreign key is numbered ``<table>_ibfk_<n>`` here in CREATE TABLE (1, 2, …
+    in order); in ALTER TABLE (``number_keys`` False) its name depends on the keys the
+    table has then, so it is left "" for the catalog to name (``core.mysql``).
+    """
     cname: str | None = None
     if c.accept("CONSTRAINT") and not any(
         c.is_word(w) for w in ("PRIMARY", "UNIQUE", "FOREIGN", "CHECK")
@@ -270,7 +279,9 @@ def _key(
         c.expect("REFERENCES")
         ref = c.qname()
         ref_cols = c.name_list() if c.is_punct("(") else ()
-        name = cname or iname or _numbered(f"{table.name}_ibfk_", constraint_names)
+        name = cname or iname or ""
+        if not name and number_keys:
+            name = _numbered(f"{table.name}_ibfk_", constraint_names)
         return Constraint(name, "f", cols, ref, ref_cols, c.take_until(_never))
     if c.is_word("CHECK"):
         body = c.take_until(_never)
@@ -403,7 +414,7 @@ def _action(c: Cursor, table: QName, so_far: list[ch.Change]) -> list[ch.Change]
     if c.accept("ADD"):
         if any(c.is_word(w) for w in _KEY_WORDS):
             taken = [x.constraint.name for x in so_far if isinstance(x, ch.AddConstraint)]
-            key = _key(c, table, taken, _taken(so_far))
+            key = _key(c, table, taken, _taken(so_far), number_keys=False)
             if isinstance(key, Index):
                 return [ch.CreateIndex(key)]
             return [ch.AddConstraint(table, key)]

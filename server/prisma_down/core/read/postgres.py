@@ -145,7 +145,7 @@ def _create(c: Cursor, text: str) -> tuple[ch.Change, ...]:
     ine = c.if_not_exists()
     if kind == "trigger" or kind == "policy" or kind == "rule":
         name = QName("", c.name())
-        table = _find_on_table(c)
+        table = _find_on_table(c, "TO" if kind == "rule" else "ON")  # RULE r AS ON e TO t
         return (ch.CreateObject(Opaque(kind, name, text, table), ine, or_replace),)
     name = c.qname()
     return (ch.CreateObject(Opaque(kind, name, text), ine, or_replace),)
@@ -178,9 +178,9 @@ def _object_kind(c: Cursor) -> str | None:
     return None
 
 
-def _find_on_table(c: Cursor) -> QName | None:
+def _find_on_table(c: Cursor, word: str = "ON") -> QName | None:
     while not c.at_end():
-        if c.accept("ON"):
+        if c.accept(word):
             return c.qname()
         c.skip_group()
     return None

@@ -7,6 +7,7 @@ from importlib import import_module
 from typing import Any
 
 from prisma_down.core import changes as ch
+from prisma_down.core.data_checks import Check
 
 _MODULES = {"sqlite": "sqlite", "mysql": "mysql", "tsql": "tsql"}
 
@@ -34,3 +35,12 @@ def render_all(changes: Sequence[ch.Change], dialect: str) -> list[str]:
         out: list[str] = _module(dialect).render_all(changes)
         return out
     return [render(change, dialect) for change in changes]
+
+
+def preflight(checks: Sequence[Check], dialect: str) -> list[str]:
+    """Statements that stop down.sql before its first change when a data check fails;
+    none for a dialect whose renderer has no ``preflight`` (yet)."""
+    if not checks:
+        return []
+    f = getattr(_module(dialect), "preflight", None)
+    return list(f(checks)) if f is not None else []

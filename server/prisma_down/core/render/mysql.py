@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from prisma_down.core import changes as ch
+from prisma_down.core import data_checks as pf
 from prisma_down.core import escape, mysql_guard
 from prisma_down.core.render.rows import delete_rows
 from prisma_down.core.schema import Column, Constraint, Index, QName
@@ -59,17 +60,13 @@ def column_sql(c: Column) -> str:
     return " ".join(parts)
 
 
-def constraint_sql(k: Constraint, table: QName | None = None) -> str:
+def constraint_sql(k: Constraint, unnamed: bool = False) -> str:
+    """A key as in CREATE TABLE or ADD; ``unnamed``: without its name (the server gives it
+    the same one, see ``_server_named``), so that its implicit index is named as before."""
     tail = f" {k.tail}" if k.tail else ""
     if k.kind == "p":
         return f"PRIMARY KEY ({_cols(k.columns)}){tail}"
-    head = f"CONSTRAINT {quote(k.name)} "
-    if (
-        k.kind == "f"
-        and table is not None
-        and re.fullmatch(re.escape(table.name) + r"_ibfk_\d+", k.name)
-    ):
-        head = ""  # a key added without a name: named again by the server, its index too
+    head = "" if unnamed or not k.name else f"CONSTRAINT {quote(k.name)} "
     if k.kind == "u":
         return f"{head}UNIQUE ({_cols(k.columns)}){tail}"
     if k.kind == "f":
@@ -119,13 +116,32 @@ def create_table(c: ch.CreateTable, indexes: Sequence[Index] = ()) -> str:
     lines = [column_sql(col) for col in t.columns]
     keys = [index_definition(ix) for ix in (*c.indexes, *indexes)]
     keys += [constraint_sql(k) for k in t.constraints if k.kind == "p"]
-    keys += [constraint_sql(k, t.name) for k in t.constraints if k.kind != "p"]
+    named = _server_named(t.name, t.constraints)
+    keys += [constraint_sql(k, k.name in named) for k in t.constraints if k.kind != "p"]
     body = ",\n".join("    " + x for x in lines)
     if keys:
         body += ",\n\n" + ",\n".join("    " + x for x in keys)
     prefix = f"{t.prefix} " if t.prefix else ""
     tail = f" {t.tail}" if t.tail else ""
     return f"CREATE {prefix}TABLE {table_name(t.name)} (\n{body}\n){tail}"
+
+
+def _server_named(table: QName, keys: Sequence[Constraint]) -> set[str]:
+    """Foreign keys CREATE TABLE may write without a name: those the server names alike.
+
+    Unnamed foreign keys of CREATE TABLE become ``<table>_ibfk_1``, ``_2`` … in order
+    (checked on MariaDB 10.11; ``core.mysql.generated_fk_name`` for ALTER TABLE). A key
+    whose generated name is not its place in that order (one dropped before it) is written
+    with its name, which MySQL keeps as given.
+    """
+    out: set[str] = set()
+    n = 0
+    for k in keys:
+        if k.kind == "f" and re.fullmatch(re.escape(table.name) + r"_ibfk_\d+", k.name):
+            n += 1
+            if k.name == f"{table.name}_ibfk_{n}":
+                out.add(k.name)
+    return out
 
 
 def _drop_constraint(c: ch.DropConstraint) -> str:
@@ -138,7 +154,7 @@ def _drop_constraint(c: ch.DropConstraint) -> str:
 
 def _add_column(c: ch.AddColumn) -> str:
     clauses = [f"ADD COLUMN {column_sql(c.column)}"]
-    clauses += [f"ADD {constraint_sql(k, c.table)}" for k in c.constraints]
+    clauses += [f"ADD {constraint_sql(k)}" for k in c.constraints]
     return ",\n    ".join(clauses)
 
 
@@ -182,7 +198,7 @@ def _clause(c: ch.Change) -> _Clause | None:
     if isinstance(c, ch.AddConstraint):
         k = c.constraint
         fk = frozenset({k.name} if k.kind == "f" else ())
-        return _Clause(c.table, f"ADD {constraint_sql(k, c.table)}", adds=fk)
+        return _Clause(c.table, f"ADD {constraint_sql(k)}", adds=fk)
     if isinstance(c, ch.DropConstraint):
         fk = frozenset({c.name} if c.kind == "f" else ())
         return _Clause(c.table, _drop_constraint(c), drops=fk)
@@ -317,6 +333,9 @@ def _statements(items: list[_Item]) -> list[tuple[str, ch.Change, list[ch.Guard]
             more = _clause(items[j].change)
             if more is None or more.table != first.table or more.adds & dropped:
                 break
+            if "" in more.adds and dropped:  # numbered by the server from the keys it has
+                break
+                break
             if not _joins(items[j], guarded, checks):
                 break
             run.append(more)
@@ -411,3 +430,27 @@ def _if_exists(sql: str, first: ch.Change) -> str:
             ine = " IF NOT EXISTS" if m.group().strip().upper() == "CREATE" else " IF EXISTS"
             return sql[: tok.end()] + ine + rest
     return sql
+
+
+def violation(check: pf.Check) -> str:
+    """``EXISTS (…)``: some row does not fit what ``check`` says comes back."""
+    t = table_name(check.table)
+    cols = [quote(x) for x in check.columns]
+    if isinstance(check, pf.NoNulls):
+        where = f"{cols[0]} IS NULL"
+    elif isinstance(check, pf.NoValues):
+        where = f"{cols[0]} IN ({', '.join(mysql_guard.literal(v) for v in check.values)})"
+    elif isinstance(check, pf.FitsLength):
+        where = f"CHAR_LENGTH({cols[0]}) > {int(check.values[0])}"
+    else:
+        present = " AND ".join(f"{c} IS NOT NULL" for c in cols)
+        return (
+            f"EXISTS (SELECT 1 FROM {t} WHERE {present} "
+            f"GROUP BY {', '.join(cols)} HAVING COUNT(*) > 1)"
+        )
+    return f"EXISTS (SELECT 1 FROM {t} WHERE {where})"
+
+
+def preflight(checks: Sequence[pf.Check]) -> list[str]:
+    """Statements that stop down.sql before its first change when a check fails."""
+    return [sql for k in checks for sql in mysql_guard.preflight(violation(k), k.message)]

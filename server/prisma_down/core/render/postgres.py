@@ -158,13 +158,19 @@ def _ie(if_exists: bool) -> str:
     return "IF EXISTS " if if_exists else ""
 
 
+def _cascade(cascade: bool) -> str:
+    """Only a drop read from a migration has it (the archive fix keeps such a drop as it was
+    written); no inverse drops with CASCADE."""
+    return " CASCADE" if cascade else ""
+
+
 def _ine(if_not_exists: bool) -> str:
     return "IF NOT EXISTS " if if_not_exists else ""
 
 
 _RENDER: dict[type, Callable[..., str]] = {
     ch.CreateTable: _create_table,
-    ch.DropTable: lambda c: f"DROP TABLE {_ie(c.if_exists)}{q(c.name)}",
+    ch.DropTable: lambda c: f"DROP TABLE {_ie(c.if_exists)}{q(c.name)}{_cascade(c.cascade)}",
     ch.RenameTable: lambda c: f"ALTER TABLE {q(c.old)} RENAME TO {quote(c.new.name)}",
     ch.AddColumn: lambda c: (
         f"ALTER TABLE {q(c.table)} ADD COLUMN {_ine(c.if_not_exists)}"
@@ -172,6 +178,7 @@ _RENDER: dict[type, Callable[..., str]] = {
     ),
     ch.DropColumn: lambda c: (
         f"ALTER TABLE {q(c.table)} DROP COLUMN {_ie(c.if_exists)}{quote(c.name)}"
+        + _cascade(c.cascade)
     ),
     ch.RenameColumn: lambda c: (
         f"ALTER TABLE {q(c.table)} RENAME COLUMN {quote(c.old)} TO {quote(c.new)}"

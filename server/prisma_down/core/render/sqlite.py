@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from prisma_down.core import changes as ch
+from prisma_down.core import data_checks as pf
 from prisma_down.core import escape
 from prisma_down.core.render.rows import delete_rows
 from prisma_down.core.schema import Column, Constraint, Index, QName, Table
@@ -208,3 +209,44 @@ def _idempotent(c: ch.Change) -> list[str]:
         left = ch.DropTable(name.renamed("new_" + name.name), if_exists=True)
         return [*redefine_statements(c, "prisma_down_" + name.name), render(left)]
     return [render(c)]
+
+
+_PREFLIGHT = 'temp."prisma_down_preflight"'
+
+
+def _violation(check: pf.Check) -> str:
+    """``EXISTS (…)``: some row does not fit what ``check`` says comes back."""
+    t = q(check.table)
+    cols = [quote(x) for x in check.columns]
+    if isinstance(check, pf.NoNulls):
+        where = f"{cols[0]} IS NULL"
+    elif isinstance(check, pf.NoValues):
+        where = f"{cols[0]} IN ({', '.join(escape.literal(v, 'sqlite') for v in check.values)})"
+    elif isinstance(check, pf.FitsLength):
+        where = f"length({cols[0]}) > {int(check.values[0])}"
+    else:
+        present = " AND ".join(f"{c} IS NOT NULL" for c in cols)
+        return (
+            f"EXISTS (SELECT 1 FROM {t} WHERE {present} "
+            f"GROUP BY {', '.join(cols)} HAVING count(*) > 1)"
+        )
+    return f"EXISTS (SELECT 1 FROM {t} WHERE {where})"
+
+
+def preflight(checks: Sequence[pf.Check]) -> list[str]:
+    """Statements that stop down.sql before its first change when a check fails.
+
+    SQLite has no RAISE outside a trigger, so the stop is a CHECK constraint named with the
+    message, on a TEMP table (nothing in the database file changes): an INSERT of a row
+    that violates it fails with "CHECK constraint failed: <message>".
+    """
+    out: list[str] = []
+    for k in checks:
+        out += [
+            f"DROP TABLE IF EXISTS {_PREFLIGHT}",
+            f'CREATE TEMP TABLE {_PREFLIGHT} ("ok" INTEGER '
+            f'CONSTRAINT {quote(k.message)} CHECK ("ok"))',
+            f"INSERT INTO {_PREFLIGHT} SELECT NOT {_violation(k)}",
+            f"DROP TABLE {_PREFLIGHT}",
+        ]
+    return out

@@ -27,22 +27,24 @@ from pygls.uris import to_fs_path
 from prisma_down.core.analysis import sha256
 from prisma_down.core.down import is_generated_unmodified
 from prisma_down.core.escape import UnsafeSQL
+from prisma_down.core.fixes import (
+    archive_names,
+    archive_rewrite,
+    archived_up,
+    regenerated_down,
+    restoring_changes,
+    restoring_text,
+)
 from prisma_down.core.rules.context import MigrationContext
 from prisma_down.core.text import Span
 from prisma_down.lsp.convert import Converter, uri
 from prisma_down.lsp.edits import (
     EditBuilder,
-    archive_names,
-    archive_rewrite,
-    archived_up,
     can_create_files,
     client_uri,
     down_taken,
     down_text,
-    regenerated_down,
     resolves_edits,
-    restoring_changes,
-    restoring_text,
     step_at,
     takes_document_changes,
 )

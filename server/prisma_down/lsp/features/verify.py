@@ -36,6 +36,7 @@ from prisma_down.verify.command import verify
 from prisma_down.verify.output import as_json, as_text
 from prisma_down.verify.roundtrip import STATEMENT_AT, Verdict
 from prisma_down.verify.target import VerifyError
+from prisma_down.verify.withrows import STOPPED
 
 VERIFY = "prismaDown.verifyMigration"
 VERIFY_ALL = "prismaDown.verifyAll"
@@ -82,6 +83,9 @@ def _failure(verdict: Verdict) -> str:
     error = verdict.error or ""
     if verdict.status == "down-failed":
         return f"down.sql failed: {error}"
+    if verdict.status in STOPPED:  # with rows: did it leave the database as it was?
+        how = "cleanly" if verdict.status == "stopped-clean" else "halfway"
+        return f"down.sql failed and stopped {how}: {error}"
     stopped = _STOPPED.match(error)
     if verdict.status == "partial-down-failed" and stopped is not None:
         return f"{_if_stopped(stopped.group(1))}: down.sql failed: {stopped.group(2)}"
@@ -136,7 +140,8 @@ def diagnostics_of(
     if verdict.error:
         rng = top
         at, line_at = _AT.search(verdict.error), STATEMENT_AT.search(verdict.error)
-        in_down = "down" in verdict.status  # else the position is in migration.sql
+        # else the position is in migration.sql
+        in_down = "down" in verdict.status or verdict.status in STOPPED
         if in_down and at is not None:
             rng = _line(text, conv, int(at.group(1)) - 1, int(at.group(2)) - 1)
         elif in_down and line_at is not None:
@@ -247,6 +252,7 @@ class Verifier:
         progress: Progress,
     ) -> list[Verdict]:
         url, partial = settings.verify_database_url, settings.verify_partial
+        empty = settings.verify_empty
         loop = asyncio.get_running_loop()
 
         def step(line: str) -> None:  # called from the worker thread
@@ -254,7 +260,13 @@ class Verifier:
 
         async with self.lock:
             verdicts = await asyncio.to_thread(
-                verify, history, only=only, database_url=url, progress=step, partial=partial
+                verify,
+                history,
+                only=only,
+                database_url=url,
+                progress=step,
+                partial=partial,
+                empty=empty,
             )
         return _scrubbed(verdicts, url)
 
