@@ -11,19 +11,11 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from prisma_down import __version__, check_cache
-from prisma_down.core.files import inside
-from prisma_down.core.project import Located, ProjectError, locate
-from prisma_down.core.settings import Settings, load_project
-from prisma_down.display import printable, show
-
-if TYPE_CHECKING:
-    from prisma_down.core.findings import Finding
-    from prisma_down.core.history import History
-    from prisma_down.core.rules.context import MigrationContext
+from prisma_down import __version__, projects
+from prisma_down.core.project import ProjectError
+from prisma_down.display import printable
+from prisma_down.projects import UsageError
 
 # Everything else (the engine above all) is imported only where a command needs it: a
 # cached `check` of an unchanged project loads nothing but what finds and hashes the files.
@@ -39,10 +31,6 @@ _DIALECT_CHOICES = (
 )
 
 
-class UsageError(Exception):
-    """One sentence for the user; exit code 2."""
-
-
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="prisma-down",
@@ -53,13 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     def common(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument(
-            "path",
-            nargs="?",
-            default=".",
-            help="project folder, migrations folder or one migration folder "
-            "(default: the current folder)",
-        )
+        projects.add_path(sp)
         sp.add_argument(
             "--dialect",
             choices=_DIALECT_CHOICES,
@@ -103,6 +85,12 @@ def _parser() -> argparse.ArgumentParser:
         default="error",
         help="exit with 1 when a finding of this severity or worse exists (default: error)",
     )
+    c.add_argument(
+        "--since",
+        metavar="REF",
+        help="report only migrations added since this git ref (a pull request's base: "
+        "origin/main, HEAD~1)",
+    )
     v = sub.add_parser(
         "verify",
         help="prove each down.sql on a throwaway database: up, down, compare, up, compare",
@@ -139,15 +127,43 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--format", choices=("text", "json"), default="text")
     r = sub.add_parser(
         "rollback",
-        help="roll a migration back on your database with Prisma's CLI "
-        "(prisma db execute down.sql, then prisma migrate resolve --rolled-back)",
+        help="roll migrations back on your database with Prisma's CLI: an applied one with "
+        "down.sql and its _prisma_migrations row in one go (one transaction on PostgreSQL), "
+        "a failed one with down.sql then prisma migrate resolve --rolled-back",
     )
-    r.add_argument("name", nargs="?", help="the migration (default: the last one)")
-    r.add_argument("--path", default=".", help="project folder (default: the current folder)")
+    r.add_argument(
+        "name",
+        nargs="?",
+        metavar="NAME",
+        help="the migration, by name or folder (default: the last one applied)",
+    )
+    r.add_argument(
+        "--to",
+        metavar="NAME",
+        help="roll back every applied migration after NAME, newest first, stopping at the "
+        "first failure",
+    )
+    projects.add_path(r, positional=False)
     r.add_argument("--dialect", choices=_DIALECT_CHOICES, help=argparse.SUPPRESS)
     r.add_argument(
         "--yes", action="store_true", help="do not ask first (also needed for a remote database)"
     )
+    b = sub.add_parser(
+        "baseline",
+        help="adopt an existing history: NAME (default: the last migration) and every "
+        "migration before it get no findings and no generated down.sql (written to "
+        ".prisma-down.json)",
+    )
+    common(b)
+    b.add_argument("name", nargs="?", metavar="NAME", help="the migration (default: the last)")
+    rv = sub.add_parser(
+        "revert",
+        help="write a new migration <timestamp>_revert_<name> whose migration.sql undoes "
+        "NAME, for prisma migrate deploy (the one command that creates a migration folder)",
+    )
+    rv.add_argument("name", metavar="NAME", help="the migration, by name or folder")
+    projects.add_path(rv, positional=False)
+    rv.add_argument("--dialect", choices=_DIALECT_CHOICES, help=argparse.SUPPRESS)
     e = sub.add_parser("explain", help="print a rule's documentation")
     e.add_argument("rule", nargs="?", help="a rule id (default: list the rules)")
     lsp = sub.add_parser("lsp", help="run the language server (stdio)")
@@ -185,13 +201,23 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "generate":
         return _generate(args)
     if args.command == "check":
-        return _check(args)
+        from prisma_down.check_command import check
+
+        return check(args)
     if args.command == "lsp":
         return _lsp(args)
     if args.command == "verify":
         return _verify(args)
     if args.command == "rollback":
         return _rollback(args)
+    if args.command == "baseline":
+        from prisma_down.baseline_command import baseline
+
+        return baseline(args)
+    if args.command == "revert":
+        from prisma_down.revert_command import revert
+
+        return revert(args)
     if args.command == "explain":
         return _explain(args)
     return 2
@@ -218,28 +244,35 @@ def _verify(args: argparse.Namespace) -> int:
     from prisma_down.verify.command import verify
     from prisma_down.verify.target import VerifyError
 
-    history, only, _settings = _load(args)
-    only = args.migration or only
-    if only is not None and history.index_of(only) is None:
-        raise UsageError(f"there is no migration named {only}")
-    try:
-        verdicts = verify(
-            history,
-            only,
-            args.database_url,
-            args.reuse,
-            lambda line: print(line, file=sys.stderr, flush=True),
-            partial=args.partial,
-            empty=args.empty,
-        )
-    except VerifyError as e:
-        raise UsageError(str(e)) from None
+    verdicts = []
+
+    def one(project: projects.Project) -> int:
+        history = projects.history(project, args.dialect)
+        only = args.migration or project.only
+        if only is not None and history.index_of(only) is None:
+            raise UsageError(f"there is no migration named {only}")
+        try:
+            found = verify(
+                history,
+                only,
+                args.database_url,
+                args.reuse,
+                lambda line: print(line, file=sys.stderr, flush=True),
+                partial=args.partial,
+                empty=args.empty,
+            )
+        except VerifyError as e:
+            raise UsageError(str(e)) from None
+        verdicts.extend(found)
+        return 1 if output.failed(found) else 0
+
+    code = projects.each(projects.find(projects.path_of(args), many=True), one)
     if args.format == "json":
         json.dump(output.as_json(verdicts), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
         sys.stdout.write("".join(f"{line}\n" for line in output.as_text(verdicts)))
-    return 1 if output.failed(verdicts) else 0
+    return code
 
 
 def _explain(args: argparse.Namespace) -> int:
@@ -258,164 +291,26 @@ def _explain(args: argparse.Namespace) -> int:
 def _rollback(args: argparse.Namespace) -> int:
     from prisma_down import rollback
 
-    history, _only, _settings = _load(args)
+    project, name = projects.one_migration(args)
+    history = projects.history(project, args.dialect)
     try:
-        return rollback.rollback(history, args.name, yes=args.yes)
+        return rollback.rollback(history, name, yes=args.yes, to=args.to)
     except rollback.RollbackError as e:
         raise UsageError(str(e)) from None
-
-
-def _load(args: argparse.Namespace) -> tuple[History, str | None, Settings]:
-    located, settings = _locate(args)
-    return _history(args, located, settings), located.only_migration, settings
-
-
-def _locate(args: argparse.Namespace) -> tuple[Located, Settings]:
-    path = Path(args.path)
-    if not path.exists():
-        raise UsageError(f"No such file or folder: {path}")
-    settings = load_project(
-        path.resolve(),  # it exists, so it resolves
-        lambda m: print(f"prisma-down: {printable(m)}", file=sys.stderr),
-    )
-    located = locate(path, settings.migrations_path)
-    _say_if_outside(located, settings)
-    return located, settings
-
-
-def _say_if_outside(located: Located, settings: Settings) -> None:
-    """A config may name migrations outside its project (a monorepo's shared folder, or
-    an absolute path in a cloned repository): say where prisma-down reads and writes."""
-    named_by = located.config_file
-    if named_by is None and settings.migrations_path is not None:
-        named_by = settings.source
-    if named_by is None:
-        return
-    here = os.path.realpath(located.migrations_dir)
-    if not inside(here, os.path.realpath(named_by.parent)):
-        print(
-            f"prisma-down: {show(named_by)} names a migrations folder outside its project "
-            f"folder: reading and writing {printable(here)}",
-            file=sys.stderr,
-        )
-
-
-def _history(args: argparse.Namespace, located: Located, settings: Settings) -> History:
-    from prisma_down.core.history import load_history
-
-    history = load_history(located.migrations_dir, args.dialect or settings.dialect)
-    if not history.migrations:
-        raise UsageError(
-            f"no migrations found in {show(located.migrations_dir)} "
-            "(expected folders holding a migration.sql)"
-        )
-    if located.only_migration is not None and history.index_of(located.only_migration) is None:
-        raise UsageError(f"{located.only_migration} has no migration.sql")
-    return history
-
-
-def _require_supported(history: History) -> None:
-    from prisma_down.core.read import SUPPORTED
-
-    if history.dialect not in SUPPORTED:
-        raise UsageError(
-            f"the {history.provider or history.dialect} provider is not supported yet "
-            f"(supported: {', '.join(SUPPORTED)}; pass --dialect if the lock file is wrong)"
-        )
-
-
-def _contexts(history: History, settings: Settings) -> list[MigrationContext]:
-    from prisma_down.core.analysis import Analyzer
-    from prisma_down.core.lint import analyse_history
-
-    _require_supported(history)
-    return analyse_history(history, Analyzer(history.dialect), None, settings.archive_suffix)
 
 
 def _generate(args: argparse.Namespace) -> int:
     from prisma_down.core.analysis import Analyzer, analyse_ups
     from prisma_down.generate_command import generate_all
 
-    history, only, _settings = _load(args)
-    _require_supported(history)
-    return generate_all(args, history, only, analyse_ups(history, Analyzer(history.dialect)))
+    def one(project: projects.Project) -> int:
+        history = projects.history(project, args.dialect)
+        projects.require_supported(history)
+        skip = projects.baselined(history, project.settings) if project.only is None else None
+        ups = analyse_ups(history, Analyzer(history.dialect))
+        return generate_all(args, history, project.only, ups, skip or frozenset())
 
-
-def _check(args: argparse.Namespace) -> int:
-    located, settings = _locate(args)
-    only = located.only_migration
-    cache = content_key = None
-    variant = json.dumps([args.format, args.fail_on, os.getcwd(), only])
-    if not args.no_cache:
-        cache = check_cache.location(located.migrations_dir)
-        content_key = check_cache.key(
-            located.migrations_dir, f"{__version__}\0{args.dialect}\0{settings!r}"
-        )
-    if cache is not None and content_key is not None:
-        hit = check_cache.answer(cache, content_key, variant)
-        if hit is not None:
-            sys.stdout.write(hit[0])
-            return hit[1]
-    history = _history(args, located, settings)
-    rows = check_cache.findings(cache, content_key) if cache and content_key else None
-    if rows is None:
-        from prisma_down.core.lint import run_rules
-
-        rows = [_row(f) for f in run_rules(_contexts(history, settings), settings.rules)]
-    out, code = _report(
-        args,
-        rows if only is None else [r for r in rows if r["migration"] == only],
-        len(history.migrations) if only is None else 1,
-    )
-    sys.stdout.write(out)
-    if cache is not None and content_key is not None:
-        check_cache.store(cache, content_key, variant, rows, out, code)
-    return code
-
-
-def _report(args: argparse.Namespace, rows: list[dict[str, Any]], n: int) -> tuple[str, int]:
-    """What check prints, and its exit code."""
-    from prisma_down.core.findings import SEVERITIES
-
-    if args.format != "text":
-        from prisma_down import report
-
-        out = report.render(args.format, rows)
-    else:
-        names: dict[str, str] = {}  # a few files hold many findings: relativise each once
-        out = "".join(
-            f"{names.setdefault(r['path'], show(Path(r['path'])))}:{r['line']}:{r['column']}: "
-            f"{r['severity']} {r['rule']} {r['message']}\n"
-            for r in rows
-        )
-        counts = {s: sum(1 for r in rows if r["severity"] == s) for s in SEVERITIES}
-        out += (
-            f"{_plural(n, 'migration')} checked: {_plural(counts['error'], 'error')}, "
-            f"{_plural(counts['warning'], 'warning')}\n"
-        )
-    if args.fail_on == "never":
-        return out, 0
-    worst = SEVERITIES.index(args.fail_on)
-    return out, 1 if any(SEVERITIES.index(r["severity"]) <= worst for r in rows) else 0
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def _row(f: Finding) -> dict[str, Any]:
-    """A finding as the JSON output (and the cache) hold it; path absolute until shown."""
-    return {
-        "rule": f.rule,
-        "severity": f.severity,
-        "path": printable(str(f.path)),
-        "line": f.start.line + 1,
-        "column": f.start.column + 1,
-        "end_line": f.end.line + 1,
-        "end_column": f.end.column + 1,
-        "message": printable(f.message),
-        "migration": printable(f.migration),
-    }
+    return projects.each(projects.find(projects.path_of(args), many=True), one)
 
 
 if __name__ == "__main__":

@@ -23,15 +23,23 @@ __all__ = ["generate_all"]
 
 
 def generate_all(
-    args: argparse.Namespace, history: History, only: str | None, ups: list[UpAnalysis]
+    args: argparse.Namespace,
+    history: History,
+    only: str | None,
+    ups: list[UpAnalysis],
+    skip: frozenset[str] = frozenset(),
 ) -> int:
     """Write (or with ``--stdout`` print) the down.sql of each migration; the exit code.
 
     ``ups``: the history's migration.sql files replayed (``analysis.analyse_ups``); the
-    down.sql files already there are looked at only to decide whose they are."""
+    down.sql files already there are looked at only to decide whose they are. ``skip``:
+    the migrations the project's baseline covers (never written unless named)."""
+    from prisma_down.config_file import project_root
     from prisma_down.core.down import generate
     from prisma_down.down_files import Writer
+    from prisma_down.prisma_cli import shown_runner
 
+    prisma = shown_runner(project_root(history.root))
     writer = None if args.stdout else Writer(history.root)
     if writer is not None:
         for path in writer.sweep(m.directory for m in history.migrations):
@@ -39,14 +47,14 @@ def generate_all(
     tally: dict[str, int] = {}
     for entry in ups:
         m = entry.migration
-        if only is not None and m.name != only:
+        if (only is not None and m.name != only) or m.name in skip:
             continue
         if m.up.error is not None:
             print(f"skipped {show(entry.up_path)}: {printable(m.up.error)}", file=sys.stderr)
             tally["failed"] = tally.get("failed", 0) + 1
             continue
         try:
-            text = generate(m.name, entry.up_text, entry.up, history.dialect)
+            text = generate(m.name, entry.up_text, entry.up, history.dialect, prisma)
         except ProjectError as e:  # a name that cannot be written safely: this one only
             print(f"skipped {show(entry.up_path)}: {printable(str(e))}", file=sys.stderr)
             tally["failed"] = tally.get("failed", 0) + 1

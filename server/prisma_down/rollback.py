@@ -1,12 +1,22 @@
-"""``prisma-down rollback``: Prisma's documented down-migration steps, through Prisma's CLI.
+"""``prisma-down rollback``: roll migrations back on your database, through Prisma's CLI.
 
-1. ``prisma db execute --file <migration>/down.sql`` (Prisma 6: ``--schema <schema.prisma>``
-   too; Prisma 7 reads the datasource from prisma.config.ts),
-2. ``prisma migrate resolve --rolled-back <migration>``.
+Which migrations are applied, failed or pending comes from ``prisma migrate status``
+(``prisma_cli``); prisma-down never connects to the database itself. Then, per migration:
 
-prisma-down never connects to the user's database itself: Prisma does, with the user's
-own configuration. It shows both commands and asks first; a database that is not on this
-machine needs ``--yes``. A password is never printed.
+- **failed** (status lists it as failed): Prisma's documented recipe, ``prisma db execute
+  --file <migration>/down.sql`` (built to run from a half-applied state), then ``prisma
+  migrate resolve --rolled-back <migration>``.
+- **applied**: ``resolve`` refuses it (P3012), so one script (``history_sql``) runs
+  down.sql and marks the migration's ``_prisma_migrations`` rows rolled back, as
+  ``resolve`` marks a failed one, so that ``migrate deploy`` applies it again later: on
+  PostgreSQL in one transaction; on MySQL and SQLite (where DDL commits on its own) the
+  row is marked failed first and ``resolve`` ends it.
+
+``--to NAME`` rolls back every applied migration after NAME, newest first, stopping at
+the first failure: each migration is consistent on its own, so the database and its
+history agree at every stop. Commands use the project's package manager (``bunx prisma``
+for a bun project). A database not on this machine needs ``--yes``; a password is never
+printed.
 """
 
 from __future__ import annotations
@@ -14,16 +24,16 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from prisma_down import datasource
+from prisma_down import datasource, history_sql, prisma_cli
+from prisma_down.config_file import project_root
 from prisma_down.core.files import read_regular
 from prisma_down.core.history import History, Migration
-from prisma_down.urls import DatabaseUrl, UrlError, mask_url, parse, scrub
+from prisma_down.urls import DatabaseUrl, UrlError, mask_url, parse
 
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]", ""}
 _CONFIG_NAMES = ("prisma.config.ts", "prisma.config.mts", "prisma.config.js", "prisma.config.mjs")
@@ -33,48 +43,77 @@ class RollbackError(Exception):
     """One sentence for the user (exit code 2)."""
 
 
+@dataclass(frozen=True)
+class Step:
+    """One migration to roll back, and the Prisma commands that do it."""
+
+    migration: Migration
+    failed: bool  # as status says: down.sql then resolve; else the applied script
+    commands: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Prisma:
+    """How to run the project's Prisma CLI, and where."""
+
+    project: Path
+    argv: tuple[str, ...]  # e.g. ("npx", "prisma")
+    schema: tuple[str, ...]  # ("--schema", "prisma/schema.prisma") for Prisma 6, or ()
+    env: dict[str, str]
+    known: list[str | None]  # URLs whose secrets are masked in Prisma's output
+
+    def run(self, *args: str, echo: bool = True) -> prisma_cli.Ran:
+        try:
+            return prisma_cli.run([*self.argv, *args], self.project, self.env, self.known, echo)
+        except prisma_cli.PrismaError as e:
+            raise RollbackError(str(e)) from None
+
+
 def rollback(
     history: History,
     name: str | None,
     yes: bool = False,
     ask: Callable[[str], str] | None = None,
     environ: dict[str, str] | None = None,
+    to: str | None = None,
 ) -> int:
-    """Roll ``name`` (default: the last migration) back; return the exit code.
+    """Roll ``name`` (default: the newest applied migration), or with ``to`` every applied
+    migration after it, back; return the exit code.
 
     ``ask`` prompts and returns the answer; by default ``input`` when stdin is a terminal.
     """
     env = dict(os.environ if environ is None else environ)
     if not history.migrations:
         raise RollbackError("there are no migrations to roll back")
-    migration = history.migrations[-1] if name is None else _find(history, name)
-    if migration.name.startswith("-"):
-        # Prisma's argument parser reads a value starting with "-" as an option, and has
-        # no `--` for an option's value: such a name cannot reach it safely.
-        raise RollbackError(
-            f"the migration folder {migration.name} starts with '-', which Prisma's CLI "
-            "would read as an option: rename the folder to roll it back"
-        )
-    down = migration.down_path
-    if not down.is_file():
-        raise RollbackError(
-            f"{migration.name} has no down.sql: write one first with `prisma-down generate`"
-        )
-    project = _project_root(history.root)
-    prisma = _prisma(project)
+    if name is not None and to is not None:
+        raise RollbackError("give a migration or --to, not both")
+    for given in (name, to):
+        if given is not None and history.index_of(given) is None:
+            raise RollbackError(f"there is no migration named {given}")
+    if name is not None:
+        _option_like(name)
+    project = project_root(history.root)
     schema = history.root.parent / "schema.prisma"
-    execute = [*prisma, "db", "execute", "--file", _rel(down, project)]
-    if _wants_schema(project) and schema.is_file():
-        execute += ["--schema", _rel(schema, project)]
-    resolve = [*prisma, "migrate", "resolve", "--rolled-back", migration.name]
-
     url, where, local = _database(project, schema, env)
     if not local and not yes:
         why = "is not on this machine" if url else "may not be on this machine"
-        raise RollbackError(f"{where} {why}: pass --yes to roll {migration.name} back on it anyway")
-    print(f"Roll back {migration.name} on {where} with:", file=sys.stderr)
-    for argv in (execute, resolve):
-        print(f"  {_show(argv)}", file=sys.stderr)
+        raise RollbackError(f"{where} {why}: pass --yes to roll back on it anyway")
+    try:
+        argv = tuple(prisma_cli.runner(project))
+    except prisma_cli.PrismaError as e:
+        raise RollbackError(str(e)) from None
+    schema_args = (
+        ("--schema", _rel(schema, project)) if _wants_schema(project) and schema.is_file() else ()
+    )
+    prisma = Prisma(project, argv, schema_args, env, [url, *_urls_in(env, project, schema)])
+    status = _status(prisma)
+    steps = [_step(history, m, failed, prisma) for m, failed in _targets(history, name, to, status)]
+    print(f"Roll back on {where}, newest first:", file=sys.stderr)
+    for step in steps:
+        state = "failed" if step.failed else "applied"
+        print(f"  {step.migration.name} ({state}):", file=sys.stderr)
+        for command in step.commands:
+            print(f"    {_show(list(command))}", file=sys.stderr)
     if not yes:
         if ask is None:
             if not sys.stdin.isatty():
@@ -86,18 +125,163 @@ def rollback(
         if answer not in ("y", "yes"):
             print("Nothing done.", file=sys.stderr)
             return 1
-    known = [url, *_urls_in(env, project, schema)]
-    for step, argv in enumerate((execute, resolve)):
-        code = _run(argv, project, env, known)
+    rolled: list[str] = []
+    for step in steps:
+        code = _execute(prisma, step)
+        if code is None and to is not None:
+            continue  # rolled back already: the next one
         if code != 0:
-            if step == 1:
+            if rolled:
                 print(
-                    f"prisma-down: down.sql ran, but Prisma still records {migration.name} as "
-                    f"applied: run `{_show(resolve)}` once the problem is fixed",
+                    f"prisma-down: stopped; rolled back before it: {', '.join(rolled)}",
                     file=sys.stderr,
                 )
-            return code
-    print(f"rolled back {migration.name}", file=sys.stderr)
+            return 1 if code is None else code
+        rolled.append(step.migration.name)
+    return 0
+
+
+def _status(prisma: Prisma) -> prisma_cli.Status:
+    ran = prisma.run("migrate", "status", *prisma.schema, echo=False)
+    try:
+        status = prisma_cli.parse_status(ran.stdout, ran.stderr, ran.code)
+    except prisma_cli.PrismaError as e:
+        sys.stdout.write(ran.stdout)
+        sys.stderr.write(ran.stderr)
+        raise RollbackError(str(e)) from None
+    if status.unmanaged:
+        raise RollbackError(
+            "Prisma says the database has no migration history (_prisma_migrations): "
+            "nothing is applied there to roll back"
+        )
+    if status.diverged:
+        sys.stderr.write(ran.stderr)
+        raise RollbackError(
+            "Prisma says the database's migration history and the migrations folder differ "
+            "(see above): resolve that first"
+        )
+    return status
+
+
+def _targets(
+    history: History, name: str | None, to: str | None, status: prisma_cli.Status
+) -> list[tuple[Migration, bool]]:
+    """The migrations to roll back, newest first, each with whether it failed."""
+    present = [m for m in history.migrations if m.name not in status.pending]
+    if not present:
+        raise RollbackError("no migration is applied to this database: nothing to roll back")
+    if to is not None:
+        start = history.index_of(to)
+        assert start is not None
+        chosen = [m for m in reversed(present) if (history.index_of(m.name) or 0) > start]
+        if not chosen:
+            raise RollbackError(f"no migration after {to} is applied: nothing to roll back")
+        return [(m, m.name in status.failed) for m in chosen]
+    migration = present[-1] if name is None else _find(history, name)
+    if migration.name in status.pending:
+        raise RollbackError(
+            f"{migration.name} is not applied to this database (Prisma lists it as not yet "
+            "applied): nothing to roll back"
+        )
+    if migration is not present[-1]:
+        later = present[-1].name
+        raise RollbackError(
+            f"{migration.name} is not the last migration applied ({later} is): roll back "
+            f"the later ones first, or all at once with --to and the migration before it"
+        )
+    return [(migration, migration.name in status.failed)]
+
+
+def _option_like(name: str) -> None:
+    if name.startswith("-"):
+        # Prisma's argument parser reads a value starting with "-" as an option, and has
+        # no `--` for an option's value: such a name cannot reach it safely.
+        raise RollbackError(
+            f"the migration folder {name} starts with '-', which Prisma's CLI would read "
+            "as an option: rename the folder to roll it back"
+        )
+
+
+def _step(history: History, m: Migration, failed: bool, prisma: Prisma) -> Step:
+    _option_like(m.name)
+    down = m.down_path
+    if not down.is_file():
+        raise RollbackError(
+            f"{m.name} has no down.sql: write one first with `prisma-down generate`"
+        )
+    resolve = ("migrate", "resolve", "--rolled-back", m.name, *prisma.schema)
+    if failed:
+        execute = ("db", "execute", "--file", _rel(down, prisma.project), *prisma.schema)
+        return Step(m, True, ((*prisma.argv, *execute), (*prisma.argv, *resolve)))
+    try:
+        text = read_regular(down, history.root).decode("utf-8")
+        script = history_sql.applied_script(history.dialect, m.name, text)
+    except (OSError, UnicodeDecodeError) as e:
+        raise RollbackError(f"cannot read {m.name}/down.sql: {e}") from None
+    except history_sql.ScriptError as e:
+        raise RollbackError(f"{m.name}: {e}") from None
+    path = _write_script(history, m.name, script)
+    execute = ("db", "execute", "--file", _rel(path, prisma.project), *prisma.schema)
+    commands = [(*prisma.argv, *execute)]
+    if history.dialect not in history_sql.ATOMIC:
+        commands.append((*prisma.argv, *resolve))
+    return Step(m, False, tuple(commands))
+
+
+def _write_script(history: History, name: str, script: str) -> Path:
+    """The applied script, written outside the migrations folder (the cache), to run
+    with ``db execute --file`` and to read."""
+    import tempfile
+
+    from prisma_down.check_cache import roots
+
+    folders = [*(r / "rollback" for r in roots(history.root)), Path(tempfile.gettempdir())]
+    safe = re.sub(r"[^\w.-]", "_", name)[:120]
+    for folder in folders:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f"{safe}.", suffix=".sql", dir=folder)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(script)
+            return Path(tmp)
+        except OSError:
+            continue
+    raise RollbackError("could not write the rollback script anywhere (no writable cache)")
+
+
+def _execute(prisma: Prisma, step: Step) -> int | None:
+    """Run one migration's commands; say what state a failure leaves. The exit code, or
+    None when the migration turned out not to be applied (nothing changed)."""
+    name = step.migration.name
+    atomic = not step.failed and len(step.commands) == 1
+    for i, command in enumerate(step.commands):
+        ran = prisma.run(*command[len(prisma.argv) :])
+        if ran.code == 0:
+            continue
+        if i == 0 and history_sql.GUARD_MARK in ran.stdout + ran.stderr:
+            print(
+                f"prisma-down: nothing changed for {name}: it has no row in _prisma_migrations "
+                "that is not rolled back (Prisma's status does not tell those apart)",
+                file=sys.stderr,
+            )
+            return None
+        if i == 0 and atomic:
+            why = f"the script rolling back {name} failed, and it runs as one transaction"
+        elif i == 0:
+            why = (
+                f"down.sql of {name} stopped partway; Prisma records {name} as failed: fix "
+                "the problem and run `prisma-down rollback` again"
+            )
+        else:
+            why = (
+                f"down.sql ran, but Prisma still records {name} as failed: run "
+                f"`{_show(list(command))}` once the problem is fixed"
+            )
+        print(
+            f"prisma-down: {'nothing changed: ' if i == 0 and atomic else ''}{why}", file=sys.stderr
+        )
+        return ran.code
+    print(f"rolled back {name}", file=sys.stderr)
     return 0
 
 
@@ -117,29 +301,6 @@ def _rel(path: Path, base: Path) -> str:
 
 def _show(argv: list[str]) -> str:
     return " ".join(a if re.fullmatch(r"[\w./@:=+-]+", a) else f"'{a}'" for a in argv)
-
-
-def _project_root(migrations: Path) -> Path:
-    """The folder Prisma runs in: the nearest above the migrations holding package.json,
-    prisma.config.* or node_modules; else the one above ``prisma/``."""
-    for folder in migrations.parents:
-        if any((folder / n).exists() for n in ("package.json", "node_modules", *_CONFIG_NAMES)):
-            return folder
-    return migrations.parent.parent
-
-
-def _prisma(project: Path) -> list[str]:
-    for folder in (project, *project.parents):
-        local = folder / "node_modules" / ".bin" / "prisma"
-        if local.exists():
-            return [str(local)]
-    npx = shutil.which("npx")
-    if npx is not None:
-        return ["npx", "prisma"]
-    raise RollbackError(
-        "Prisma's CLI was not found: install it in the project (`npm install --save-dev "
-        "prisma`) or install Node.js so that `npx prisma` works"
-    )
 
 
 def _prisma_major(project: Path) -> int | None:
@@ -194,17 +355,3 @@ def _urls_in(env: dict[str, str], project: Path, schema: Path) -> list[str]:
     for dotenv in (project / ".env", schema.parent / ".env"):
         values += datasource.read_dotenv(dotenv, env).values()
     return [v for v in values if "://" in v]
-
-
-def _run(argv: list[str], cwd: Path, env: dict[str, str], known: list[str | None]) -> int:
-    """Run a Prisma command; its output is passed on with every secret of ``known``
-    masked."""
-    try:
-        proc = subprocess.run(
-            argv, cwd=cwd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL
-        )
-    except OSError as error:
-        raise RollbackError(f"could not run {argv[0]}: {error.strerror or error}") from None
-    sys.stdout.write(scrub(proc.stdout, *known))
-    sys.stderr.write(scrub(proc.stderr, *known))
-    return proc.returncode

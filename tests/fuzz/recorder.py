@@ -38,12 +38,12 @@ def main() -> int:
         current[:0] = out  # written at the top of down.sql, before every inverse
         return out
 
-    def generating(name: str, up_text: str, analysis: Any, dialect: str) -> str:
+    def generating(name: str, up_text: str, analysis: Any, dialect: str, *rest: Any) -> str:
         current.clear()
         entry: dict[str, Any] = {"name": name, "rendered": current}
         record.append(entry)
         try:
-            entry["text"] = text = generate(name, up_text, analysis, dialect)
+            entry["text"] = text = generate(name, up_text, analysis, dialect, *rest)
         except Exception as e:
             entry["error"] = f"{type(e).__name__}: {e}"
             raise

@@ -33,6 +33,7 @@ def project(tmp_path: Path) -> Path:
     params=PROFILES,
 )
 async def client(request: Any, lsp_client: LanguageClient, project: Path) -> AsyncIterator[None]:
+    tell_actions_from_commands(lsp_client)  # the "Ignore"/baseline actions carry commands
     lsp_client.registrations: list[types.Registration] = []  # type: ignore[misc]
     lsp_client.applied_edits: list[types.WorkspaceEdit] = []  # type: ignore[misc]
 

@@ -15,7 +15,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-from tests.lsp.conftest import ignore_server_requests
+from tests.lsp.conftest import ignore_server_requests, tell_actions_from_commands
 from tests.lsp.test_code_actions import (
     _titled,
     actions,
@@ -51,6 +51,7 @@ async def client(
     request: Any, lsp_client: LanguageClient, corpus_project: Path
 ) -> AsyncIterator[None]:
     ignore_server_requests(lsp_client)
+    tell_actions_from_commands(lsp_client)
 
     lsp_client.profile = request.param  # type: ignore[attr-defined]
     lsp_client.project = corpus_project  # type: ignore[attr-defined]

@@ -147,8 +147,8 @@ class RenameConstraint:
 class AlterPrimaryKey:
     """CockroachDB's ``ALTER TABLE t ALTER PRIMARY KEY USING COLUMNS (...)``.
 
-    ``constraint`` is the new primary key; the catalog (``core.cockroach``) also gives the old
-    key's columns the UNIQUE index CockroachDB keeps for them.
+    ``constraint`` is the new primary key; the catalog (``core.dialects.cockroach.overrides``)
+    also gives the old key's columns the UNIQUE index CockroachDB keeps for them.
     """
 
     table: QName

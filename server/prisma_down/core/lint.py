@@ -120,13 +120,17 @@ def run_rules(
     contexts: list[MigrationContext],
     severities: Mapping[str, str] | None = None,
     memo: RuleMemo | None = None,
+    ignore: Mapping[str, tuple[str, ...]] | None = None,
 ) -> list[Finding]:
     """Findings of every enabled rule, with suppression comments honoured, in file order.
 
     With ``memo``, a migration whose analysis objects are unchanged (the Analyzer hands back
     the same ones) reuses its findings: an editor re-checks only what an edit touched.
+    ``ignore`` (the config's ``"ignore"``) silences the named rules ("*": all) on the named
+    migrations, in both of their files.
     """
     severities = severities or {}
+    ignore = ignore or {}
     found: list[Finding] = []
     fresh: RuleMemo = {}
     for ctx in contexts:
@@ -137,6 +141,9 @@ def run_rules(
         else:
             findings = _check(ctx, severities)
         fresh[key] = (ctx, findings)
+        silenced = ignore.get(ctx.migration.name)
+        if silenced:
+            findings = [f for f in findings if not ("*" in silenced or f.rule in silenced)]
         found.extend(findings)
     if memo is not None:
         memo.clear()
@@ -158,6 +165,17 @@ def _check(ctx: MigrationContext, severities: Mapping[str, str]) -> list[Finding
                 f = replace(f, severity=severity)
             found.append(f)
     return found
+
+
+def baselined(history: History, baseline: str | None) -> frozenset[str] | None:
+    """The migrations a baseline covers: it and every one before it (None: the baseline
+    names no migration of this history; empty: no baseline)."""
+    if baseline is None:
+        return frozenset()
+    index = history.index_of(baseline)
+    if index is None:
+        return None
+    return frozenset(m.name for m in history.migrations[: index + 1])
 
 
 Suppression = tuple[Path, int, int, frozenset[str]]  # file, span, rules ('*' = all)

@@ -35,6 +35,7 @@ __all__ = [
     "Located",
     "ProjectError",
     "locate",
+    "locate_all",
     "provider_dialect",
     "read_provider",
 ]
@@ -168,6 +169,40 @@ def locate(path: Path, migrations_path: str | None = None) -> Located:
     )
 
 
+def locate_all(path: Path, migrations_path: str | None = None) -> list[Located]:
+    """Every migrations folder ``path`` stands for: the one :func:`locate` finds for a
+    path inside a project; for a folder above several projects (a monorepo's root, with
+    ``packages/a/prisma`` and ``packages/b/prisma``), the project at that folder itself
+    (by Prisma's rules) and every migrations folder below it, in path order.
+
+    Raises:
+        ProjectError: as :func:`locate`, when there is none.
+    """
+    if migrations_path is not None or not os.path.isdir(path):
+        return [locate(path, migrations_path)]
+    folder = _resolve(Path(os.path.abspath(path)), str(path))
+    if _is_migrations_folder(folder) or _is_migration(folder):
+        return [locate(path)]
+    here = _at_level(folder)
+    found = [here] if here is not None else []
+    seen = {os.path.realpath(f.migrations_dir) for f in found}
+    for below in _search_all_below(folder):
+        real = os.path.realpath(below)
+        if real not in seen and not any(inside_path(real, s) for s in seen):
+            seen.add(real)
+            found.append(Located(below))
+    if not found:
+        return [locate(path)]  # a folder inside a project, found upwards, or the error
+    if here is not None and len(found) == 1:
+        return [_inside_one(here, folder, path)]
+    return found
+
+
+def inside_path(path: str, folder: str) -> bool:
+    """``path`` is ``folder`` or below it (both real paths)."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
 def _inside_one(located: Located, folder: Path, path: Path) -> Located:
     """A path inside the migrations folder must be in a migration: ``generate <folder>``
     of a folder without migration.sql must not mean "every migration"."""
@@ -277,6 +312,33 @@ def _from_package_json(package: Path) -> Path | None:
     folder = resolved.parent if resolved.suffix == ".prisma" else resolved
     candidate = folder / "migrations"
     return candidate if candidate.is_dir() else None
+
+
+def _search_all_below(folder: Path) -> list[Path]:
+    """Every folder below ``folder`` holding migration_lock.toml, not looking inside one
+    (its migration folders hold no other project), breadth first, sorted per level."""
+    queue: deque[tuple[Path, int]] = deque([(folder, 0)])
+    visited = 0
+    found: list[Path] = []
+    while queue and visited < _SEARCH_LIMIT:
+        current, depth = queue.popleft()
+        visited += 1
+        if depth > 0 and (current / LOCK_FILE).is_file():
+            found.append(current)
+            continue
+        if depth == _SEARCH_DEPTH:
+            continue
+        try:
+            with os.scandir(current) as entries:
+                names = sorted(
+                    e.name
+                    for e in entries
+                    if e.name not in _SKIP_DIRS and e.is_dir(follow_symlinks=False)
+                )
+        except OSError:
+            continue
+        queue.extend((current / name, depth + 1) for name in names)
+    return sorted(found)
 
 
 def _search_below(folder: Path) -> Path | None:

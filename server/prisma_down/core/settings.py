@@ -32,6 +32,12 @@ class Settings:
     # verify.partial: the editor's verify also runs down.sql from every state a failed
     # migration.sql can leave, as ``prisma-down verify --partial`` does
     verify_partial: bool = False
+    # baseline: the last migration of the history as adopted; it and the migrations before
+    # it still build the schema but get no findings and no generated files (unless named)
+    baseline: str | None = None
+    # ignore: migration name → the rule ids silenced on it ("*": all), kept out of the
+    # migration.sql (an inline comment would change the checksum Prisma verifies)
+    ignore: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # sorted: in repr
     # verify.empty: the editor's verify puts no generated rows in the tables first, as
     # ``prisma-down verify --empty``
     verify_empty: bool = False
@@ -84,12 +90,18 @@ def parse(raw: Any, report: Callable[[str], None], base: Settings | None = None)
     if not isinstance(partial, bool):
         report("prismaDown.verify.partial must be true or false: using false")
         partial = False
+    baseline = raw.get("baseline", s.baseline)
+    if baseline is not None and (not isinstance(baseline, str) or not _is_name(baseline)):
+        report("prismaDown.baseline must be the name of a migration folder: ignored")
+        baseline = None
     empty = _verify_option(raw, "empty", s.verify_empty)
     if not isinstance(empty, bool):
         report("prismaDown.verify.empty must be true or false: using false")
         empty = False
     return replace(
         s,
+        baseline=baseline,
+        ignore=_ignore(raw, s.ignore, RULES, report),
         migrations_path=path,
         dialect=dialect,
         rules=rules,
@@ -98,6 +110,50 @@ def parse(raw: Any, report: Callable[[str], None], base: Settings | None = None)
         verify_partial=partial,
         verify_empty=empty,
     )
+
+
+def _is_name(value: str) -> bool:
+    """A migration folder's name: one path segment, no NUL."""
+    return bool(value) and value not in (".", "..") and not any(c in value for c in "/\\\0")
+
+
+def _ignore(
+    raw: Mapping[str, Any],
+    default: Mapping[str, tuple[str, ...]],
+    rules: Mapping[str, Any],
+    report: Callable[[str], None],
+) -> Mapping[str, tuple[str, ...]]:
+    """``ignore``: ``{"<migration>": ["rule-id", ...]}``; bad entries reported and dropped."""
+    if "ignore" not in raw:
+        return default
+    value = raw["ignore"]
+    if value is None or value == []:
+        return {}
+    if not isinstance(value, Mapping):
+        report("prismaDown.ignore must map migration names to lists of rule ids: ignored")
+        return {}
+    out: dict[str, tuple[str, ...]] = {}
+    for name, ids in value.items():
+        if not isinstance(name, str) or not _is_name(name):
+            report(f"prismaDown.ignore: {name!r} is not a migration folder name: ignored")
+            continue
+        if isinstance(ids, str):
+            ids = [ids]
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            report(f"prismaDown.ignore.{name} must be a list of rule ids: ignored")
+            continue
+        known = []
+        for rule in ids:
+            if rule == "*" or rule in rules:
+                known.append(rule)
+            else:
+                report(
+                    f"prismaDown.ignore.{name}: unknown rule {rule!r} ignored "
+                    f"(rules: {', '.join(rules)})"
+                )
+        if known:
+            out[name] = tuple(sorted(set(known)))
+    return out
 
 
 def _verify_option(raw: Mapping[str, Any], key: str, default: Any) -> Any:

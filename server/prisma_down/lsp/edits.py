@@ -16,12 +16,14 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
+from prisma_down.config_file import project_root
 from prisma_down.core.down import generate
 from prisma_down.core.rules.context import MigrationContext
 from prisma_down.core.statements import Statement
 from prisma_down.core.text import Span
 from prisma_down.down_files import Changed, Existing, Owner, Writer
 from prisma_down.lsp.convert import Converter, uri
+from prisma_down.prisma_cli import shown_runner
 
 
 # -- what the client can do
@@ -149,9 +151,14 @@ def dialect_of(ctx: MigrationContext) -> str:
     return ctx.up.before.dialect.name
 
 
+def prisma_of(ctx: MigrationContext) -> str:
+    """How the project runs Prisma (``bunx prisma``), for the generated header."""
+    return shown_runner(project_root(ctx.migration.directory.parent))
+
+
 def down_text(ctx: MigrationContext) -> str:
     """Exactly what ``prisma-down generate`` writes for this migration."""
-    return generate(ctx.migration.name, ctx.up_text, ctx.up, dialect_of(ctx))
+    return generate(ctx.migration.name, ctx.up_text, ctx.up, dialect_of(ctx), prisma_of(ctx))
 
 
 def step_at(ctx: MigrationContext, offset: int) -> Statement | None:

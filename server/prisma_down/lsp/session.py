@@ -28,14 +28,15 @@ from pygls.uris import to_fs_path
 from prisma_down.core.analysis import Analyzer, Stopped, sha256
 from prisma_down.core.findings import Finding
 from prisma_down.core.history import History, load_history
-from prisma_down.core.lint import ContextMemo, RuleMemo, analyse_history, run_rules
-from prisma_down.core.project import MIGRATION_FILE, ProjectError, locate
+from prisma_down.core.lint import ContextMemo, RuleMemo, analyse_history, baselined, run_rules
+from prisma_down.core.project import MIGRATION_FILE, ProjectError, locate, locate_all
 from prisma_down.core.read import SUPPORTED
 from prisma_down.core.rules.context import MigrationContext
 from prisma_down.core.settings import Settings, load_project, parse
 from prisma_down.lsp.confine import inside, real, refusal
 from prisma_down.lsp.convert import Converter, diagnostic, uri
 from prisma_down.lsp.freshness import Signature, holds, signature
+from prisma_down.lsp.hints import InlineHints
 
 log = logging.getLogger(__name__)
 RESCAN_SECONDS = 2.0
@@ -86,6 +87,7 @@ class Root:
     stop: threading.Event = field(default_factory=threading.Event)  # set: drop the analysis
     unfrozen: bool = False  # a history read, not yet moved out of the collector's reach
     unsupported: str | None = None
+    hints: InlineHints = field(default_factory=InlineHints)
 
     def contains(self, path: Path) -> bool:
         return path.parent.parent == self.directory or path.parent == self.directory
@@ -139,14 +141,23 @@ class Session:
             directory, lambda m: self.log(m, types.MessageType.Warning), self.settings
         )
 
+    def reload_settings(self) -> None:
+        """A project settings file changed (a baseline or an "ignore" written, by us or by
+        hand): every root reads its settings again and is analysed afresh."""
+        for root in self.roots.values():
+            root.settings = self._root_settings(root.directory)
+            self.request(root, rescan=True)
+
     # -- roots
-    def add_folder(self, folder: Path) -> Root | None:
+    def add_folder(self, folder: Path) -> list[Root]:
+        """Every migrations folder of a workspace folder (a monorepo's root holds several,
+        as the CLI finds them)."""
         try:
-            located = locate(folder, self.settings.migrations_path)
+            found = locate_all(folder, self.settings.migrations_path)
         except ProjectError as e:
             self.log(f"{folder}: {e}")
-            return None
-        return self.root(located.migrations_dir)
+            return []
+        return [self.root(located.migrations_dir) for located in found]
 
     def root(self, directory: Path) -> Root:
         hit = self.roots.get(directory)
@@ -327,7 +338,11 @@ class Session:
         if should_stop():
             raise Stopped
         findings: dict[Path, list[Finding]] = {}
-        for f in run_rules(contexts, root.settings.rules, root.rule_memo):
+        quiet = baselined(history, settings.baseline) or frozenset()  # None: names none
+        for f in run_rules(contexts, settings.rules, root.rule_memo, ignore=settings.ignore):
+            if f.path.parent.name not in quiet:
+                findings.setdefault(f.path, []).append(f)
+        for f in root.hints.findings(root.directory, root.signature, contexts):
             findings.setdefault(f.path, []).append(f)
         texts: dict[Path, str] = {}
         for ctx in contexts:

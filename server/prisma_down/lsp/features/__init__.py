@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from prisma_down.lsp.features import (
+    adopt,
     code_actions,
     code_lens,
     commands,
@@ -25,4 +26,5 @@ FEATURES: tuple[Callable[[PrismaDownServer], None], ...] = (
     links.register,
     commands.register,
     verify.register,
+    adopt.register,
 )

@@ -1,4 +1,5 @@
-"""Code actions: generate, regenerate and complete down.sql; archive instead of dropping.
+"""Code actions: generate, regenerate and complete down.sql; archive instead of dropping;
+ignore a rule or set the baseline in the project's settings (``adopt``).
 
 Each action is decided from the session's latest analysis, which reads open files from the
 editor. Where the client resolves code actions, the list carries only ``data`` and the edit
@@ -261,6 +262,10 @@ def actions_for(
             if action.edit is None:
                 continue
         actions.append(action)
+    if writable and wanted(QUICKFIX, context.only):
+        from prisma_down.lsp.features import adopt
+
+        actions += adopt.actions(ls.session, result, ctx, path, context.diagnostics)
     return actions
 
 

@@ -16,6 +16,7 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from prisma_down.core.escape import UnsafeSQL
+from prisma_down.core.lint import baselined
 from prisma_down.core.rules.context import MigrationContext
 from prisma_down.lsp.convert import uri
 from prisma_down.lsp.edits import down_taken, down_text, shows_documents, write_new
@@ -164,8 +165,10 @@ def register(ls: PrismaDownServer) -> None:
             if not session.in_workspace(root.directory):
                 continue  # a file opened from elsewhere: never written to
             result = await session.wait(root)
-            if result is not None:
-                work.extend(result.contexts)
+            if result is not None and root.history is not None:
+                # as the CLI's generate: none for the migrations the baseline covers
+                quiet = baselined(root.history, root.settings.baseline) or frozenset()
+                work.extend(c for c in result.contexts if c.migration.name not in quiet)
         written: list[str] = []
         kept = failed = 0
         touched = set()

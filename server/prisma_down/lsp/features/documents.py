@@ -23,7 +23,9 @@ WATCH_GLOBS = (
     "**/migrations/**/down.sql",
     "**/migrations/*",
     "**/migration_lock.toml",
+    "**/.prisma-down.json",
 )
+SETTINGS_FILES = (".prisma-down.json",)  # a change there: settings read again
 
 
 def _path(uri: str) -> Path:
@@ -49,8 +51,7 @@ def register(ls: PrismaDownServer) -> None:
             [Path(ls.workspace.root_path)] if ls.workspace.root_path else []
         )
         for folder in paths:
-            root = session.add_folder(folder)
-            if root is not None:
+            for root in session.add_folder(folder):
                 session.request(root, rescan=True)
         watched = caps.workspace and caps.workspace.did_change_watched_files
         if watched and watched.dynamic_registration:
@@ -111,6 +112,9 @@ def register(ls: PrismaDownServer) -> None:
         touched = set()
         for change in params.changes:
             path = _path(change.uri)
+            if path.name in SETTINGS_FILES:
+                session.reload_settings()
+                return
             for candidate in (path, path / "migration.sql"):
                 root = session.root_for(candidate)
                 if root is not None:
@@ -133,8 +137,7 @@ def register(ls: PrismaDownServer) -> None:
         ls: PrismaDownServer, params: types.DidChangeWorkspaceFoldersParams
     ) -> None:
         for folder in params.event.added:
-            root = session.add_folder(_path(folder.uri))
-            if root is not None:
+            for root in session.add_folder(_path(folder.uri)):
                 session.request(root, rescan=True)
 
 

@@ -2,7 +2,8 @@
 
 - ``ALTER TABLE t ALTER PRIMARY KEY USING COLUMNS (…)`` replaces the primary key (named
   ``t_pkey``, CockroachDB's name for every primary key since v22.1) in one statement; the
-  catalog (``core.cockroach``) keeps the old key's columns as a UNIQUE index, as CockroachDB does.
+  catalog (``core.dialects.cockroach.overrides``) keeps the old key's columns as a UNIQUE
+  index, as CockroachDB does.
 - ``ALTER SEQUENCE s <options>`` (Prisma writes it, e.g. ``MAXVALUE 9223372036854775807``)
   changes the sequence's options; RENAME TO and the rest go to the PostgreSQL reader.
 """

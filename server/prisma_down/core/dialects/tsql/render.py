@@ -139,7 +139,7 @@ def redefine_sql(c: ch.RedefineTable) -> str:
 
 def redefine_statements(c: ch.RedefineTable) -> list[str]:
     """Prisma's RedefineTables block (``BEGIN TRANSACTION`` to ``COMMIT``, one statement
-    to ``core.read.tsql_split``); foreign keys and indexes follow it.
+    to ``core.dialects.tsql.split``); foreign keys and indexes follow it.
 
     The constraints of the table it replaces are dropped before it (by the inverse), so the
     new table can take their names.
@@ -293,7 +293,7 @@ def render(change: ch.Change) -> str:
 
 
 def render_all(changes: Sequence[ch.Change]) -> list[str]:
-    """The statements of ``changes``, each one statement as ``core.read.tsql_split`` reads
+    """The statements of ``changes``, each one statement as ``core.dialects.tsql.split`` reads
     it back (Prisma's redefinition, BEGIN TRANSACTION to COMMIT, is one)."""
     out: list[str] = []
     for c in changes:
