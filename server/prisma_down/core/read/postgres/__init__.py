@@ -11,12 +11,7 @@ from __future__ import annotations
 from prisma_down.core import changes as ch
 from prisma_down.core.read.postgres.enums import alter_type, create_type, drop_type
 from prisma_down.core.read.postgres.indexes import alter_index, create_index, drop_index
-from prisma_down.core.read.postgres.objects import (
-    alter_object,
-    comment,
-    create_object,
-    drop_object,
-)
+from prisma_down.core.read.postgres.objects import alter_object, comment, create_object, drop_object
 from prisma_down.core.read.postgres.tables import alter_table, create_table, drop_table
 from prisma_down.core.read.tokens import Cursor, tokenize
 

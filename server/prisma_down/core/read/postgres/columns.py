@@ -9,10 +9,7 @@ from collections.abc import Callable
 
 from prisma_down.core.names import pg_name
 from prisma_down.core.read.tokens import Cursor, ReadError
-from prisma_down.core.schema import (
-    Column,
-    Constraint,
-)
+from prisma_down.core.schema import Column, Constraint
 
 _SERIAL = {
     "SERIAL": "INTEGER",

@@ -7,9 +7,7 @@ from __future__ import annotations
 from prisma_down.core.names import pg_name
 from prisma_down.core.read.postgres.syntax import never
 from prisma_down.core.read.tokens import Cursor, ReadError
-from prisma_down.core.schema import (
-    Constraint,
-)
+from prisma_down.core.schema import Constraint
 
 
 def table_constraint(c: Cursor, table: str) -> Constraint:

@@ -7,11 +7,7 @@ from __future__ import annotations
 from prisma_down.core import changes as ch
 from prisma_down.core.read.postgres.syntax import string_literal
 from prisma_down.core.read.tokens import Cursor, ReadError
-from prisma_down.core.schema import (
-    Enum,
-    Opaque,
-    QName,
-)
+from prisma_down.core.schema import Enum, Opaque, QName
 
 
 def create_type(c: Cursor, text: str) -> ch.Change:

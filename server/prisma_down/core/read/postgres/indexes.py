@@ -8,11 +8,7 @@ from prisma_down.core import changes as ch
 from prisma_down.core.names import pg_name
 from prisma_down.core.read.postgres.syntax import if_exists, never
 from prisma_down.core.read.tokens import Cursor, ReadError
-from prisma_down.core.schema import (
-    Index,
-    IndexElement,
-    QName,
-)
+from prisma_down.core.schema import Index, IndexElement, QName
 
 
 def create_index(c: Cursor) -> ch.Change:

@@ -8,10 +8,7 @@ from prisma_down.core import changes as ch
 from prisma_down.core.names import comment_target
 from prisma_down.core.read.postgres.syntax import find_on_table, if_exists, object_kind
 from prisma_down.core.read.tokens import Cursor, ReadError
-from prisma_down.core.schema import (
-    Opaque,
-    QName,
-)
+from prisma_down.core.schema import Opaque, QName
 
 
 def create_object(c: Cursor, text: str, or_replace: bool) -> tuple[ch.Change, ...]:

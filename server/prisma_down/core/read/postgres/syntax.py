@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from prisma_down.core import changes as ch
 from prisma_down.core.read.tokens import Cursor, ReadError, Tok
-from prisma_down.core.schema import (
-    QName,
-)
+from prisma_down.core.schema import QName
 
 
 def string_literal(t: Tok) -> str:

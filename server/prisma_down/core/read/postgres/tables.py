@@ -7,12 +7,7 @@ from prisma_down.core.read.postgres.columns import column_definition
 from prisma_down.core.read.postgres.constraints import dedupe, table_constraint
 from prisma_down.core.read.postgres.syntax import if_exists, never
 from prisma_down.core.read.tokens import Cursor, ReadError
-from prisma_down.core.schema import (
-    Column,
-    Constraint,
-    QName,
-    Table,
-)
+from prisma_down.core.schema import Column, Constraint, QName, Table
 
 
 def create_table(c: Cursor, prefix: str) -> ch.Change:
