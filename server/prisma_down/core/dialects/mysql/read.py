@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from prisma_down.core import changes as ch
 from prisma_down.core.dialects.mysql import guard as mysql_guard
-from prisma_down.core.dialects.mysql.overrides import index_key
+from prisma_down.core.dialects.mysql.indexes import index_key
 from prisma_down.core.dialects.mysql.read_keys import create_index
 from prisma_down.core.dialects.mysql.read_tables import alter_table, create_table
 from prisma_down.core.read.tokens import Cursor, ReadError, tokenize

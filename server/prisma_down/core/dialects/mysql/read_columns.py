@@ -4,7 +4,7 @@ ALTER TABLE ADD / MODIFY / CHANGE, and where each attribute ends.
 
 from __future__ import annotations
 
-from prisma_down.core.dialects.mysql.overrides import index_key
+from prisma_down.core.dialects.mysql.indexes import index_key
 from prisma_down.core.read.tokens import Cursor, ReadError
 from prisma_down.core.schema import Column, Constraint, Index, IndexElement, QName
 

@@ -5,7 +5,7 @@ names MySQL gives unnamed ones (``<table>_ibfk_<n>``, ``<table>_chk_<n>``, ``a``
 from __future__ import annotations
 
 from prisma_down.core import changes as ch
-from prisma_down.core.dialects.mysql.overrides import index_key
+from prisma_down.core.dialects.mysql.indexes import index_key
 from prisma_down.core.dialects.mysql.read_columns import never
 from prisma_down.core.read.tokens import Cursor, ReadError
 from prisma_down.core.schema import Constraint, Index, IndexElement, QName

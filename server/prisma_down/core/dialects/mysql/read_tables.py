@@ -5,7 +5,7 @@ options).
 from __future__ import annotations
 
 from prisma_down.core import changes as ch
-from prisma_down.core.dialects.mysql.overrides import index_key
+from prisma_down.core.dialects.mysql.indexes import index_key
 from prisma_down.core.dialects.mysql.read_columns import column_definition, never
 from prisma_down.core.dialects.mysql.read_keys import KEY_WORDS, key_definition
 from prisma_down.core.read.tokens import Cursor, ReadError

@@ -131,7 +131,7 @@ def _server_named(table: QName, keys: Sequence[Constraint]) -> set[str]:
     """Foreign keys CREATE TABLE may write without a name: those the server names alike.
 
     Unnamed foreign keys of CREATE TABLE become ``<table>_ibfk_1``, ``_2`` … in order
-    (checked on MariaDB 10.11; ``core.mysql.generated_fk_name`` for ALTER TABLE). A key
+    (checked on MariaDB 10.11; ``fk_names.generated_fk_name`` for ALTER TABLE). A key
     whose generated name is not its place in that order (one dropped before it) is written
     with its name, which MySQL keeps as given.
     """
