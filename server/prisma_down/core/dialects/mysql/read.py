@@ -4,7 +4,7 @@ Covers the DDL Prisma writes for its ``mysql`` provider and what people add by h
 backticks, multi-clause ``ALTER TABLE``, ``MODIFY`` / ``CHANGE`` with the full column,
 ``DROP FOREIGN KEY``, ``DROP INDEX … ON``, ``RENAME INDEX`` / ``COLUMN``, table options.
 A guarded statement (``SET @v := IF(EXISTS (…information_schema…), '<sql>', 'DO 0')``, then
-PREPARE / EXECUTE / DEALLOCATE, as prisma-down writes them: ``core.mysql_guard``) is read as
+PREPARE / EXECUTE / DEALLOCATE, as prisma-down writes them: ``dialects.mysql.guard``) is read as
 ``<sql>`` under its guards, so the replay decides it as the server would.
 Names keep their case (MySQL on Linux compares table names exactly). Anything else falls to
 ``read.data`` or comes back ``Unsupported``: never an exception.
@@ -83,7 +83,7 @@ def read(text: str) -> tuple[ch.Change, ...]:
 def _guarded(guards: tuple[ch.Guard, ...], sql: str) -> ch.Guarded:
     """The statement a guarded ``SET @prisma_down := IF(…)`` prepares, under its guards.
 
-    The ``SET`` stands for the ``PREPARE`` / ``EXECUTE`` after it (``core.mysql_guard``);
+    The ``SET`` stands for the ``PREPARE`` / ``EXECUTE`` after it (``dialects.mysql.guard``);
     every guard is checked before the statement runs, as nested ``Guarded`` are.
     """
     from prisma_down.core.read import read_statement  # the package imports this module

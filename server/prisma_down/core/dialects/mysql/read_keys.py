@@ -25,7 +25,7 @@ def key_definition(
 
     An unnamed foreign key is numbered ``<table>_ibfk_<n>`` here in CREATE TABLE (1, 2, …
     in order); in ALTER TABLE (``number_keys`` False) its name depends on the keys the
-    table has then, so it is left "" for the catalog to name (``core.mysql``).
+    table has then, so it is left "" for the catalog to name (``dialects.mysql.fk_names``).
     """
     cname: str | None = None
     if c.accept("CONSTRAINT") and not any(

@@ -12,7 +12,7 @@ whole statement is done (``DROP PRIMARY KEY, ADD PRIMARY KEY`` on an AUTO_INCREM
 Guarded changes (``ch.Guarded``) are undone only where their up statement ran: a migration
 that failed half-way left the statements before the failing one applied. The guards of one
 statement are checked together before it runs (``guard_statement``): MySQL's own
-``IF [NOT] EXISTS`` where it has one, else a prepared statement (``core.mysql_guard``).
+``IF [NOT] EXISTS`` where it has one, else a prepared statement (``dialects.mysql.guard``).
 """
 
 from __future__ import annotations
@@ -364,7 +364,7 @@ def guard_statement(sql: str, first: ch.Change, guards: Sequence[ch.Guard]) -> l
 
     One statement is atomic in MySQL, so its guards are checked together, before it runs:
     the native ``IF [NOT] EXISTS`` where MySQL 8 has one for that guard, else the prepared
-    statement of ``core.mysql_guard``. Triggers and routines cannot be prepared in MySQL 8:
+    statement of ``dialects.mysql.guard``. Triggers and routines cannot be prepared in MySQL 8:
     they get ``IF [NOT] EXISTS`` on their own name (``CREATE TRIGGER IF NOT EXISTS`` needs
     MySQL 8.0.29).
     """
