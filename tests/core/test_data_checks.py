@@ -79,3 +79,33 @@ def test_guarded_changes_are_looked_into_and_repeats_dropped() -> None:
     guard = ch.Guard("table", ("Member",), False)
     wrapped = [ch.Guarded(guard, tuple(changes)), *changes]
     assert [c.kind for c in pf.checks(wrapped, a.after, a.before)] == ["no-duplicates"]
+
+
+_TEAM = (
+    "CREATE TABLE `Seat` (`id` INTEGER NOT NULL AUTO_INCREMENT, `team` INTEGER NOT NULL,"
+    " `slot` VARCHAR(10) NOT NULL, `note` VARCHAR(10) NULL DEFAULT 'x', `tag` VARCHAR(36) NULL,"
+    " UNIQUE INDEX `Seat_slot_key`(`slot`), UNIQUE INDEX `Seat_team_slot_key`(`team`, `slot`),"
+    " UNIQUE INDEX `Seat_note_key`(`note`), UNIQUE INDEX `Seat_tag_key`(`tag`),"
+    " PRIMARY KEY (`id`));"
+)
+
+
+def test_a_unique_key_on_a_column_that_comes_back_without_its_values() -> None:
+    """One value on every row: alone in its key, a second row fails it; with other columns,
+    those must be distinct. A nullable column that comes back NULL fits any number of rows."""
+    a = _last(
+        "mysql",
+        _TEAM,
+        "DROP INDEX `Seat_slot_key` ON `Seat`;\nDROP INDEX `Seat_team_slot_key` ON `Seat`;\n"
+        "DROP INDEX `Seat_note_key` ON `Seat`;\nDROP INDEX `Seat_tag_key` ON `Seat`;\n"
+        "ALTER TABLE `Seat` DROP COLUMN `slot`, DROP COLUMN `note`, DROP COLUMN `tag`;",
+    )
+    found = {(c.kind, c.columns) for c in _checks(a)}
+    assert found == {("one-row", ()), ("no-duplicates", ("team",))}
+    ones = sorted(c.message for c in _checks(a) if c.kind == "one-row")
+    assert [m.split(" comes back")[0] for m in ones] == [
+        "prisma-down preflight: Seat.note",  # its DEFAULT 'x' on every row
+        "prisma-down preflight: Seat.slot",  # NOT NULL: one implicit value on every row
+    ]
+    assert all("Seat has 2+ rows: delete all but one first" in m for m in ones)
+    assert all(len(m) <= 128 for m in ones)  # MySQL's SIGNAL keeps no more

@@ -200,3 +200,16 @@ def test_split_keeps_a_trigger_body_whole() -> None:
         ["DROP", "TRIGGER"],
     ]
     assert script.statements[0].text.endswith("END")
+
+
+def test_copy_through_an_expression_loses_data_and_plain_copies_do_not() -> None:
+    """``coalesce("plan", 'free')`` in the copy changes NULLs: the copy back cannot undo it."""
+    case = load("redefine_computed_copy", "sqlite")
+    ((step, change),) = _redefinitions(case)
+    assert change.copied == (("id", "id"), ("score", "score"))
+    assert step.risk is Risk.LOSES_DATA
+    note = " ".join(i.note for i in step.inverses)
+    assert 'values of "Account"."plan" may differ' in note
+    assert "coalesce(\"plan\", 'free')" in note
+    assert 'values of "Account"."handle" may differ' in note
+    assert '"score"' not in note

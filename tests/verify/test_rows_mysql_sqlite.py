@@ -49,6 +49,12 @@ ROWS: dict[tuple[str, str], str] = {
     ("sqlite", "rows_that_may_not_fit_back"): (
         "INSERT INTO \"Member\" (\"email\", \"nick\") VALUES ('a@x.io', 'ann'), ('b@x.io', 'bob')"
     ),
+    ("mysql", "drop_unique_column_with_rows"): (
+        "INSERT INTO `User` (`email`, `name`) VALUES ('a@x.io', 'Ann')"
+    ),
+    ("sqlite", "redefine_drop_unique_column"): (
+        'INSERT INTO "Member" ("code", "nick") VALUES (\'A1\', \'ann\')'
+    ),
     ("sqlite", "redefinition_not_read_keeps_references"): (
         'INSERT INTO "User" ("id", "email", "name") VALUES (1, \'a@x.io\', \'Ann\'),'
         ' (2, \'b@x.io\', NULL); INSERT INTO "Post" ("authorId") VALUES (1), (2)'
@@ -76,6 +82,19 @@ MISFITS: list[tuple[str, str, str, str]] = [
         "rows_that_may_not_fit_back",
         "UPDATE `Member` SET `email` = 'a@x.io'",
         "has duplicates",
+    ),
+    # a unique column that comes back without its values (one value on every row)
+    (
+        "mysql",
+        "drop_unique_column_with_rows",
+        "INSERT INTO `User` (`name`) VALUES ('Bob')",
+        "User has 2+ rows",
+    ),
+    (
+        "sqlite",
+        "redefine_drop_unique_column",
+        'INSERT INTO "Member" ("nick") VALUES (\'bob\')',
+        "Member has 2+ rows",
     ),
     ("sqlite", "rows_that_may_not_fit_back", 'UPDATE "Member" SET "nick" = NULL', "holds NULL"),
     (

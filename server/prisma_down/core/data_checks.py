@@ -69,7 +69,19 @@ class FitsLength:
     kind: str = "fits-length"
 
 
-Check = NoNulls | NoDuplicates | NoValues | FitsLength
+@dataclass(frozen=True)
+class OneRow:
+    """A unique key comes back on columns that come back without their values (one value
+    on every row): the table may hold one row at most."""
+
+    table: QName
+    columns: tuple[str, ...]
+    message: str
+    values: tuple[str, ...] = ()
+    kind: str = "one-row"
+
+
+Check = NoNulls | NoDuplicates | NoValues | FitsLength | OneRow
 
 
 def checks(changes: Sequence[ch.Change], after: Catalog, before: Catalog) -> list[Check]:
@@ -80,8 +92,10 @@ def checks(changes: Sequence[ch.Change], after: Catalog, before: Catalog) -> lis
     """
     out: dict[Check, None] = {}
     moved: set[tuple[QName, str | None]] = set()  # (table, column); column None: all of it
+    same: set[tuple[QName, str]] = set()  # columns that come back with one value on every row
     for c in _flat(changes):
-        for check in _of(c, after, before):
+        same = {x for x in same if x not in _moves(c)} | _one_value(c, after)
+        for check in [*_of(c, after, before), *_lost_keys(c, after, before, same)]:
             if not any((check.table, x) in moved for x in (None, *check.columns)):
                 out.setdefault(check)
         moved |= _moves(c)
@@ -266,4 +280,74 @@ def _redefined(after: Catalog, before: Catalog, c: ch.RedefineTable) -> list[Che
     for key in keys:
         if all(x in source for x in key):
             out += _unique(after, before, t.name, tuple(source[x] for x in key))
+    return out
+
+
+_LITERAL = re.compile(r"\s*(?:'(?:[^']|'')*'|[xX]'[0-9a-fA-F]*'|[-+]?\d+(?:\.\d*)?)\s*")
+
+
+def _one_value(c: ch.Change, after: Catalog) -> set[tuple[QName, str]]:
+    """Columns ``c`` brings back with one value on every row: their values are lost and a
+    literal (a redefinition's placeholder, an added column's default) stands in for them."""
+    if isinstance(c, ch.RedefineTable):
+        return {(c.table.name, name) for name, value in c.filled if _LITERAL.fullmatch(value)}
+    if isinstance(c, ch.AddColumn):
+        col, now = c.column, after.tables.get(c.table)
+        if now is None or now.column(col.name) is not None:
+            return set()
+        if col.generated or col.identity or col.serial:
+            return set()
+        extra = f"{col.type} {col.options or ''}".lower()
+        if "auto_increment" in extra or "autoincrement" in extra:
+            return set()
+        if (col.default is None and col.not_null) or (
+            col.default is not None and _LITERAL.fullmatch(col.default)
+        ):
+            return {(c.table, col.name)}
+    return set()
+
+
+def _keys(c: ch.Change) -> list[tuple[QName, tuple[str, ...]]]:
+    """The unique and primary keys ``c`` puts back, (table, columns of the table as it
+    comes back)."""
+    if isinstance(c, ch.CreateIndex) and c.index.unique and c.index.where is None:
+        cols = tuple(e.column for e in c.index.elements if e.column is not None)
+        return [(c.index.table, cols)] if len(cols) == len(c.index.elements) else []
+    if isinstance(c, ch.AddConstraint) and c.constraint.kind in "pu" and c.constraint.columns:
+        return [(c.table, c.constraint.columns)]
+    if isinstance(c, ch.AddColumn):
+        return [(c.table, k.columns) for k in c.constraints if k.kind in "pu" and k.columns]
+    if isinstance(c, ch.RedefineTable):
+        t = c.table
+        keys = [k.columns for k in t.constraints if k.kind in "pu" and k.columns]
+        keys += [
+            tuple(e.column or "" for e in ix.elements)
+            for ix in c.indexes
+            if ix.unique and ix.where is None and all(e.column for e in ix.elements)
+        ]
+        return [(t.name, key) for key in keys]
+    return []
+
+
+def _lost_keys(
+    c: ch.Change, after: Catalog, before: Catalog, same: set[tuple[QName, str]]
+) -> list[Check]:
+    """A unique key that comes back on a column whose values are lost (one value on every
+    row): it holds only while the rest of the key tells the rows apart, and when nothing
+    else is in the key, only while the table holds one row."""
+    out: list[Check] = []
+    source = dict(c.copied) if isinstance(c, ch.RedefineTable) else {}
+    for table, key in _keys(c):
+        lost = tuple(x for x in key if (table, x) in same)
+        if not lost or after.tables.get(table) is None or before.tables.get(table) is None:
+            continue
+        rest = tuple(source.get(x, x) for x in key if (table, x) not in same)
+        if rest:
+            out += _unique(after, before, table, rest)
+            continue
+        message = (  # MySQL keeps 128 characters of it
+            f"prisma-down preflight: {_name(table, lost)} comes back unique without its "
+            f"values; {table.name} has 2+ rows: delete all but one first"
+        )
+        out.append(OneRow(table, (), message))
     return out

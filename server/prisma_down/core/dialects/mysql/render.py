@@ -443,6 +443,8 @@ def violation(check: pf.Check) -> str:
         where = f"{cols[0]} IN ({', '.join(mysql_guard.literal(v) for v in check.values)})"
     elif isinstance(check, pf.FitsLength):
         where = f"CHAR_LENGTH({cols[0]}) > {int(check.values[0])}"
+    elif isinstance(check, pf.OneRow):  # a second row: OFFSET 1 finds it
+        return f"EXISTS (SELECT 1 FROM {t} LIMIT 1 OFFSET 1)"
     else:
         present = " AND ".join(f"{c} IS NOT NULL" for c in cols)
         return (

@@ -27,12 +27,18 @@ def _columns(table: QName, names: list[str]) -> str:
 
 
 def redefine_back(
-    cat: Catalog, old: Table, new: Table, copied: tuple[tuple[str, str], ...]
+    cat: Catalog,
+    old: Table,
+    new: Table,
+    copied: tuple[tuple[str, str], ...],
+    computed: tuple[tuple[str, str], ...] = (),
 ) -> Inverse:
     """Redefine ``new`` back into ``old``, copying every column both have.
 
     ``copied`` pairs (column of ``new``, column of ``old``) the way up filled them: a column
-    filled from another name is copied back to that name.
+    filled from another name is copied back to that name. ``computed`` pairs a column of
+    ``new`` with the expression the way up filled it from (``coalesce("a", 'x')``): the
+    values it changed are copied back as they are now, not as they were.
     """
     back: dict[str, str] = {}  # column of old ← column of new
     for new_col, old_col in copied:
@@ -63,6 +69,18 @@ def redefine_back(
         )
     if lost:
         notes.append(f"values of {_columns(new.name, lost)} written since are lost")
+    plain_copies = {n for n, _ in copied}
+    expressions: dict[str, list[str]] = {}
+    for name, expression in computed:
+        if name in back.values() and name not in plain_copies:
+            expressions.setdefault(name, []).append(expression)
+    for name, found in expressions.items():
+        shown = found[0] if len(found[0]) <= 60 else found[0][:57] + "..."
+        more = f" (and {len(found) - 1} other expressions)" if len(found) > 1 else ""
+        notes.append(
+            f"values of {_columns(new.name, [name])} may differ from the old ones: the "
+            f"migration filled it with {shown}{more}, and values it changed are not restored"
+        )
     if notes:
         return Inverse((change, *triggers), Risk.LOSES_DATA, "; ".join(notes))
     tightened = [
@@ -111,7 +129,7 @@ def _redefine_table(c: ch.RedefineTable, cat: Catalog) -> Inverse:
         return Inverse(
             (), Risk.IRREVERSIBLE, f"table {_t(c.table.name)} is not created earlier in the history"
         )
-    return redefine_back(cat, old, c.table, c.copied)
+    return redefine_back(cat, old, c.table, c.copied, c.filled)
 
 
 def _drop_table(c: ch.DropTable, cat: Catalog) -> Inverse:

@@ -38,6 +38,7 @@ _COLUMN_STOP = frozenset(
 )
 _TABLE_CONSTRAINT = ("CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CHECK")
 _C = TypeVar("_C")
+Pairs = tuple[tuple[str, str], ...]
 _SESSION = frozenset({"PRAGMA", "ANALYZE", "VACUUM", "REINDEX", "SAVEPOINT", "RELEASE"})
 
 
@@ -340,8 +341,9 @@ def redefinitions(
         found = _between(texts, out, i + 1, end, temp, target)
         if found is None:
             continue
-        copied, indexes, absorbed = found
-        out[i] = (ch.RedefineTable(_named(create.table, temp, target), copied, indexes),)
+        copied, filled, indexes, absorbed = found
+        table = _named(create.table, temp, target)
+        out[i] = (ch.RedefineTable(table, copied, indexes, filled),)
         for n in (*absorbed, end):
             out[n] = ()
     return out
@@ -354,9 +356,11 @@ def _between(
     end: int,
     temp: QName,
     target: QName,
-) -> tuple[tuple[tuple[str, str], ...], tuple[Index, ...], list[int]] | None:
-    """What the statements between CREATE and rename do: copies, the drop, indexes."""
+) -> tuple[Pairs, Pairs, tuple[Index, ...], list[int]] | None:
+    """What the statements between CREATE and rename do: copies (plain, then by an
+    expression), the drop, indexes."""
     copied: list[tuple[str, str]] = []
+    filled: list[tuple[str, str]] = []
     indexes: list[Index] = []
     absorbed: list[int] = []
     dropped = False
@@ -369,13 +373,14 @@ def _between(
         elif index is not None and index.index.table == temp:
             indexes.append(_index_on(index.index, target))
         elif pairs is not None:
-            copied.extend(pairs)
+            copied.extend((col, src) for col, src, plain in pairs if plain)
+            filled.extend((col, src) for col, src, plain in pairs if not plain)
         elif _touches(changes[n], (temp, target)):
             return None
         else:
             continue
         absorbed.append(n)
-    return (tuple(copied), tuple(indexes), absorbed) if dropped else None
+    return (tuple(copied), tuple(filled), tuple(indexes), absorbed) if dropped else None
 
 
 def _only(changes: tuple[ch.Change, ...], kind: type[_C]) -> _C | None:
@@ -411,11 +416,13 @@ def _index_on(ix: Index, table: QName) -> Index:
     return Index(ix.name, table, ix.elements, ix.unique, ix.method, ix.where, ix.include, ix.tail)
 
 
-def _copy(text: str, temp: QName, target: QName) -> list[tuple[str, str]] | None:
-    """``INSERT INTO temp (cols) SELECT exprs FROM target ...``: the plain column copies.
+def _copy(text: str, temp: QName, target: QName) -> list[tuple[str, str, bool]] | None:
+    """``INSERT INTO temp (cols) SELECT exprs FROM target ...``: what fills each column.
 
-    None when the statement is not such a copy; an expression (``'user-' || id``, a
-    subquery) fills its column without a column of the old table behind it.
+    ``(column, source, plain)``: ``plain`` when the source is a column of the old table
+    (copied as it is), else the source is the expression's text (``coalesce("a", 'x')``,
+    ``'user-' || id``: values it changes are not the old ones). None when the statement is
+    not such a copy.
     """
     try:
         c = cursor(text)
@@ -423,12 +430,13 @@ def _copy(text: str, temp: QName, target: QName) -> list[tuple[str, str]] | None
             return None
         columns = c.name_list() if c.is_punct("(") else None
         c.expect("SELECT")
-        sources: list[str | None] = []
+        sources: list[tuple[str, bool]] = []
         while True:
             begin = c.i
             while not (c.at_end() or c.is_punct(",") or c.is_word("FROM")):
                 c.skip_group()
-            sources.append(_plain(c, begin, c.i, target))
+            name = _plain(c, begin, c.i, target)
+            sources.append((name, True) if name is not None else (_text(text, c, begin), False))
             if not c.accept_punct(","):
                 break
         c.expect("FROM")
@@ -438,7 +446,16 @@ def _copy(text: str, temp: QName, target: QName) -> list[tuple[str, str]] | None
         return None
     if columns is None or len(columns) != len(sources):
         return []
-    return [(col, src) for col, src in zip(columns, sources, strict=True) if src is not None]
+    return [(col, src, plain) for col, (src, plain) in zip(columns, sources, strict=True)]
+
+
+def _text(text: str, c: Cursor, begin: int) -> str:
+    """The source text of the expression from token ``begin`` to the cursor, without a
+    trailing ``AS alias``."""
+    toks = c.toks[begin : c.i]
+    if len(toks) >= 2 and toks[-2].kind == "word" and toks[-2].upper == "AS":
+        toks = toks[:-2]
+    return text[toks[0].start : toks[-1].end] if toks else ""
 
 
 def _plain(c: Cursor, begin: int, end: int, table: QName) -> str | None:
