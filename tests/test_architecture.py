@@ -164,17 +164,24 @@ def test_the_contracts_name_every_generic_core_module() -> None:
 
 # -- engine names compared in generic code
 _NAMES = "postgres|postgresql|cockroachdb|cockroach|mysql|mariadb|sqlite|tsql|sqlserver|mssql"
-_COMPARISON = re.compile(
+_WRITTEN_OUT = (
     rf"""(?:==|!=)\s*["'](?:{_NAMES})["']"""
     rf"""|["'](?:{_NAMES})["']\s*(?:==|!=)"""
     rf"""|\bin\s*[(\[{{][^)\]}}]*["'](?:{_NAMES})["']"""
-    r"""|\b(?:dialect|provider|engine)\s*(?:==|!=|in\b|not\s+in\b)"""
+)
+_COMPARISON = re.compile(
+    _WRITTEN_OUT + r"""|\b(?:dialect|provider|engine)\s*(?:==|!=|in\b|not\s+in\b)"""
 )
 
 
-def engine_comparisons(text: str) -> list[str]:
-    """Lines of ``text`` that compare something with an engine's name."""
-    return [line.strip() for line in text.splitlines() if _COMPARISON.search(line)]
+_LITERAL = re.compile(_WRITTEN_OUT)  # an engine's name, written out
+
+
+def engine_comparisons(text: str, literal_only: bool = False) -> list[str]:
+    """Lines of ``text`` that compare something with an engine's name (``literal_only``:
+    with the name written out, not a variable called dialect, provider or engine)."""
+    pattern = _LITERAL if literal_only else _COMPARISON
+    return [line.strip() for line in text.splitlines() if pattern.search(line)]
 
 
 def test_engine_comparisons_are_found() -> None:
@@ -192,5 +199,17 @@ def test_no_engine_name_comparison_outside_the_dialects() -> None:
         for module, path in modules().items()
         if _in_core(module) and _dialect_of(module) is None and path not in allowed
         if (hits := engine_comparisons(path.read_text(encoding="utf-8")))
+    }
+    assert found == {}
+
+
+def test_no_engine_name_written_out_in_the_adapters() -> None:
+    """The adapters (CLI, language server, verify, rollback, URLs) compare no engine's name
+    either: they ask a Dialect, or a table named for what it decides (``urls``)."""
+    found = {
+        str(path.relative_to(PACKAGE)): hits
+        for module, path in modules().items()
+        if not _in_core(module)
+        if (hits := engine_comparisons(path.read_text(encoding="utf-8"), literal_only=True))
     }
     assert found == {}

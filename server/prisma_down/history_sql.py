@@ -46,15 +46,15 @@ What is atomic where:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from prisma_down.core.escape import comment, dollar_tag, identifier, literal
 from prisma_down.core.statements import split
 
-__all__ = ["ATOMIC", "GUARD_MARK", "ORDERED", "ScriptError", "applied_script"]
+__all__ = ["ATOMIC", "GUARD_MARK", "ScriptError", "applied_script"]
 
 GUARD_MARK = "PRISMA_DOWN_NOT_APPLIED"
 ATOMIC = frozenset({"postgres"})  # one transaction; the others end with migrate resolve
-ORDERED = frozenset({"mysql", "sqlite"})
 
 _TRANSACTION = re.compile(
     r"(?is)\s*(BEGIN|START\s+TRANSACTION|COMMIT|END)\b\s*(WORK|TRANSACTION)?\s*$"
@@ -82,10 +82,11 @@ def applied_script(dialect: str, name: str, down_text: str) -> str:
         f"{column['migration_name']} = {literal(name, dialect)} "
         f"AND {column['rolled_back_at']} IS NULL"
     )
-    if dialect == "postgres":
+    if dialect in ATOMIC:
         return _postgres(name, down_text, table, where)
-    if dialect in ORDERED:
-        return _ordered(dialect, name, down_text, table, where)
+    check = _APPLIED_CHECKS.get(dialect)
+    if check is not None:
+        return _ordered(dialect, name, down_text, table, where, check)
     raise ScriptError(
         "rolling back an applied migration is supported on PostgreSQL, MySQL and SQLite; "
         "on this provider run down.sql and mark the migration by hand"
@@ -135,31 +136,51 @@ def _one_transaction(down_text: str) -> str:
     return text
 
 
-def _ordered(dialect: str, name: str, down_text: str, table: str, where: str) -> str:
+def _mysql_check(table: str, where: str, note: str) -> tuple[str, str]:
+    """Stop unless the row is applied (a prepared statement naming a missing table), and
+    the logs with ``note`` appended."""
+    check = (
+        f"SET @prisma_down := IF(EXISTS (SELECT 1 FROM {table} WHERE {where}), "
+        f"'DO 0', 'SELECT 1 FROM {GUARD_MARK}');\n"
+        "PREPARE prisma_down FROM @prisma_down;\n"
+        "EXECUTE prisma_down;\n"
+        "DEALLOCATE PREPARE prisma_down;\n"
+    )
+    return check, f"CONCAT(COALESCE(`logs`, ''), {note})"
+
+
+def _sqlite_check(table: str, where: str, note: str) -> tuple[str, str]:
+    """Stop unless the row is applied (a CHECK named for the reason fails), and the logs
+    with ``note`` appended."""
+    guard = '"prisma_down_guard"'
+    check = (
+        f'CREATE TEMP TABLE {guard} ("applied" INTEGER CONSTRAINT {GUARD_MARK} '
+        'CHECK ("applied"));\n'
+        f"INSERT INTO {guard} SELECT EXISTS (SELECT 1 FROM {table} WHERE {where});\n"
+        f"DROP TABLE {guard};\n"
+    )
+    return check, f"COALESCE(\"logs\", '') || {note}"
+
+
+# engines without one transaction for DDL: how the script checks the row is applied
+_APPLIED_CHECKS = {"mysql": _mysql_check, "sqlite": _sqlite_check}
+
+
+def _ordered(
+    dialect: str,
+    name: str,
+    down_text: str,
+    table: str,
+    where: str,
+    applied: Callable[[str, str, str], tuple[str, str]],
+) -> str:
     """MySQL and SQLite: check, mark the row failed, down.sql (then migrate resolve)."""
     note = literal(
         f"\nprisma-down rollback: finished_at cleared before running down.sql of {name}; "
         "if this row is still failed, down.sql stopped: run prisma-down rollback again",
         dialect,
     )
-    if dialect == "mysql":
-        check = (
-            f"SET @prisma_down := IF(EXISTS (SELECT 1 FROM {table} WHERE {where}), "
-            f"'DO 0', 'SELECT 1 FROM {GUARD_MARK}');\n"
-            "PREPARE prisma_down FROM @prisma_down;\n"
-            "EXECUTE prisma_down;\n"
-            "DEALLOCATE PREPARE prisma_down;\n"
-        )
-        logs = f"CONCAT(COALESCE(`logs`, ''), {note})"
-    else:
-        guard = identifier("prisma_down_guard", dialect)
-        check = (
-            f'CREATE TEMP TABLE {guard} ("applied" INTEGER CONSTRAINT {GUARD_MARK} '
-            'CHECK ("applied"));\n'
-            f"INSERT INTO {guard} SELECT EXISTS (SELECT 1 FROM {table} WHERE {where});\n"
-            f"DROP TABLE {guard};\n"
-        )
-        logs = f"COALESCE(\"logs\", '') || {note}"
+    check, logs = applied(table, where, note)
     finished, log_column = identifier("finished_at", dialect), identifier("logs", dialect)
     return (
         f"-- prisma-down rollback of {comment(name)}: each statement commits on its own here; "

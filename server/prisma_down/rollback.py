@@ -339,9 +339,9 @@ def _database(project: Path, schema: Path, env: dict[str, str]) -> tuple[str | N
 
 
 def _is_local(url: DatabaseUrl) -> bool:
-    if url.engine == "sqlite":
+    if url.is_file:
         return True
-    if url.engine == "accelerate":
+    if url.is_prisma_hosted:
         return False  # prisma:// and prisma+postgres:// are Prisma's servers
     if (url.param("host") or "").startswith("/") or url.param("socket") is not None:
         return True  # a unix socket

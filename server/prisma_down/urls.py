@@ -41,6 +41,10 @@ SCHEMES = {
     "prisma+postgres": "accelerate",
 }
 _SHOWN_SCHEMES = "postgresql://, mysql://, sqlserver://, mongodb://, prisma:// or file:"
+# Schemes whose URL is JDBC-like (``sqlserver://host:port;database=…;user=…``), not a URL
+_JDBC_LIKE = frozenset({"sqlserver"})
+# Schemes that name Prisma's own servers (Accelerate), never the user's database host
+_PRISMA_HOSTED = frozenset({"prisma", "prisma+postgres"})
 
 # Parameter names whose value is a secret, compared lower-cased without "-", "_" and ".".
 # Paths (sslcert, sslkey, sslrootcert, sslidentity) are not secrets and stay readable;
@@ -104,6 +108,16 @@ class DatabaseUrl:
     def port(self) -> int | None:
         return self.hosts[0][1] if self.hosts else None
 
+    @property
+    def is_file(self) -> bool:
+        """A database file on this machine (SQLite's ``file:``)."""
+        return self.scheme == "file"
+
+    @property
+    def is_prisma_hosted(self) -> bool:
+        """Prisma's servers (``prisma://``, ``prisma+postgres://``), not the user's host."""
+        return self.scheme in _PRISMA_HOSTED
+
     def param(self, key: str) -> str | None:
         """The last value of ``key`` (exact name, as Prisma reads them)."""
         found = [v for k, v in self.params if k == key]
@@ -136,7 +150,7 @@ def parse(url: str, what: str = "the database URL") -> DatabaseUrl:
             f"connects to ({_SHOWN_SCHEMES})"
         )
     rest = url[match.end() :]
-    if engine == "sqlserver":
+    if scheme in _JDBC_LIKE:
         return _parse_sqlserver(url, scheme, rest, what, shown)
     netloc, path, query = _split_rest(rest)
     userinfo, at, hostlist = netloc.rpartition("@")

@@ -12,7 +12,7 @@ whole statement is done (``DROP PRIMARY KEY, ADD PRIMARY KEY`` on an AUTO_INCREM
 Guarded changes (``ch.Guarded``) are undone only where their up statement ran: a migration
 that failed half-way left the statements before the failing one applied. The guards of one
 statement are checked together before it runs (``guard_statement``): MySQL's own
-``IF [NOT] EXISTS`` where it has one, else a prepared statement (``core.dialects.mysql.guard``).
+``IF [NOT] EXISTS`` where it has one, else a prepared statement (``dialects.mysql.guard``).
 """
 
 from __future__ import annotations
@@ -131,9 +131,9 @@ def _server_named(table: QName, keys: Sequence[Constraint]) -> set[str]:
     """Foreign keys CREATE TABLE may write without a name: those the server names alike.
 
     Unnamed foreign keys of CREATE TABLE become ``<table>_ibfk_1``, ``_2`` … in order
-    (checked on MariaDB 10.11; ``core.dialects.mysql.overrides.generated_fk_name`` for ALTER
-    TABLE). A key whose generated name is not its place in that order (one dropped before
-    it) is written with its name, which MySQL keeps as given.
+    (checked on MariaDB 10.11; ``fk_names.generated_fk_name`` for ALTER TABLE). A key
+    whose generated name is not its place in that order (one dropped before it) is written
+    with its name, which MySQL keeps as given.
     """
     out: set[str] = set()
     n = 0
@@ -364,7 +364,7 @@ def guard_statement(sql: str, first: ch.Change, guards: Sequence[ch.Guard]) -> l
 
     One statement is atomic in MySQL, so its guards are checked together, before it runs:
     the native ``IF [NOT] EXISTS`` where MySQL 8 has one for that guard, else the prepared
-    statement of ``core.dialects.mysql.guard``. Triggers and routines cannot be prepared in MySQL 8:
+    statement of ``dialects.mysql.guard``. Triggers and routines cannot be prepared in MySQL 8:
     they get ``IF [NOT] EXISTS`` on their own name (``CREATE TRIGGER IF NOT EXISTS`` needs
     MySQL 8.0.29).
     """

@@ -11,13 +11,13 @@ from prisma_down.core.dialects import Dialect, Lexicon
 
 
 def read_statement(text: str) -> tuple[ch.Change, ...]:
-    from prisma_down.core.dialects.tsql import read
+    from prisma_down.core.dialects.tsql import read, read_lexis
     from prisma_down.core.read import data
 
     try:
         return read.read(text)
-    except read.NotDdlError:
-        return data.read(read.cursor(text), text, "tsql")
+    except read_lexis.NotDdlError:
+        return data.read(read_lexis.cursor(text), text, "tsql")
 
 
 def split_batches(text: str) -> Any:
@@ -45,9 +45,9 @@ def wrap_script(body: str) -> str:
 
 
 def statement_cursor(text: str) -> Any:
-    from prisma_down.core.dialects.tsql import read
+    from prisma_down.core.dialects.tsql import read_lexis
 
-    return read.cursor(text)
+    return read_lexis.cursor(text)
 
 
 def build() -> Dialect:

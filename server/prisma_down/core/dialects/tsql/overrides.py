@@ -78,11 +78,11 @@ def _rename_object(cat: cg.Catalog, c: ch.RenameObject) -> cg.Catalog:
 
 
 def _rename_table(cat: cg.Catalog, c: ch.RenameTable) -> cg.Catalog:
-    """Index names are per table (``read.tsql.index_key``): their keys follow the table."""
+    """Index names are per table (``read_lexis.index_key``): their keys follow the table."""
     cat = cg.rename_table(cat, c)
     old, new = str(c.old), str(c.new)
     moves = {}
-    for k in cat.indexes.on(c.new):  # keyed with the table's name (read.tsql.index_key)
+    for k in cat.indexes.on(c.new):  # keyed with the table's name (read_lexis.index_key)
         if k.schema == old:
             tb, ix = cat.indexes[k]
             moves[k] = (QName(new, k.name), (tb, replace(ix, name=QName(new, ix.name.name))))

@@ -1,0 +1,67 @@
+"""Inverses of changes to objects kept as source text (views, functions, triggers, sequences,
+…) and of comments: a dropped or replaced object comes back from its earlier definition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from prisma_down.core import changes as ch
+from prisma_down.core.catalog import Catalog, comments_on
+from prisma_down.core.dependents import RELATIONS, restore_relation
+from prisma_down.core.inverse.model import NOTHING, Inverse, exact, never
+from prisma_down.core.names import comment_target
+from prisma_down.core.schema import Opaque
+from prisma_down.core.view_stars import as_created
+
+
+def _create_object(c: ch.CreateObject, cat: Catalog) -> Inverse:
+    o = c.object
+    prev = cat.object(o.kind, o.name, o.table)
+    if prev is not None:
+        if c.or_replace and o.kind in ("view", "materialized view"):
+            # CREATE OR REPLACE VIEW cannot drop or rename columns: drop it and re-create it
+            return exact(ch.DropObject(o.kind, o.name), ch.CreateObject(as_created(prev, cat)))
+        if c.or_replace:
+            return exact(ch.CreateObject(as_created(prev, cat), or_replace=True))
+        if c.if_not_exists:
+            return NOTHING
+    return exact(ch.DropObject(o.kind, o.name, table=o.table))
+
+
+def _drop_object(c: ch.DropObject, cat: Catalog) -> Inverse:
+    prev: Opaque | None = cat.object(c.kind, c.name, c.table)
+    if prev is None and c.kind == "sequence":
+        prev = next((o for _, o in cat.objects_named("sequence", c.name)), None)
+    if prev is None:
+        if c.if_exists:
+            return NOTHING
+        return never(
+            f'{c.kind} "{c.name.name}" is not created earlier in the history, '
+            "so its definition is unknown"
+        )
+    if prev.kind in RELATIONS:  # with its indexes, triggers and rules: core.dependents
+        return exact(*restore_relation(cat, (prev.kind, prev.name, prev.table)))
+    return exact(
+        ch.CreateObject(as_created(prev, cat)),
+        *comments_on(cat, c.kind.upper(), comment_target(c.name)),
+    )
+
+
+def _rename_object(c: ch.RenameObject, cat: Catalog) -> Inverse:
+    return exact(ch.RenameObject(c.kind, c.new, c.old))
+
+
+def _set_comment(c: ch.SetComment, cat: Catalog) -> Inverse:
+    return exact(
+        ch.SetComment(c.target_kind, c.target, cat.comments.get((c.target_kind, c.target)))
+    )
+
+
+INVERT: dict[type[Any], Callable[[Any, Catalog], Inverse]] = {
+    ch.CreateObject: _create_object,
+    ch.DropObject: _drop_object,
+    ch.RenameObject: _rename_object,
+    ch.SetComment: _set_comment,
+}
