@@ -3,7 +3,9 @@
 ``survive`` rewrites inverses so rows come through: an ``UPDATE t SET c = CASE c …`` of
 the migration is undone by its inverse mapping when that is one-to-one, and a NOT NULL
 column the migration copied elsewhere before dropping it (``UPDATE t SET new = old``, then
-``DROP COLUMN old``) comes back nullable, filled from the copy, then NOT NULL.
+``DROP COLUMN old``) comes back nullable, filled from the copy, then NOT NULL; one whose
+values are lost comes back filled with a placeholder where its type has one
+(``core.placeholders``).
 
 ``frame`` puts the checks (``core.preflight_needs``) in one PL/pgSQL ``DO`` block at the
 top, raising with what to fix, and the whole file between ``BEGIN`` and ``COMMIT``, so
@@ -27,6 +29,7 @@ from prisma_down.core.analysis import ScriptAnalysis, Step
 from prisma_down.core.catalog import Catalog, type_base
 from prisma_down.core.inverse import Inverse, Risk, cast_back
 from prisma_down.core.names import quote
+from prisma_down.core.placeholders import refill
 from prisma_down.core.preflight import Check, quoted_list, table_name
 from prisma_down.core.read.do_block import exists_query
 from prisma_down.core.schema import QName
@@ -86,6 +89,7 @@ def survive(analysis: ScriptAnalysis) -> ScriptAnalysis:
                 new = _unmap(analysis, step) or inv
             elif copies:
                 new = _fill(analysis, inv, copies)
+            new = refill(new, analysis.after, analysis.before)  # values lost: a placeholder
             changed = changed or new is not inv
             inverses.append(new)
         steps.append(replace(step, inverses=tuple(inverses)))
