@@ -4,9 +4,10 @@ People wrap schema changes in DO blocks, to fill a new column or to make a step 
 (``IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'x') THEN ALTER TABLE ...``).
 A straight list of statements is read like any other script; an existence guard (``IF
 [NOT] EXISTS (…) [AND …] THEN``, nested or not) becomes a ``Guarded`` change that the replay
-decides against the catalog; other branches, loops and dynamic SQL leave the block opaque
-(irreversible). The queries prisma-down writes into down.sql come from ``exists_query``
-here, so what it writes it reads back.
+decides against the catalog; ``EXECUTE '<constant>'`` is read as the statement in the
+constant; other branches, loops and other dynamic SQL leave the block opaque (irreversible).
+The queries prisma-down writes into down.sql come from ``exists_query`` here, so what it
+writes it reads back.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ _END = re.compile(r"\bEND\b\s*;?\s*$", re.I)
 _IF_SPACE = re.compile(r"\s*IF\s+", re.I)
 _FROM = re.compile(r"\bFROM\s+([\w.\"]+)", re.I)
 _AND_THEN = re.compile(r"\s*(AND|THEN)\b", re.I)
+# ``EXECUTE '<one string constant>'``: dynamic SQL whose text is fixed, so it is read as the
+# statement it runs (PL/pgSQL docs, 43.5.4 "Executing Dynamic Commands")
+_EXECUTE = re.compile(rf"^\s*EXECUTE\s+{_STRING}\s*$", re.I | re.S)
 
 ReadInner = Callable[[str, str], tuple[ch.Change, ...]]
 
@@ -125,6 +129,11 @@ class _Block:
         return None if nested else out
 
     def _straight(self, text: str) -> list[ch.Change] | None:
+        dynamic = _EXECUTE.match(text)
+        if dynamic is not None:
+            text = _string(dynamic.group(1)).strip().rstrip(";")
+            if not _DDL.match(text):
+                return None
         if _BRANCHY.match(text):
             return None
         if _DDL.match(text):
