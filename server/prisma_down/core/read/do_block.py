@@ -234,6 +234,10 @@ def guard_of(query: str, negated: bool) -> ch.Guard | None:
         return None
     relation = src.group(1).replace('"', "").lower()
     relation = relation.removeprefix("pg_catalog.").removeprefix("public.")
+    if relation == "pg_proc":
+        overload = _overload(query, negated)
+        if overload is not None:
+            return overload
     spec = _READ.get(relation)
     if spec is None:
         return None
@@ -284,6 +288,27 @@ def _equals_oid(field: str) -> re.Pattern[str]:
     )
 
 
+_ROUTINES = ("function", "procedure")
+_REGPROCEDURE = re.compile(rf"\boid\s*=\s*to_regprocedure\(\s*{_STRING}\s*\)", re.I)
+
+
+def _overload(query: str, negated: bool) -> ch.Guard | None:
+    """``oid = to_regprocedure('"s"."f"(integer)')``: the guard of one overload."""
+    hit = _REGPROCEDURE.search(query)
+    if hit is None:
+        return None
+    text = _string(hit.group(1))
+    quoted = False
+    for i, c in enumerate(text):
+        quoted = quoted != (c == '"')
+        if c == "(" and not quoted:
+            name = _qname(text[:i])
+            if name is None:
+                return None
+            return ch.Guard("object", ("function", name.name, text[i:]), negated, name.schema)
+    return None
+
+
 _NAME_PARTS = re.compile(r'"(?:[^"]|"")*"|[^."]+')
 
 
@@ -306,7 +331,11 @@ def _named_oid(query: str, field: str) -> QName | None:
     hit = _equals_oid(field).search(query)
     if hit is None:
         return None
-    text = _string(hit.group(1) if hit.group(1) is not None else hit.group(2))
+    return _qname(_string(hit.group(1) if hit.group(1) is not None else hit.group(2)))
+
+
+def _qname(text: str) -> QName | None:
+    """``"s"."t"``, ``t`` or ``S.T`` as a QName (unquoted parts folded to lower case)."""
     parts = [
         p[1:-1].replace('""', '"') if p.startswith('"') else p.lower()
         for p in _NAME_PARTS.findall(text)
@@ -387,6 +416,10 @@ def exists_query(g: ch.Guard) -> str:
         return f"SELECT 1 FROM pg_namespace WHERE nspname = {n[0]}"
     if g.kind == "sequence":
         return f"SELECT 1 FROM pg_sequences WHERE schemaname = {s} AND sequencename = {n[0]}"
+    if g.kind == "object" and g.names[0] in _ROUTINES and len(g.names) == 3:
+        # one overload, by its argument types (docs: "Object Identifier Types", regprocedure)
+        target = escape.qualified(QName(g.schema or "", g.names[1]), "postgres") + g.names[2]
+        return f"SELECT 1 FROM pg_proc WHERE oid = to_regprocedure({_lit(target)})"
     if g.kind == "object" and g.names[0] in _OBJECTS:
         relation, column, scope = _OBJECTS[g.names[0]]
         if scope == "tgrelid":
