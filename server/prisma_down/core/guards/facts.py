@@ -97,7 +97,8 @@ def _enumerate(cat: Catalog, kind: str) -> Iterator[ch.Guard]:
                 yield ch.Guard("object", (o.kind, o.name.name), False, o.name.schema)
                 if o.table is not None:
                     on = (o.kind, o.name.name, o.table.name)
-                    yield ch.Guard("object", on, False, o.table.schema)
+                    routine = o.kind in ("function", "procedure")  # keyed by arguments
+                    yield ch.Guard("object", on, False, (o.name if routine else o.table).schema)
     else:  # extension, schema, sequence
         for o in cat.objects.values():
             if o.kind == kind:

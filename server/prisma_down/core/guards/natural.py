@@ -126,6 +126,8 @@ def object_guard(
         if table is None:
             return ()
         return (ch.Guard("object", (kind, name.name, table.name), negated, table.schema),)
+    if kind in ("function", "procedure") and table is not None:  # one overload: its arguments
+        return (ch.Guard("object", (kind, name.name, table.name), negated, name.schema),)
     return (ch.Guard("object", (kind, name.name), negated, name.schema),)
 
 

@@ -10,7 +10,9 @@ from dataclasses import replace
 from typing import Any
 
 from prisma_down.core import changes as ch
+from prisma_down.core import escape
 from prisma_down.core.catalog import Catalog, column_dependents, comments_on, type_base
+from prisma_down.core.inverse.casts import first_element, no_cast
 from prisma_down.core.inverse.constraints import re_add
 from prisma_down.core.inverse.model import NOTHING, Inverse, exact, lossy, never
 from prisma_down.core.names import comment_target, quote
@@ -109,15 +111,32 @@ def missing_column(table: QName, name: str) -> Inverse:
 
 
 def cast_back(cat: Catalog, column: str, current: str, previous: str) -> str | None:
-    """A USING expression converting ``current`` values back to ``previous``, or None."""
+    """A USING expression converting ``current`` values back to ``previous``, or None.
+
+    Where PostgreSQL has no such cast, an array comes back as its first element when that
+    casts (``text[]`` to an enum); otherwise the values cannot come back: NULL, so it runs."""
     if normalized_type(current) == normalized_type(previous):
         return None
+    if no_cast(current, previous):
+        # down.sql also runs where the up stopped before this change: the column still has
+        # its old type there, so the CASE keeps its values (through text, which every type
+        # casts to and from). ``to_jsonb`` takes any type, so each branch is valid on both.
+        col = quote(column)
+        same = f"pg_typeof({col}) = {escape.literal(previous, 'postgres')}::regtype"
+        back = "NULL"
+        if first_element(current, previous) is not None:
+            back = f"(to_jsonb({col}) ->> 0)::{previous}"
+        return f"CASE WHEN {same} THEN {col}::text::{previous} ELSE {back} END"
+    return _cast(cat, quote(column), current, previous)
+
+
+def _cast(cat: Catalog, expr: str, current: str, previous: str) -> str:
     cur, cur_arr = type_base(current)
     prev, _ = type_base(previous)
     via = ""
     if cur in cat.enums or prev in cat.enums:
         via = "::text[]" if cur_arr else "::text"
-    return f"{quote(column)}{via}::{previous}"
+    return f"{expr}{via}::{previous}"
 
 
 def normalized_type(type_text: str) -> str:
@@ -152,6 +171,15 @@ def _alter_type(c: ch.AlterColumnType, cat: Catalog) -> Inverse:
     if mapped is not None:
         return replace(exact(*steps) if mapped.exact else lossy(mapped.note, *steps),
                        note=mapped.note, checks=mapped.checks)  # fmt: skip
+    if mapped is None and no_cast(c.type, before.type):
+        head = f"PostgreSQL has no cast from {c.type} back to {before.type}: "
+        if first_element(c.type, before.type) is not None:
+            note = f'{_t(c.table)}."{c.column}" keeps only the first element of each array'
+            return lossy(head + note, *steps)
+        note = f'{_t(c.table)}."{c.column}" comes back NULL, its values are lost'
+        if before.not_null:
+            note += " (fails if the table has rows: the column is NOT NULL)"
+        return lossy(head + note, *steps)
     if normalized_type(c.type) == normalized_type(before.type) or _widens(cat, c.type, before.type):
         return exact(*steps)
     return lossy(

@@ -4,9 +4,10 @@ People wrap schema changes in DO blocks, to fill a new column or to make a step 
 (``IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'x') THEN ALTER TABLE ...``).
 A straight list of statements is read like any other script; an existence guard (``IF
 [NOT] EXISTS (…) [AND …] THEN``, nested or not) becomes a ``Guarded`` change that the replay
-decides against the catalog; other branches, loops and dynamic SQL leave the block opaque
-(irreversible). The queries prisma-down writes into down.sql come from ``exists_query``
-here, so what it writes it reads back.
+decides against the catalog; ``EXECUTE '<constant>'`` is read as the statement in the
+constant; other branches, loops and other dynamic SQL leave the block opaque (irreversible).
+The queries prisma-down writes into down.sql come from ``exists_query`` here, so what it
+writes it reads back.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ _END = re.compile(r"\bEND\b\s*;?\s*$", re.I)
 _IF_SPACE = re.compile(r"\s*IF\s+", re.I)
 _FROM = re.compile(r"\bFROM\s+([\w.\"]+)", re.I)
 _AND_THEN = re.compile(r"\s*(AND|THEN)\b", re.I)
+# ``EXECUTE '<one string constant>'``: dynamic SQL whose text is fixed, so it is read as the
+# statement it runs (PL/pgSQL docs, 43.5.4 "Executing Dynamic Commands")
+_EXECUTE = re.compile(rf"^\s*EXECUTE\s+{_STRING}\s*$", re.I | re.S)
 
 ReadInner = Callable[[str, str], tuple[ch.Change, ...]]
 
@@ -125,6 +129,11 @@ class _Block:
         return None if nested else out
 
     def _straight(self, text: str) -> list[ch.Change] | None:
+        dynamic = _EXECUTE.match(text)
+        if dynamic is not None:
+            text = _string(dynamic.group(1)).strip().rstrip(";")
+            if not _DDL.match(text):
+                return None
         if _BRANCHY.match(text):
             return None
         if _DDL.match(text):
@@ -225,6 +234,10 @@ def guard_of(query: str, negated: bool) -> ch.Guard | None:
         return None
     relation = src.group(1).replace('"', "").lower()
     relation = relation.removeprefix("pg_catalog.").removeprefix("public.")
+    if relation == "pg_proc":
+        overload = _overload(query, negated)
+        if overload is not None:
+            return overload
     spec = _READ.get(relation)
     if spec is None:
         return None
@@ -275,6 +288,27 @@ def _equals_oid(field: str) -> re.Pattern[str]:
     )
 
 
+_ROUTINES = ("function", "procedure")
+_REGPROCEDURE = re.compile(rf"\boid\s*=\s*to_regprocedure\(\s*{_STRING}\s*\)", re.I)
+
+
+def _overload(query: str, negated: bool) -> ch.Guard | None:
+    """``oid = to_regprocedure('"s"."f"(integer)')``: the guard of one overload."""
+    hit = _REGPROCEDURE.search(query)
+    if hit is None:
+        return None
+    text = _string(hit.group(1))
+    quoted = False
+    for i, c in enumerate(text):
+        quoted = quoted != (c == '"')
+        if c == "(" and not quoted:
+            name = _qname(text[:i])
+            if name is None:
+                return None
+            return ch.Guard("object", ("function", name.name, text[i:]), negated, name.schema)
+    return None
+
+
 _NAME_PARTS = re.compile(r'"(?:[^"]|"")*"|[^."]+')
 
 
@@ -297,7 +331,11 @@ def _named_oid(query: str, field: str) -> QName | None:
     hit = _equals_oid(field).search(query)
     if hit is None:
         return None
-    text = _string(hit.group(1) if hit.group(1) is not None else hit.group(2))
+    return _qname(_string(hit.group(1) if hit.group(1) is not None else hit.group(2)))
+
+
+def _qname(text: str) -> QName | None:
+    """``"s"."t"``, ``t`` or ``S.T`` as a QName (unquoted parts folded to lower case)."""
     parts = [
         p[1:-1].replace('""', '"') if p.startswith('"') else p.lower()
         for p in _NAME_PARTS.findall(text)
@@ -378,6 +416,10 @@ def exists_query(g: ch.Guard) -> str:
         return f"SELECT 1 FROM pg_namespace WHERE nspname = {n[0]}"
     if g.kind == "sequence":
         return f"SELECT 1 FROM pg_sequences WHERE schemaname = {s} AND sequencename = {n[0]}"
+    if g.kind == "object" and g.names[0] in _ROUTINES and len(g.names) == 3:
+        # one overload, by its argument types (docs: "Object Identifier Types", regprocedure)
+        target = escape.qualified(QName(g.schema or "", g.names[1]), "postgres") + g.names[2]
+        return f"SELECT 1 FROM pg_proc WHERE oid = to_regprocedure({_lit(target)})"
     if g.kind == "object" and g.names[0] in _OBJECTS:
         relation, column, scope = _OBJECTS[g.names[0]]
         if scope == "tgrelid":

@@ -117,6 +117,8 @@ def _drop_object(c: ch.DropObject) -> str:
         if c.table is not None and c.kind in ("trigger", "policy", "rule")
         else ""
     )
+    if c.table is not None and c.kind in ("function", "procedure"):
+        on = c.table.name  # the argument types that tell overloads apart (read.signature)
     return f"DROP {c.kind.upper()} {q(c.name)}{on}"
 
 
@@ -381,6 +383,8 @@ def _object_guard(kind: str, name: QName, table: QName | None, negated: bool) ->
         return ch.Guard("type" if kind == "domain" else kind, (name.name,), negated, name.schema)
     if kind in ("trigger", "policy", "rule") and table is not None:
         return ch.Guard("object", (kind, name.name, table.name), negated, table.schema)
+    if kind in ("function", "procedure") and table is not None:  # one overload: its arguments
+        return ch.Guard("object", (kind, name.name, table.name), negated, name.schema)
     return ch.Guard("object", (kind, name.name), negated, name.schema)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from prisma_down.core import changes as ch
 from prisma_down.core.names import comment_target
+from prisma_down.core.read.postgres.signature import is_routine, signature_key
 from prisma_down.core.read.postgres.syntax import find_on_table, if_exists, object_kind
 from prisma_down.core.read.tokens import Cursor, ReadError
 from prisma_down.core.schema import Opaque, QName
@@ -26,7 +27,17 @@ def create_object(c: Cursor, text: str, or_replace: bool) -> tuple[ch.Change, ..
         table = find_on_table(c, "TO" if kind == "rule" else "ON")  # RULE r AS ON e TO t
         return (ch.CreateObject(Opaque(kind, name, text, table), ine, or_replace),)
     name = c.qname()
-    return (ch.CreateObject(Opaque(kind, name, text), ine, or_replace),)
+    args = _signature(c) if is_routine(kind) else None
+    return (ch.CreateObject(Opaque(kind, name, text, args), ine, or_replace),)
+
+
+def _signature(c: Cursor) -> QName | None:
+    """A routine's argument list, as the key its overloads are told apart by."""
+    if not c.is_punct("("):
+        return None
+    begin = c.i
+    c.skip_group()
+    return signature_key(c.source(begin, c.i))
 
 
 def alter_object(c: Cursor) -> tuple[ch.Change, ...]:
@@ -62,14 +73,11 @@ def drop_object(c: Cursor) -> tuple[ch.Change, ...]:
         name = QName("", c.name())
         c.expect("ON")
         return (ch.DropObject(kind, name, ie, c.qname()),)
-    names = [c.qname()]
-    if kind in ("function", "procedure") and c.is_punct("("):
-        c.skip_group()
+    routine = is_routine(kind)
+    names = [(c.qname(), _signature(c) if routine else None)]
     while c.accept_punct(","):
-        names.append(c.qname())
-        if c.is_punct("("):
-            c.skip_group()
-    return tuple(ch.DropObject(kind, n, ie) for n in names)
+        names.append((c.qname(), _signature(c) if routine else None))
+    return tuple(ch.DropObject(kind, n, ie, args) for n, args in names)
 
 
 def comment(c: Cursor) -> ch.Change:
