@@ -231,6 +231,11 @@ try {
 
     // Problems panel: missing-down-sql for this migration.
     await page.keyboard.press('Control+Shift+M');
+    // The workspace holds two projects (the second one for Verify down.sql), and the panel
+    // renders only the rows it shows: filter it down to this migration's problems.
+    const filter = page.locator('.markers-panel-action-filter input, input[placeholder^="Filter (e.g."]').first();
+    await until('the Problems panel filter', async () => (await filter.count()) > 0 || undefined, 15_000);
+    await filter.fill(MIGRATION);
     const missingRow = await until(`missing-down-sql for ${MIGRATION} in the Problems panel`, async () => {
       const rows = await page.locator('.markers-panel .monaco-list-row').allInnerTexts();
       return rows.find((r) => r.includes('missing-down-sql') && r.includes(`${MIGRATION} has no down.sql`));
