@@ -16,7 +16,7 @@ drops or rebuilds is left alone (its rows are not the ones the check would see).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from prisma_down.core import changes as ch
@@ -351,3 +351,31 @@ def _lost_keys(
         )
         out.append(OneRow(table, (), message))
     return out
+
+
+def violation(
+    check: Check,
+    table: str,
+    quote: Callable[[str], str],
+    literal: Callable[[str], str],
+    length: str = "length",
+    count: str = "count",
+) -> str:
+    """``EXISTS (…)``: some row of ``table`` (quoted) does not fit what ``check`` says comes
+    back, in the engine's spelling (its quoting, string literal, length and count names)."""
+    cols = [quote(x) for x in check.columns]
+    if isinstance(check, NoNulls):
+        where = f"{cols[0]} IS NULL"
+    elif isinstance(check, NoValues):
+        where = f"{cols[0]} IN ({', '.join(literal(v) for v in check.values)})"
+    elif isinstance(check, FitsLength):
+        where = f"{length}({cols[0]}) > {int(check.values[0])}"
+    elif isinstance(check, OneRow):  # a second row: OFFSET 1 finds it
+        return f"EXISTS (SELECT 1 FROM {table} LIMIT 1 OFFSET 1)"
+    else:
+        present = " AND ".join(f"{c} IS NOT NULL" for c in cols)
+        return (
+            f"EXISTS (SELECT 1 FROM {table} WHERE {present} "
+            f"GROUP BY {', '.join(cols)} HAVING {count}(*) > 1)"
+        )
+    return f"EXISTS (SELECT 1 FROM {table} WHERE {where})"

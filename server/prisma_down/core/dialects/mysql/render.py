@@ -435,23 +435,9 @@ def _if_exists(sql: str, first: ch.Change) -> str:
 
 def violation(check: pf.Check) -> str:
     """``EXISTS (…)``: some row does not fit what ``check`` says comes back."""
-    t = table_name(check.table)
-    cols = [quote(x) for x in check.columns]
-    if isinstance(check, pf.NoNulls):
-        where = f"{cols[0]} IS NULL"
-    elif isinstance(check, pf.NoValues):
-        where = f"{cols[0]} IN ({', '.join(mysql_guard.literal(v) for v in check.values)})"
-    elif isinstance(check, pf.FitsLength):
-        where = f"CHAR_LENGTH({cols[0]}) > {int(check.values[0])}"
-    elif isinstance(check, pf.OneRow):  # a second row: OFFSET 1 finds it
-        return f"EXISTS (SELECT 1 FROM {t} LIMIT 1 OFFSET 1)"
-    else:
-        present = " AND ".join(f"{c} IS NOT NULL" for c in cols)
-        return (
-            f"EXISTS (SELECT 1 FROM {t} WHERE {present} "
-            f"GROUP BY {', '.join(cols)} HAVING COUNT(*) > 1)"
-        )
-    return f"EXISTS (SELECT 1 FROM {t} WHERE {where})"
+    return pf.violation(
+        check, table_name(check.table), quote, mysql_guard.literal, "CHAR_LENGTH", "COUNT"
+    )
 
 
 def preflight(checks: Sequence[pf.Check]) -> list[str]:
