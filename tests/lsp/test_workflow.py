@@ -87,6 +87,13 @@ async def test_baseline_code_action_silences_the_history(client: LanguageClient)
     for p in all_migrations(client):
         assert await _until(client, p, lambda r: not r) == set()
     assert _shas(client) == before
+    # the lens of a migration the baseline accepted says so (still offering to generate)
+    lens = await client.text_document_code_lens_async(
+        types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=path.as_uri()))
+    )
+    assert [x.command.title for x in lens or [] if x.command] == [
+        "Before the baseline: no down.sql needed · Generate"
+    ]
     # once a baseline is set it is no longer offered
     again = await actions(client, path, await current_diagnostics(client, path))
     assert not [a for a in again if a.title.startswith("Set")]

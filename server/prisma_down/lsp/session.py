@@ -52,6 +52,7 @@ class Result:
     versions: dict[Path, int | None]
     signature: Signature = ()  # the disk as read for it
     settings: Settings | None = None
+    baselined: frozenset[str] = frozenset()  # migrations the baseline accepts without down.sql
 
     def context_for(self, path: Path) -> MigrationContext | None:
         for ctx in self.contexts:
@@ -356,7 +357,7 @@ class Session:
             root.unfrozen = False
             gc.collect()
             gc.freeze()
-        return Result(contexts, findings, texts, versions, root.signature, settings)
+        return Result(contexts, findings, texts, versions, root.signature, settings, quiet)
 
     def encoding(self) -> str:
         enc = self.ls.workspace.position_encoding

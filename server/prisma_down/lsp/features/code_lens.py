@@ -1,6 +1,7 @@
 """Code lenses: the state of a migration's down.sql above migration.sql, and a way back.
 
-migration.sql: ``down.sql missing · Generate`` / ``down.sql restores the schema`` /
+migration.sql: ``down.sql missing · Generate`` (``Before the baseline: no down.sql needed ·
+Generate`` for a migration ``baseline`` accepted) / ``down.sql restores the schema`` /
 ``down.sql: N problems``. down.sql: ``Undoes <migration>``. Beside them, wherever a down.sql
 exists, ``Verify down.sql`` (features/verify.py). Lenses depend on other files
 (a down.sql written on disk changes migration.sql's lens), so after each analysis whose
@@ -31,6 +32,8 @@ RESTORE_RULE = "down-does-not-restore"
 
 def up_title(ctx: MigrationContext, result: Result) -> str:
     if ctx.down_text is None:
+        if ctx.migration.name in result.baselined:
+            return "Before the baseline: no down.sql needed · Generate"
         return "down.sql missing · Generate"
     problems = result.findings.get(ctx.down_path, [])
     if not any(f.rule == RESTORE_RULE for f in problems):
