@@ -21,7 +21,21 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any
 
-__all__ = ["Dialect", "Lexicon", "get", "names", "of"]
+__all__ = ["Dialect", "Lexicon", "get", "lazy", "names", "of"]
+
+
+def lazy(module: str, attr: str) -> Callable[..., Any]:
+    """``module.attr``, imported on the first call: a dialect package names its reader and
+    renderer without loading them (nor sqlglot) when its ``Dialect`` is built."""
+    found: list[Callable[..., Any]] = []
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if not found:
+            found.append(getattr(import_module(module), attr))
+        return found[0](*args, **kwargs)
+
+    call.__qualname__ = call.__name__ = f"{module.rsplit('.', 1)[-1]}.{attr}"
+    return call
 
 
 @dataclass(frozen=True)

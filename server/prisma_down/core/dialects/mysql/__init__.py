@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 from prisma_down.core import changes as ch
-from prisma_down.core.dialects import Dialect, Lexicon
+from prisma_down.core.dialects import Dialect, Lexicon, lazy
+
+_READ = "prisma_down.core.dialects.mysql.read"
+_RENDER = "prisma_down.core.dialects.mysql.render"
 
 
 def read_statement(text: str) -> tuple[ch.Change, ...]:
@@ -19,30 +19,6 @@ def read_statement(text: str) -> tuple[ch.Change, ...]:
         return data.read(read.cursor(text), text, "mysql")
 
 
-def render_change(change: ch.Change) -> str:
-    from prisma_down.core.dialects.mysql import render as mysql
-
-    return mysql.render(change)
-
-
-def render_changes(changes: Sequence[ch.Change]) -> list[str]:
-    from prisma_down.core.dialects.mysql import render as mysql
-
-    return mysql.render_all(changes)
-
-
-def statement_cursor(text: str) -> Any:
-    from prisma_down.core.dialects.mysql import read
-
-    return read.cursor(text)
-
-
-def preflight_statements(checks: Sequence[Any]) -> list[str]:
-    from prisma_down.core.dialects.mysql import render
-
-    return render.preflight(checks)
-
-
 def build() -> Dialect:
     from prisma_down.core.dialects.mysql import overrides as mysql
 
@@ -52,10 +28,10 @@ def build() -> Dialect:
         sqlglot="mysql",
         lexicon=Lexicon(hash_comments=True, backslash_strings=True, backticks=True),
         read=read_statement,
-        cursor=statement_cursor,
-        preflight=preflight_statements,
-        render=render_change,
-        render_all=render_changes,
+        cursor=lazy(_READ, "cursor"),
+        preflight=lazy(_RENDER, "preflight"),
+        render=lazy(_RENDER, "render"),
+        render_all=lazy(_RENDER, "render_all"),
         apply=mysql.APPLY,
         invert=mysql.INVERT,
         quotes=("`", "`"),

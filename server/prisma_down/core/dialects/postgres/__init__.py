@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from prisma_down.core import changes as ch
-from prisma_down.core.dialects import Dialect, Lexicon
+from prisma_down.core.dialects import Dialect, Lexicon, lazy
 from prisma_down.core.read import postgres as reader
 from prisma_down.core.read.postgres_family import statement_reader
+
+_RENDER = "prisma_down.core.render.postgres"
 
 
 def _ddl(text: str) -> tuple[ch.Change, ...]:
     return reader.read(text, "postgres")
-
-
-def render(change: ch.Change) -> str:
-    from prisma_down.core.render import postgres  # loaded when something is rendered
-
-    return postgres.render(change)
-
-
-def render_all(changes: Sequence[ch.Change]) -> list[str]:
-    from prisma_down.core.render import postgres
-
-    return postgres.render_all(changes)
 
 
 def build() -> Dialect:
@@ -35,8 +23,8 @@ def build() -> Dialect:
             cr_ends_comment=True, nested_comments=True, e_strings=True, dollar_quotes=True
         ),
         read=statement_reader("postgres", _ddl),
-        render=render,
-        render_all=render_all,
+        render=lazy(_RENDER, "render"),  # loaded when something is rendered
+        render_all=lazy(_RENDER, "render_all"),
         strings="escape",
         default_schema="public",
         serial_sequences=True,

@@ -3,49 +3,10 @@ around a failed migration's statements."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from prisma_down.core.dialects import Dialect, Lexicon, lazy
 
-from prisma_down.core import changes as ch
-from prisma_down.core.dialects import Dialect, Lexicon
-
-
-def read_statement(text: str) -> tuple[ch.Change, ...]:
-    from prisma_down.core.dialects.sqlite import read as sqlite
-
-    return sqlite.read(text)
-
-
-def redefinitions(
-    texts: Sequence[str], changes: list[tuple[ch.Change, ...]]
-) -> list[tuple[ch.Change, ...]]:
-    from prisma_down.core.dialects.sqlite import read as sqlite
-
-    return sqlite.redefinitions(texts, changes)
-
-
-def render_change(change: ch.Change) -> str:
-    from prisma_down.core.dialects.sqlite import render as sqlite
-
-    return sqlite.render(change)
-
-
-def render_changes(changes: Sequence[ch.Change]) -> list[str]:
-    from prisma_down.core.dialects.sqlite import render as sqlite
-
-    return sqlite.render_all(changes)
-
-
-def statement_cursor(text: str) -> Any:
-    from prisma_down.core.dialects.sqlite import read
-
-    return read.cursor(text)
-
-
-def preflight_statements(checks: Sequence[Any]) -> list[str]:
-    from prisma_down.core.dialects.sqlite import render
-
-    return render.preflight(checks)
+_READ = "prisma_down.core.dialects.sqlite.read"
+_RENDER = "prisma_down.core.dialects.sqlite.render"
 
 
 def build() -> Dialect:
@@ -56,13 +17,13 @@ def build() -> Dialect:
         title="SQLite",
         sqlglot="sqlite",
         lexicon=Lexicon(backticks=True, brackets=True, trigger_bodies=True),
-        read=read_statement,
-        cursor=statement_cursor,
-        preflight=preflight_statements,
-        render=render_change,
-        render_all=render_changes,
+        read=lazy(_READ, "read"),
+        cursor=lazy(_READ, "cursor"),
+        preflight=lazy(_RENDER, "preflight"),
+        render=lazy(_RENDER, "render"),
+        render_all=lazy(_RENDER, "render_all"),
         invert=sqlite.INVERT,
-        idioms=redefinitions,
+        idioms=lazy(_READ, "redefinitions"),
         default_schema="main",
         pk_implies_not_null=False,
         keeps_keys_to_dropped_table=True,
