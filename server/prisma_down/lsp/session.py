@@ -1,9 +1,10 @@
 """All the language server's state, on one object a test can construct.
 
-Per migrations folder (a ``Root``): the history as last read from disk, an Analyzer whose
-memo makes re-analysis incremental, and what was last published. Analysis runs in a worker
-thread, one at a time per root; edits that arrive meanwhile coalesce into one more run, and
-a result computed from text that has changed since is dropped, never published.
+Per migrations folder (a ``Root``, lsp/roots.py): the history as last read from disk, an
+Analyzer whose memo makes re-analysis incremental, and what was last published. Analysis
+runs in a worker thread, one at a time per root; edits that arrive meanwhile coalesce into
+one more run, and a result computed from text that has changed since is dropped, never
+published.
 
 Verify verdicts (features/verify.py) are published with each down.sql's diagnostics, apart
 from the analysis: they stay through re-analyses for as long as the migration.sql and
@@ -17,7 +18,6 @@ import gc
 import logging
 import threading
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,71 +27,19 @@ from pygls.uris import to_fs_path
 
 from prisma_down.core.analysis import Analyzer, Stopped, sha256
 from prisma_down.core.findings import Finding
-from prisma_down.core.history import History, load_history
-from prisma_down.core.lint import ContextMemo, RuleMemo, analyse_history, baselined, run_rules
+from prisma_down.core.history import load_history
+from prisma_down.core.lint import analyse_history, baselined, run_rules
 from prisma_down.core.project import MIGRATION_FILE, ProjectError, locate, locate_all
 from prisma_down.core.read import SUPPORTED
 from prisma_down.core.rules.context import MigrationContext
 from prisma_down.core.settings import Settings, load_project, parse
 from prisma_down.lsp.confine import inside, real, refusal
 from prisma_down.lsp.convert import Converter, diagnostic, uri
-from prisma_down.lsp.freshness import Signature, holds, signature
-from prisma_down.lsp.hints import InlineHints
+from prisma_down.lsp.freshness import holds, signature
+from prisma_down.lsp.roots import Result, Root, Verified
 
 log = logging.getLogger(__name__)
 RESCAN_SECONDS = 2.0
-
-
-@dataclass(frozen=True)
-class Result:
-    """One analysis of a root, and the document versions it was computed from."""
-
-    contexts: list[MigrationContext]
-    findings: dict[Path, list[Finding]]
-    texts: dict[Path, str]
-    versions: dict[Path, int | None]
-    signature: Signature = ()  # the disk as read for it
-    settings: Settings | None = None
-    baselined: frozenset[str] = frozenset()  # migrations the baseline accepts without down.sql
-
-    def context_for(self, path: Path) -> MigrationContext | None:
-        for ctx in self.contexts:
-            if path in (ctx.up_path, ctx.down_path):
-                return ctx
-        return None
-
-
-@dataclass(frozen=True)
-class Verified:
-    """The diagnostics of one verify verdict, and the texts it was computed from."""
-
-    up_sha: str
-    down_sha: str
-    diagnostics: tuple[types.Diagnostic, ...]
-
-
-@dataclass
-class Root:
-    directory: Path
-    settings: Settings
-    history: History | None = None
-    signature: Signature = ()
-    analyzer: Analyzer = field(default_factory=Analyzer)
-    rule_memo: RuleMemo = field(default_factory=dict)
-    context_memo: ContextMemo = field(default_factory=dict)
-    result: Result | None = None
-    task: asyncio.Task[None] | None = None
-    dirty: bool = False
-    rescan: bool = True
-    published: dict[Path, tuple[int | None, tuple[Any, ...]]] = field(default_factory=dict)
-    done: asyncio.Event = field(default_factory=asyncio.Event)
-    stop: threading.Event = field(default_factory=threading.Event)  # set: drop the analysis
-    unfrozen: bool = False  # a history read, not yet moved out of the collector's reach
-    unsupported: str | None = None
-    hints: InlineHints = field(default_factory=InlineHints)
-
-    def contains(self, path: Path) -> bool:
-        return path.parent.parent == self.directory or path.parent == self.directory
 
 
 class Session:

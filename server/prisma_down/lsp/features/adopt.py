@@ -21,7 +21,8 @@ from lsprotocol import types
 from prisma_down.config_file import ConfigError, ignore_rule, update
 from prisma_down.core.rules.context import MigrationContext
 from prisma_down.lsp.language_server import PrismaDownServer  # at run time: pygls reads hints
-from prisma_down.lsp.session import Result, Root, Session
+from prisma_down.lsp.roots import Result, Root
+from prisma_down.lsp.session import Session
 
 IGNORE_COMMAND = "prismaDown.ignoreRule"
 BASELINE_COMMAND = "prismaDown.setBaseline"

@@ -48,7 +48,7 @@ from prisma_down.lsp.edits import (
     step_at,
     takes_document_changes,
 )
-from prisma_down.lsp.session import Result
+from prisma_down.lsp.roots import Result
 
 if TYPE_CHECKING:
     from prisma_down.lsp.language_server import PrismaDownServer

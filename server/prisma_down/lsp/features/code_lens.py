@@ -19,7 +19,7 @@ from prisma_down.core.rules.context import MigrationContext
 from prisma_down.core.statements import Script
 from prisma_down.lsp.convert import Converter, uri
 from prisma_down.lsp.features.links import SHOW_DOWN, SHOW_MIGRATION, context_of, path_of
-from prisma_down.lsp.session import Result, Root
+from prisma_down.lsp.roots import Result, Root
 
 if TYPE_CHECKING:
     from prisma_down.lsp.language_server import PrismaDownServer

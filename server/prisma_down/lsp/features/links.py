@@ -26,7 +26,7 @@ from prisma_down.core.rules.context import MigrationContext, Origin
 from prisma_down.core.statements import Comment, Script
 from prisma_down.core.text import Span
 from prisma_down.lsp.convert import Converter, uri
-from prisma_down.lsp.session import Result
+from prisma_down.lsp.roots import Result
 
 if TYPE_CHECKING:
     from prisma_down.lsp.language_server import PrismaDownServer

@@ -29,7 +29,8 @@ from prisma_down.core.text import Position
 from prisma_down.lsp.convert import DOCS, Converter
 from prisma_down.lsp.features.commands import Progress, migration_sql, tell
 from prisma_down.lsp.language_server import PrismaDownServer  # at run time: pygls reads the hints
-from prisma_down.lsp.session import Result, Root, Session, Verified
+from prisma_down.lsp.roots import Result, Root, Verified
+from prisma_down.lsp.session import Session
 from prisma_down.urls import mask_url, scrub
 from prisma_down.verify import engines
 from prisma_down.verify.command import verify
