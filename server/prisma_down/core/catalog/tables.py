@@ -11,6 +11,7 @@ from prisma_down.core.catalog.edit import (
     add_constraint,
     drop_index_named,
     drop_sequences,
+    owner_renamed,
     require_column,
     require_table,
     serial,
@@ -86,6 +87,7 @@ def rename_table(cat: Catalog, c: ch.RenameTable) -> Catalog:
             if key[2] == c.old
         }
     )
+    objects = owner_renamed(cat, objects, c.old, c.new)
     return with_maps(cat, tables=tables, indexes=indexes, objects=objects)
 
 
@@ -228,4 +230,5 @@ def rename_column(cat: Catalog, c: ch.RenameColumn) -> Catalog:
             where=ix.where and expr(ix.where),
         )
         indexes = indexes.set(key, (tb, ix))
-    return with_maps(cat, tables=tables, indexes=indexes)
+    objects = owner_renamed(cat, cat.objects, c.table, c.table, (c.old, c.new))
+    return with_maps(cat, tables=tables, indexes=indexes, objects=objects)
