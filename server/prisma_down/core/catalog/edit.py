@@ -93,7 +93,8 @@ def owner_renamed(
         head, sep, _ = o.sql.rpartition(tail)
         if sep:
             sql = f"{head}OWNED BY {qualified(new)}.{col}"
-            target = (key[0], key[1], new)
+            seq = key[1] if old.schema == new.schema else QName(new.schema, key[1].name)
+            target = (key[0], seq, new)
             objects = objects.set(target, replace(objects[target], sql=sql))
     return objects
 
