@@ -210,6 +210,7 @@ def test_no_cast_back_values_come_back(pg_conn: Any) -> None:
     ("misfit", "reason"),
     [
         ("""UPDATE "Note" SET "pinnedAt" = true WHERE "id" = 1""", 'hold true in "pinnedAt"'),
+        ("""UPDATE "Note" SET "seenAt" = false WHERE "id" = 2""", 'values in "seenAt"'),
         (
             """UPDATE "Note" SET "meta" = array_append("meta", '1'::jsonb) WHERE "id" = 3""",
             'other than one element in "meta"',
