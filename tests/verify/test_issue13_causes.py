@@ -40,6 +40,7 @@ fixtures line of ``test_rows_roundtrip``, every fixture with generated rows):
   the default schema's, and down.sql resolves them there)
 - a sequence owned by a column whose type changed (``check`` must not report
   down-does-not-restore) -> named_owned_sequence_renamed_then_retyped,
+  named_sequence_owned_by_then_retyped (Prisma's ``ALTER SEQUENCE … OWNED BY``),
   alter_column_type_serial_to_bigint, serial_to_text_drops_sequence -> here, explicit rows;
   ``tests/cli/test_fixtures_self_check`` (generate, check)
 - MySQL: AUTO_INCREMENT back before its key -> auto_increment_column_and_its_key,
@@ -118,6 +119,7 @@ CAUSES: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "owned-sequence-retyped": (
         ("postgres", "named_owned_sequence_renamed_then_retyped"),
+        ("postgres", "named_sequence_owned_by_then_retyped"),
         ("postgres", "alter_column_type_serial_to_bigint"),
         ("postgres", "serial_to_text_drops_sequence"),
     ),

@@ -99,7 +99,20 @@ def _set_comment(c: ch.SetComment, cat: Catalog) -> Inverse:
     )
 
 
+def _alter_sequence(c: ch.AlterSequence, cat: Catalog) -> Inverse:
+    """``OWNED BY`` back to the owner the sequence had (NONE if it had none)."""
+    hit = next((o for _, o in cat.objects_named("sequence", c.name)), None)
+    if hit is None:
+        if c.if_exists:
+            return NOTHING
+        return never(f'sequence "{c.name.name}" is not created earlier in the history')
+    m = _OWNED_BY.search(hit.sql)
+    before = m.group(0).split(None, 2)[2].strip() if m else ""
+    return exact(ch.AlterSequence(c.name, (("OWNED BY", before),)))
+
+
 INVERT: dict[type[Any], Callable[[Any, Catalog], Inverse]] = {
+    ch.AlterSequence: _alter_sequence,
     ch.CreateObject: _create_object,
     ch.DropObject: _drop_object,
     ch.RenameObject: _rename_object,
