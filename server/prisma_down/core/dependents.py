@@ -40,7 +40,7 @@ from prisma_down.core import changes as ch
 from prisma_down.core.catalog import Catalog, ObjectKey, comments_on
 from prisma_down.core.foreign_key_types import foreign_keys
 from prisma_down.core.names import comment_target
-from prisma_down.core.schema import Opaque, QName
+from prisma_down.core.schema import Constraint, Index, Opaque, QName
 from prisma_down.core.view_stars import as_created
 
 RELATIONS = ("view", "materialized view")
@@ -101,6 +101,31 @@ def on_type(cat: Catalog, name: QName) -> list[ObjectKey]:
     for table, col in cat.enum_columns(name):
         out += on_column(cat, table, col.name)
     return out
+
+
+def typed_on(cat: Catalog, table: QName, name: QName) -> tuple[list[Index], list[Constraint]]:
+    """The indexes (predicate or expression) and CHECK constraints of ``table`` whose text
+    names type ``name`` (a cast such as ``'A'::"E"``).
+
+    ALTER COLUMN TYPE rebuilds every index and re-checks every constraint on the column from
+    its stored definition (https://www.postgresql.org/docs/current/sql-altertable.html,
+    SET DATA TYPE: "Indexes and simple table constraints involving the column will be
+    automatically converted to use the new column type by reparsing the originally supplied
+    expression"). A cast to the type the column is leaving then compares the new type with
+    the old one: ``operator does not exist: "E_new" = "E"``. Such indexes and checks must go
+    before the change and come back after it."""
+    t = cat.tables.get(table)
+    if t is None:
+        return [], []
+    ixs = [
+        ix
+        for ix in cat.table_indexes(table)
+        if _mentions(
+            " ".join([ix.where or "", *(e.expression or "" for e in ix.elements)]), name.name
+        )
+    ]
+    checks = [k for k in t.constraints if k.kind == "c" and _mentions(k.tail, name.name)]
+    return ixs, checks
 
 
 def on_relation(cat: Catalog, rel: QName) -> list[ObjectKey]:

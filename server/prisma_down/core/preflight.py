@@ -30,7 +30,10 @@ class Check:
     ``values``), ``labels`` (it holds one of ``values``), ``nulls`` (a column of
     ``columns`` is NULL), ``rows`` (any row), ``orphans`` (every column of ``columns`` set:
     rows pointing at a table that comes back empty), ``duplicates`` (two rows with the same
-    ``columns``, none NULL). ``array``: ``columns[0]`` is an array, compared element-wise.
+    ``columns``, none NULL), ``held`` (``columns[0]`` holds a value while its type is
+    ``values[0]``: PostgreSQL has no cast back), ``several`` (it holds an array of other
+    than one element, which cannot become one value). ``array``: ``columns[0]`` is an
+    array, compared element-wise.
     ``absent``: applies only while this column of ``table`` is missing (down.sql puts it
     back); ``missing``: only while this table is missing. ``message`` says what to fix.
     """

@@ -233,6 +233,15 @@ def _rows(c: Check) -> str:
         return f"SELECT 1 FROM {t} WHERE " + " OR ".join(f"{x} IS NULL" for x in cols)
     if c.kind == "rows":
         return f"SELECT 1 FROM {t}"
+    if c.kind == "held":  # any value, while the column has type values[0]
+        same = f"pg_typeof({cols[0]}) = {escape.literal(c.values[0], 'postgres')}::regtype"
+        return f"SELECT 1 FROM {t} WHERE {cols[0]} IS NOT NULL AND {same}"
+    if c.kind == "several":  # an array of other than one element (to_jsonb: any type)
+        doc = f"to_jsonb({cols[0]})"
+        return (
+            f"SELECT 1 FROM {t} WHERE jsonb_typeof({doc}) = 'array' "
+            f"AND jsonb_array_length({doc}) <> 1"
+        )
     if c.kind == "orphans":
         return f"SELECT 1 FROM {t} WHERE " + " AND ".join(f"{x} IS NOT NULL" for x in cols)
     if c.kind == "duplicates":

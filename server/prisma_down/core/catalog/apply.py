@@ -35,6 +35,7 @@ from prisma_down.core.catalog.tables import (
 )
 from prisma_down.core.catalog.types import (
     add_enum_value,
+    alter_sequence,
     create_enum,
     create_object,
     drop_enum,
@@ -59,6 +60,7 @@ APPLY: dict[type[Any], Callable[[Catalog, Any], Catalog]] = {
     ch.CreateTable: create_table,
     ch.DropTable: drop_table,
     ch.RenameTable: rename_table,
+    ch.AlterSequence: alter_sequence,
     ch.RedefineTable: redefine_table,
     ch.AddColumn: add_col,
     ch.DropColumn: drop_column,

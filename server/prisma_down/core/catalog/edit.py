@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from prisma_down.core.catalog.maps import ObjectKey as ObjectKey
+from prisma_down.core.catalog.maps import Objects
 from prisma_down.core.catalog.maps import type_base as type_base
 from prisma_down.core.catalog.model import Catalog, CatalogError, with_maps
 from prisma_down.core.names import pg_name, qualified, quote
@@ -70,6 +71,32 @@ def serial(cat: Catalog, table: QName, col: Column) -> tuple[Catalog, Column]:
         objects = cat.objects.set(("sequence", seq, table), Opaque("sequence", seq, sql, table))
         cat = with_maps(cat, objects=objects)
     return cat, col
+
+
+def owner_renamed(
+    cat: Catalog, objects: Objects, old: QName, new: QName, column: tuple[str, str] | None = None
+) -> Objects:
+    """``objects`` with the owned sequences of table ``old`` saying ``OWNED BY`` the table's
+    new name (and a renamed column's new name): PostgreSQL records the owner by reference
+    (``pg_depend``), so ``ALTER TABLE ... RENAME`` moves it along
+    (https://www.postgresql.org/docs/current/sql-altersequence.html, OWNED BY). The SERIAL
+    one's text (``serial`` above) must follow, or down.sql re-creates it owned by a table
+    or column that no longer exists."""
+    for key in cat.objects.on(old):
+        o = cat.objects[key]
+        if key[0] != "sequence" or key[2] != old:
+            continue
+        col = o.sql.rsplit(".", 1)[-1]
+        if column is not None and col == quote(column[0]):
+            col = quote(column[1])
+        tail = f"OWNED BY {qualified(old)}."
+        head, sep, _ = o.sql.rpartition(tail)
+        if sep:
+            sql = f"{head}OWNED BY {qualified(new)}.{col}"
+            seq = key[1] if old.schema == new.schema else QName(new.schema, key[1].name)
+            target = (key[0], seq, new)
+            objects = objects.set(target, replace(objects[target], sql=sql))
+    return objects
 
 
 def drop_sequences(cat: Catalog, table: QName, column: str | None) -> Catalog:

@@ -11,6 +11,7 @@ from prisma_down.core.catalog.edit import (
     add_constraint,
     drop_index_named,
     drop_sequences,
+    owner_renamed,
     require_column,
     require_table,
     serial,
@@ -20,9 +21,9 @@ from prisma_down.core.catalog.maps import ObjectKey as ObjectKey
 from prisma_down.core.catalog.maps import type_base as type_base
 from prisma_down.core.catalog.model import Catalog, CatalogError, with_maps
 from prisma_down.core.dialects import Dialect
-from prisma_down.core.names import quote_for
+from prisma_down.core.names import qualified, quote_for
 from prisma_down.core.read.tokens import ReadError, tokenize
-from prisma_down.core.schema import Column, Columns, Constraint
+from prisma_down.core.schema import Column, Columns, Constraint, Opaque, QName
 
 
 def create_table(cat: Catalog, c: ch.CreateTable) -> Catalog:
@@ -77,15 +78,28 @@ def rename_table(cat: Catalog, c: ch.RenameTable) -> Catalog:
         c.new, replace(t, name=c.new, constraints=retarget(t.constraints))
     )
     indexes = cat.indexes
+    # SET SCHEMA: "associated indexes, constraints, and sequences owned by table columns are
+    # moved as well" (https://www.postgresql.org/docs/current/sql-altertable.html)
+    moved = c.new.schema != c.old.schema
     for k in cat.indexes.on(c.old):
-        indexes = indexes.set(k, (c.new, replace(indexes[k][1], table=c.new)))
+        ix = replace(indexes[k][1], table=c.new)
+        if moved:
+            ix = replace(ix, name=QName(c.new.schema, k.name))
+            indexes = indexes.delete(k)
+        indexes = indexes.set(ix.name, (c.new, ix))
+
+    def rekey(key: ObjectKey) -> tuple[ObjectKey, Opaque]:
+        o = replace(cat.objects[key], table=c.new)
+        if moved and key[0] == "sequence":
+            name = QName(c.new.schema, key[1].name)
+            sql = o.sql.replace(qualified(key[1]), qualified(name), 1)
+            return (key[0], name, c.new), replace(o, name=name, sql=sql)
+        return (key[0], key[1], c.new), o
+
     objects = cat.objects.rekeyed(
-        {
-            key: ((key[0], key[1], c.new), replace(cat.objects[key], table=c.new))
-            for key in cat.objects.on(c.old)
-            if key[2] == c.old
-        }
+        {key: rekey(key) for key in cat.objects.on(c.old) if key[2] == c.old}
     )
+    objects = owner_renamed(cat, objects, c.old, c.new)
     return with_maps(cat, tables=tables, indexes=indexes, objects=objects)
 
 
@@ -228,4 +242,5 @@ def rename_column(cat: Catalog, c: ch.RenameColumn) -> Catalog:
             where=ix.where and expr(ix.where),
         )
         indexes = indexes.set(key, (tb, ix))
-    return with_maps(cat, tables=tables, indexes=indexes)
+    objects = owner_renamed(cat, cat.objects, c.table, c.table, (c.old, c.new))
+    return with_maps(cat, tables=tables, indexes=indexes, objects=objects)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -10,7 +11,8 @@ from prisma_down.core.catalog.edit import map_columns
 from prisma_down.core.catalog.maps import ObjectKey as ObjectKey
 from prisma_down.core.catalog.maps import type_base as type_base
 from prisma_down.core.catalog.model import Catalog, CatalogError, with_maps
-from prisma_down.core.names import qualified
+from prisma_down.core.names import qualified, quote
+from prisma_down.core.read.tokens import ReadError
 from prisma_down.core.schema import Column, Enum, QName
 from prisma_down.core.view_stars import expand
 
@@ -127,3 +129,44 @@ def rename_object(cat: Catalog, c: ch.RenameObject) -> Catalog:
         )
         return with_maps(cat, objects=objects)
     raise CatalogError(f'{c.kind} "{c.old}" does not exist')
+
+
+def sequence_owner(owner: str) -> tuple[QName, str] | None:
+    """The table and column of ``OWNED BY`` text (``"t"."c"``, ``"s"."t"."c"``)."""
+    from prisma_down.core.read.postgres import cursor  # the reader imports the catalog
+
+    try:
+        c = cursor(owner)
+        names = [c.name()]
+        while c.accept_punct("."):
+            names.append(c.name())
+    except ReadError:
+        return None
+    if len(names) not in (2, 3) or not c.at_end():
+        return None
+    schema = names[0] if len(names) == 3 and names[0] != "public" else ""
+    return QName(schema, names[-2]), names[-1]
+
+
+_OWNED = re.compile(r"\s+OWNED\s+BY\s+.*$", re.I | re.S)
+
+
+def alter_sequence(cat: Catalog, c: ch.AlterSequence) -> Catalog:
+    """PostgreSQL's ``ALTER SEQUENCE s OWNED BY t.c | NONE`` (the reader gives no other
+    option): the sequence's text says its owner, and it is keyed with the owner's table, so
+    dropping that column or table drops it too, as PostgreSQL does
+    (https://www.postgresql.org/docs/current/sql-altersequence.html, OWNED BY)."""
+    hits = cat.objects_named("sequence", c.name)
+    if not hits or [k for k, _ in c.options] != ["OWNED BY"]:
+        if hits or c.if_exists:
+            return cat
+        raise CatalogError(f'sequence "{c.name}" does not exist')
+    key, o = hits[0]
+    value = c.options[0][1]
+    owner = sequence_owner(value) if value else None
+    table = owner[0] if owner is not None else None
+    sql = _OWNED.sub("", o.sql)
+    if owner is not None:
+        sql += f" OWNED BY {qualified(owner[0])}.{quote(owner[1])}"
+    objects = cat.objects.delete(key).set((key[0], key[1], table), replace(o, sql=sql, table=table))
+    return with_maps(cat, objects=objects)

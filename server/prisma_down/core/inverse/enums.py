@@ -9,6 +9,7 @@ from typing import Any
 
 from prisma_down.core import changes as ch
 from prisma_down.core.catalog import Catalog, comments_on, type_base
+from prisma_down.core.dependents import typed_on
 from prisma_down.core.inverse.model import NOTHING, Inverse, exact, lossy, never
 from prisma_down.core.names import comment_target, quote
 from prisma_down.core.names import qualified as _t
@@ -72,6 +73,11 @@ def replace_enum(cat: Catalog, name: QName, values: tuple[str, ...]) -> list[ch.
     new, old = name.renamed(name.name + "_new"), name.renamed(name.name + "_old")
     out: list[ch.Change] = [ch.CreateEnum(Enum(new, values))]
     uses = cat.enum_columns(name)
+    # indexes and checks that cast to the type would compare "X_new" with "X": off and back
+    typed = {t: typed_on(cat, t, name) for t in dict.fromkeys(t for t, _ in uses)}
+    for t, (ixs, checks) in typed.items():
+        out += [ch.DropIndex(ix.name, if_exists=True) for ix in ixs]
+        out += [ch.DropConstraint(t, k.name, if_exists=True, kind="c") for k in checks]
     for table, col in uses:
         _, suffix = type_base(col.type)
         if col.default is not None:
@@ -87,6 +93,10 @@ def replace_enum(cat: Catalog, name: QName, values: tuple[str, ...]) -> list[ch.
         for table, col in uses
         if col.default is not None
     ]
+    for t, (ixs, checks) in typed.items():
+        out += [ch.AddConstraint(t, k, not_valid=k.not_valid) for k in checks]
+        out += [ch.CreateIndex(ix) for ix in ixs]
+        out += [c for ix in ixs for c in comments_on(cat, "INDEX", comment_target(ix.name))]
     return out + comments_on(cat, "TYPE", comment_target(name))  # it went with the old type
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from prisma_down.core import changes as ch
 from prisma_down.core import escape
 from prisma_down.core.catalog import Catalog, column_dependents, comments_on, type_base
-from prisma_down.core.inverse.casts import first_element, no_cast
+from prisma_down.core.inverse.casts import first_element, no_cast, without_cast
 from prisma_down.core.inverse.constraints import re_add
 from prisma_down.core.inverse.model import NOTHING, Inverse, exact, lossy, never
 from prisma_down.core.names import comment_target, quote
@@ -110,6 +110,9 @@ def missing_column(table: QName, name: str) -> Inverse:
     return never(f'column {_t(table)}."{name}" is not created earlier in the history')
 
 
+_JSONS = re.compile(r"jsonb?")
+
+
 def cast_back(cat: Catalog, column: str, current: str, previous: str) -> str | None:
     """A USING expression converting ``current`` values back to ``previous``, or None.
 
@@ -126,6 +129,10 @@ def cast_back(cat: Catalog, column: str, current: str, previous: str) -> str | N
         back = "NULL"
         if first_element(current, previous) is not None:
             back = f"(to_jsonb({col}) ->> 0)::{previous}"
+            if _JSONS.fullmatch(type_base(previous)[0].name.lower()):
+                # the element as a document (``->>`` would make a string of it), and SQL NULL
+                # where the array held one (to_jsonb writes it as JSON null)
+                back = f"NULLIF(to_jsonb({col}) -> 0, 'null'::jsonb)::{previous}"
         return f"CASE WHEN {same} THEN {col}::text::{previous} ELSE {back} END"
     return _cast(cat, quote(column), current, previous)
 
@@ -172,14 +179,7 @@ def _alter_type(c: ch.AlterColumnType, cat: Catalog) -> Inverse:
         return replace(exact(*steps) if mapped.exact else lossy(mapped.note, *steps),
                        note=mapped.note, checks=mapped.checks)  # fmt: skip
     if mapped is None and no_cast(c.type, before.type):
-        head = f"PostgreSQL has no cast from {c.type} back to {before.type}: "
-        if first_element(c.type, before.type) is not None:
-            note = f'{_t(c.table)}."{c.column}" keeps only the first element of each array'
-            return lossy(head + note, *steps)
-        note = f'{_t(c.table)}."{c.column}" comes back NULL, its values are lost'
-        if before.not_null:
-            note += " (fails if the table has rows: the column is NOT NULL)"
-        return lossy(head + note, *steps)
+        return without_cast(c, before, back, steps)
     if normalized_type(c.type) == normalized_type(before.type) or _widens(cat, c.type, before.type):
         return exact(*steps)
     return lossy(

@@ -190,7 +190,7 @@ def _ine(if_not_exists: bool) -> str:
 _RENDER: dict[type, Callable[..., str]] = {
     ch.CreateTable: _create_table,
     ch.DropTable: lambda c: f"DROP TABLE {_ie(c.if_exists)}{q(c.name)}{_cascade(c.cascade)}",
-    ch.RenameTable: lambda c: f"ALTER TABLE {q(c.old)} RENAME TO {quote(c.new.name)}",
+    ch.RenameTable: lambda c: _rename_table(c),
     ch.AddColumn: lambda c: (
         f"ALTER TABLE {q(c.table)} ADD COLUMN {_ine(c.if_not_exists)}"
         + column_sql(c.table, c.column)
@@ -369,6 +369,14 @@ def _native(c: ch.Guarded) -> str | None:
     elif isinstance(x, ch.CreateObject | ch.DropObject | ch.RenameObject):
         return _native_object(g, x)
     return None
+
+
+def _rename_table(c: ch.RenameTable) -> str:
+    """RENAME TO, or SET SCHEMA when the table moves to another schema (the default one is
+    written ``public``, the name the reader takes for it)."""
+    if c.old.schema != c.new.schema:
+        return f"ALTER TABLE {q(c.old)} SET SCHEMA {quote(c.new.schema or 'public')}"
+    return f"ALTER TABLE {q(c.old)} RENAME TO {quote(c.new.name)}"
 
 
 def _table_if_exists(sql: str) -> str:

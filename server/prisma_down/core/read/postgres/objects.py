@@ -57,8 +57,25 @@ def alter_object(c: Cursor) -> tuple[ch.Change, ...]:
             guard = ch.Guard("sequence" if sequence else "object", names, False, old.schema)
             return if_exists(ie, guard, (ch.RenameObject(kind, old, QName(old.schema, c.name())),))
         if kind == "sequence":
-            raise ReadError("ALTER SEQUENCE is not modelled")
+            owner = _owned_by(c)
+            if owner is not None and c.at_end():
+                return (ch.AlterSequence(old, (("OWNED BY", owner),), ie),)
+            raise ReadError("ALTER SEQUENCE is not modelled (but OWNED BY)")
     raise ReadError("this ALTER statement is not modelled")
+
+
+def _owned_by(c: Cursor) -> str | None:
+    """``OWNED BY t.c`` as written ("" for NONE), None for any other option: Prisma writes
+    it when a column gets ``@default(autoincrement())``."""
+    if not c.accept("OWNED", "BY"):
+        return None
+    if c.accept("NONE"):
+        return ""
+    begin = c.i
+    c.name()
+    while c.accept_punct("."):
+        c.name()
+    return c.source(begin, c.i)
 
 
 def drop_object(c: Cursor) -> tuple[ch.Change, ...]:

@@ -51,6 +51,10 @@ def create_table(c: Cursor, prefix: str) -> ch.Change:
 
 def _alter_actions(c: Cursor, table: QName) -> tuple[ch.Change, ...]:
     c.accept_punct("*")
+    if c.accept("SET", "SCHEMA"):  # the table moves, with its indexes and owned sequences
+        schema = c.name()
+        schema = "" if schema == c.default_schema else schema
+        return (ch.RenameTable(table, QName(schema, table.name)),)
     if c.accept("RENAME"):
         if c.accept("TO"):
             return (ch.RenameTable(table, QName(table.schema, c.name())),)
