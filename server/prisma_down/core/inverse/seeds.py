@@ -69,7 +69,8 @@ def _note(table: QName, key: tuple[str, ...], cat: Catalog) -> str:
     note = (
         f"deletes the rows of {_t(table)} whose key ({cols}) the INSERT's query yields when "
         "down.sql runs: rows added since with such a key go too, and the query reads "
-        "today's data, not the data at migration time"
+        "today's data, not the data at migration time; after a migration that failed on "
+        "this INSERT's duplicate key, it deletes the rows the INSERT collided with"
     )
     for other, action in _pointing(table, cat):
         if action == "CASCADE":
