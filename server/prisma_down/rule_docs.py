@@ -26,7 +26,14 @@ in a later migration once nobody needs it.""",
     "irreversible-statement": """\
 a statement no down.sql can undo: `UPDATE`, `DELETE`, `TRUNCATE`, `INSERT … SELECT`,
 `DO` blocks that run code, function calls, or SQL prisma-down does not understand. `INSERT` of
-literal rows with a known key is reversible (down.sql deletes exactly those rows).""",
+literal rows with a known key is reversible (down.sql deletes exactly those rows). So is
+`INSERT INTO t (cols) SELECT …` into a table that already existed, when the columns cover a
+key of `t` (primary key, or a unique key of NOT NULL columns) whose values the query yields
+again (no `random()`, `gen_random_uuid()`, `nextval`, `now()` or unknown function, no LIMIT)
+and the query does not read `t`: a plain INSERT that succeeded met no row with those keys, so
+down.sql deletes the rows whose key the query yields (`loses-data`: the query reads the data
+of that moment, and rows added since with such a key go too). `ON CONFLICT`, `INSERT
+IGNORE`, a volatile key or a query reading its target keep it irreversible.""",
     "down-does-not-restore": """\
 replaying migration.sql and then the existing down.sql over the schema the history
 built does not give back the schema from before the migration; each difference is named

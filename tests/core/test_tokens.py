@@ -158,7 +158,7 @@ def test_threads_reaching_sqlglot_first_at_once_all_read() -> None:
         ('UPDATE ONLY "User" AS u SET "a" = u."b" WHERE u."id" = 1', "UPDATE overwrites"),
         ('DELETE FROM "public"."User" WHERE "id" = 1', "DELETE removes"),
         ('TRUNCATE TABLE "User"', "TRUNCATE removes"),
-        ('INSERT INTO "User" ("id") SELECT "id" FROM "Old"', "INSERT of rows computed"),
+        ('INSERT INTO "U" ("id") SELECT "id" FROM "Old" ON CONFLICT DO NOTHING', "INSERT of rows"),
         ('WITH x AS (SELECT 1) UPDATE "User" SET "a" = 1', "UPDATE overwrites"),
         ('WITH x AS (DELETE FROM "User" RETURNING *) SELECT * FROM x', "DELETE removes"),
     ],

@@ -18,6 +18,7 @@ from prisma_down.core.changes import Change, DropTable, Guarded
 from prisma_down.core.dialects import Dialect, get, of
 from prisma_down.core.history import History, Migration
 from prisma_down.core.inverse import Inverse, Risk, invert
+from prisma_down.core.inverse.seeds import within_migration
 from prisma_down.core.read import Reading, idioms, read_statement
 from prisma_down.core.statements import Script, Statement, split
 
@@ -89,7 +90,7 @@ def replay(
             )
             for one in done:
                 if inverses:
-                    undo.append(invert(one, cat))
+                    undo.append(within_migration(one, invert(one, cat), before))
                 try:
                     cat = apply(cat, one)
                 except CatalogError as e:

@@ -285,20 +285,31 @@ class SessionSetting:
 
 @dataclass(frozen=True)
 class InsertRows:
-    """INSERT of literal rows: ``rows`` hold each value's source text."""
+    """INSERT of literal rows: ``rows`` hold each value's source text. Or of the rows a
+    query computed (``query``, its source text, a leading WITH included; ``rows`` empty):
+    ``stable`` names the columns whose values the query yields again when run again."""
 
     table: QName
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+    query: str = ""
+    stable: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class DeleteRows:
-    """DELETE of the rows matching key columns; the inverse of InsertRows."""
+    """DELETE of the rows matching key columns; the inverse of InsertRows.
+
+    With ``query``: the rows whose key the query yields (``values`` empty), its output
+    columns named ``columns``; ``types`` are the key columns' types, for engines that do
+    not compare a query's untyped output with a column's type (PostgreSQL: 'x' = enum)."""
 
     table: QName
     key: tuple[str, ...]
     values: tuple[tuple[str, ...], ...]
+    query: str = ""
+    columns: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

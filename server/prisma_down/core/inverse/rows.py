@@ -1,5 +1,6 @@
-"""Inverses of rows and session statements: inserted rows are deleted by a literal key; what
-no statement can undo (deleted rows, arbitrary data changes) is irreversible.
+"""Inverses of rows and session statements: inserted rows are deleted by a literal key (or,
+for INSERT … SELECT, by the keys the query yields: ``seeds``); what no statement can undo
+(deleted rows, arbitrary data changes) is irreversible.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 from prisma_down.core import changes as ch
 from prisma_down.core.catalog import Catalog
 from prisma_down.core.inverse.model import NOTHING, Inverse, exact, never
+from prisma_down.core.inverse.seeds import invert_insert_query, keys
 from prisma_down.core.names import qualified as _t
 
 
@@ -23,17 +25,12 @@ def _session(c: ch.SessionSetting, cat: Catalog) -> Inverse:
 
 
 def _insert(c: ch.InsertRows, cat: Catalog) -> Inverse:
+    if c.query:
+        return invert_insert_query(c, cat)
     t = cat.tables.get(c.table)
     if t is None:
         return never(f"rows inserted into {_t(c.table)}, a table the history never created")
-    keys = [k.columns for k in t.constraints if k.kind == "p"]
-    keys += [k.columns for k in t.constraints if k.kind == "u"]
-    keys += [
-        tuple(e.column for e in ix.elements if e.column)
-        for ix in cat.table_indexes(c.table)
-        if ix.unique and ix.where is None and all(e.column for e in ix.elements)
-    ]
-    for key in keys:
+    for key in keys(t, cat):
         if key and all(k in c.columns for k in key):
             pos = [c.columns.index(k) for k in key]
             values = tuple(tuple(row[p] for p in pos) for row in c.rows)

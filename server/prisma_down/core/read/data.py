@@ -1,7 +1,7 @@
 """Statements that change data rather than schema: what can be undone and what cannot.
 
 INSERT of literal rows is read token by token (the inverse needs each value's source
-text); everything else is classified from sqlglot's tree.
+text), INSERT … SELECT by ``read.seeds``; everything else is classified from sqlglot's tree.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from prisma_down.core import changes as ch
+from prisma_down.core.read import seeds
 from prisma_down.core.read.tokens import Cursor, ReadError, sqlglot_dialect
 
 if TYPE_CHECKING:
@@ -26,6 +27,10 @@ def read(c: Cursor, text: str, dialect: str) -> tuple[ch.Change, ...]:
         rows = _insert_rows(c)
         if rows is not None:
             return (rows,)
+    if word in ("INSERT", "WITH"):
+        seeded = seeds.read(c, text, dialect)  # INSERT … SELECT: the rows a query added
+        if seeded is not None:
+            return (seeded,)
     if word == "DO":
         return (ch.DataChange("a DO block runs code whose effects cannot be undone"),)
     if word in ("CALL", "EXEC", "EXECUTE"):

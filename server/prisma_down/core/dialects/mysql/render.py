@@ -213,7 +213,7 @@ def _clause(c: ch.Change) -> _Clause | None:
 
 
 def _delete_rows(c: ch.DeleteRows) -> str:
-    return delete_rows(c, table_name(c.table), quote)
+    return delete_rows(c, table_name(c.table), quote, query="cte")
 
 
 def _drop_object(c: ch.DropObject) -> str:

@@ -78,7 +78,7 @@ def read(text: str) -> tuple[ch.Change, ...]:
 
 def _quoted_strings(change: ch.Change) -> ch.Change:
     """In VALUES no column is in scope: SQLite reads a "double-quoted" value as a string."""
-    if not isinstance(change, ch.InsertRows):
+    if not isinstance(change, ch.InsertRows) or change.query:  # a query is run as written
         return change
     rows = tuple(tuple(_as_string(v) for v in row) for row in change.rows)
     return ch.InsertRows(change.table, change.columns, rows)

@@ -135,7 +135,7 @@ def _add_column(c: ch.AddColumn) -> str:
 
 
 def _delete_rows(c: ch.DeleteRows) -> str:
-    return delete_rows(c, q(c.table), quote, keys="values")
+    return delete_rows(c, q(c.table), quote, keys="values", query="cte")
 
 
 def _if_exists(c: ch.DropTable | ch.DropIndex | ch.DropObject) -> str:
