@@ -69,17 +69,19 @@ def placeholder(type_text: str, before: Catalog) -> str | None:
 
 
 # A temporary sequence numbers the rows of a column that comes back under a unique key. Its
-# nextval() in the ADD COLUMN default is volatile, so PostgreSQL evaluates it once per existing
+# nextval() in the ADD COLUMN default is volatile, so PostgreSQL computes it for each existing
 # row: "Adding a column with a volatile DEFAULT … will require the entire table and its indexes
-# to be rewritten" (sql-altertable.html, Notes), and "the default expression will be used in
-# any insert operation that does not specify a value for the column" (sql-createtable.html,
-# DEFAULT) — the rewrite inserts each row anew. Sequence values never repeat ("nextval …
-# will never return the same value twice", functions-sequence.html), so the column holds
-# 1, 2, 3, … and every unique key over it holds, with or without other columns, partial or
-# not. It needs no extension (gen_random_uuid() is core only from PostgreSQL 13, and random
-# values are distinct only by likelihood). The sequence lives in pg_temp (dropped at the end of
-# the session at the latest, never clashing with the database's own names) and down.sql drops
-# it right after dropping the default, so nothing of it remains; the file is one transaction.
+# to be rewritten" (sql-altertable.html, Notes); "if the default value is volatile (e.g.,
+# clock_timestamp()) each row will need to be updated with the value calculated at the time
+# ALTER TABLE is executed" (ddl-alter.html, Adding a Column). nextval never hands out a value
+# twice ("each will safely receive a distinct sequence value"; a new sequence returns
+# "successive values beginning with 1", functions-sequence.html), so the column holds 1, 2,
+# 3, … and every unique key over it holds, with or without other columns, partial or not.
+# It needs no extension and works on every version Prisma supports (gen_random_uuid() is
+# core only from PostgreSQL 13, and random values are distinct only by likelihood). The
+# sequence lives in pg_temp (gone with the session at the latest, never clashing with the
+# database's names; creating it needs the TEMPORARY privilege, which PUBLIC has by default)
+# and down.sql drops it right after the default, in its one transaction: no trace is left.
 SEQUENCE = "pg_temp.prisma_down_row_number"
 _NEXT = f"nextval('{SEQUENCE}')"
 _INTEGERS = ("integer", "int", "int2", "int4", "int8", "smallint", "bigint")
