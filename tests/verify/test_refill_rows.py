@@ -3,8 +3,9 @@
 Each case is a fixture history of ``tests/core/fixtures/postgres/refill_*`` whose last
 migration drops NOT NULL columns without a default. With rows in the table, down.sql must
 either restore the schema exactly, keep every row and give the re-added columns the
-placeholder its ``loses-data`` note names, or (a type or key no placeholder is certain to
-satisfy) stop with its preflight's message and change nothing.
+placeholder its ``loses-data`` note names (a column under a unique key: a value of its own
+per row), or (a type or key no placeholder is certain to satisfy) stop with its preflight's
+message and change nothing.
 """
 
 from __future__ import annotations
@@ -47,8 +48,54 @@ CASES: dict[str, tuple[str, dict[str, str] | str]] = {
     "refill_array": ("""INSERT INTO "Post" VALUES (1, '{a,b}')""", {"tags": "'{}'::text[]"}),
     # a domain may carry a CHECK no placeholder is known to pass: the preflight stops
     "refill_domain": ("""INSERT INTO "Contact" VALUES (1, 'a@x')""", STOPPED),
-    # one placeholder in every row cannot satisfy a unique index: the preflight stops
-    "refill_unique": ("""INSERT INTO "Login" VALUES (1, 'a@x'), (2, 'b@x')""", STOPPED),
+    # a unique key that also carries a foreign key: a made-up value would point each row at
+    # an arbitrary parent, so the preflight stops
+    "refill_unique_fk": (
+        """INSERT INTO "User" VALUES ('u1'), ('u2');
+        INSERT INTO "Profile" VALUES ('p1', 'u1'), ('p2', 'u2')""",
+        f'{STOPPED}: "Profile" has rows, and down.sql puts back "Profile"."userId" NOT NULL while '
+        'its values are lost, and its foreign key "Profile_userId_fkey" would point each row at '
+        "an arbitrary parent",
+    ),
+    # a unique index on an expression over the column: distinct values need not give
+    # distinct keys ('1' and '10' share substr(…, 1, 1)), so the preflight stops
+    "refill_unique_expression": ("""INSERT INTO "Tag" VALUES (1, 'a'), (2, 'b')""", STOPPED),
+}
+
+# name: (rows before the migration, {column: (the values its rows must hold after down.sql, as
+# text, in any order; the placeholder its note must name)}): a column under a unique key gets
+# a value of its own per row, so the key comes back over the rows there are
+TEXT, INT = "'1', '2', '3', …", "1, 2, 3, …"
+UUID = "'00000000-0000-0000-0000-000000000001', '…-000000000002', …"
+
+
+def _numbers(n: int, shown: str) -> tuple[list[str], str]:
+    return [str(i) for i in range(1, n + 1)], shown
+
+
+DISTINCT: dict[str, tuple[str, dict[str, tuple[list[str], str]]]] = {
+    "refill_unique": (
+        """INSERT INTO "Login" VALUES (1, 'a@x'), (2, 'b@x')""",
+        {"email": _numbers(2, TEXT)},
+    ),
+    # unique together with "key", whose values repeat
+    "refill_unique_composite": (
+        """INSERT INTO "AuthMethod" VALUES ('a', 'k1', 'x'), ('b', 'k1', 'y'), ('c', 'k2', 'x')""",
+        {"identifier": _numbers(3, TEXT)},
+    ),
+    # uuid, and varchar under a partial unique index, dropped with DROP COLUMN IF EXISTS
+    "refill_unique_uuid": (
+        """INSERT INTO "Board" VALUES (1, gen_random_uuid(), 's1'), (2, gen_random_uuid(), 's2')""",
+        {
+            "publicId": ([f"00000000-0000-0000-0000-00000000000{i}" for i in (1, 2)], UUID),
+            "slug": _numbers(2, TEXT),
+        },
+    ),
+    # integer under a unique constraint and bigint in a composite unique index, 1,000 rows
+    "refill_unique_int": (
+        """INSERT INTO "Ticket" SELECT g::text, g * 7, 5 FROM generate_series(1, 1000) g""",
+        {"number": _numbers(1000, INT), "serial": _numbers(1000, INT)},
+    ),
 }
 
 
@@ -100,11 +147,37 @@ def test_lost_not_null_column_comes_back_with_its_placeholder(pg_conn: Any, name
         assert f'"{column}" comes back NOT NULL with the placeholder' in down, down
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("name", sorted(DISTINCT))
+def test_lost_unique_column_comes_back_with_a_value_per_row(pg_conn: Any, name: str) -> None:
+    rows, expect = DISTINCT[name]
+    migrations = load(name).migrations()
+    for _, up, _ in migrations[:-1]:
+        assert apply(pg_conn, up) is None
+    pg_conn.execute(rows.encode())
+    before = _state(pg_conn)
+    columns = sorted(expect)
+    table = _table(pg_conn, columns[0])
+    kept = _kept(pg_conn, table, columns)
+    _, up, down = migrations[-1]
+    assert apply(pg_conn, up) is None, "the migration itself must run on these rows"
+    error = apply(pg_conn, down)
+    assert error is None, f"down.sql failed on rows: {error}\n{down}"
+    assert diff(before[0], snapshot(pg_conn)) == [], "the schema is not restored"
+    assert _kept(pg_conn, table, columns) == kept, "rows were lost or changed"
+    for column, (values, shown) in expect.items():
+        quoted = '"' + column + '"'
+        got = [r[0] for r in pg_conn.execute(f"SELECT {quoted}::text FROM {table}").fetchall()]
+        assert sorted(got) == sorted(values), f"{quoted} holds {got[:5]}…"
+        assert f'"{column}" comes back NOT NULL with the placeholder {shown} (' in down, down
+    (left,) = pg_conn.execute("SELECT to_regclass('pg_temp.prisma_down_row_number')").fetchone()
+    assert left is None, "down.sql left its temporary sequence behind"
+
+
+@pytest.mark.parametrize("name", sorted([*CASES, *DISTINCT]))
 def test_after_a_failed_migration_nothing_changes(pg_conn: Any, name: str) -> None:
     """The migration failed before it dropped anything, rows there: down.sql must run and
     change nothing (the column is there, no placeholder is written into it)."""
-    rows, _ = CASES[name]
+    rows = CASES[name][0] if name in CASES else DISTINCT[name][0]
     migrations = load(name).migrations()
     for _, up, _ in migrations[:-1]:
         assert apply(pg_conn, up) is None

@@ -47,7 +47,7 @@ def needs(inverses: Sequence[Inverse], after: Catalog, before: Catalog) -> list[
                 if col is not None and not col.not_null:
                     out.append(_nulls(c.table, (c.column,), "NOT NULL comes back"))
             elif isinstance(c, ch.AddColumn) and c.table not in created:
-                out += _readded(c, after)
+                out += _readded(c, after, before)
             elif isinstance(c, ch.AddConstraint) and c.table not in created:
                 out += _constraint(c.table, c.constraint, after, created)
             elif isinstance(c, ch.CreateIndex) and c.index.table not in created:
@@ -139,8 +139,10 @@ def _type_back(
     ]
 
 
-def _readded(c: ch.AddColumn, after: Catalog) -> list[Check]:
-    """A NOT NULL column put back with no default and no values fails on any row."""
+def _readded(c: ch.AddColumn, after: Catalog, before: Catalog) -> list[Check]:
+    """A NOT NULL column put back with no default and no values fails on any row. One that
+    a foreign key names gets no placeholder (``core.placeholders``): the message says why,
+    since a DEFAULT would not do either."""
     col = c.column
     t = after.tables.get(c.table)
     if t is None or t.column(col.name) is not None:
@@ -149,18 +151,21 @@ def _readded(c: ch.AddColumn, after: Catalog) -> list[Check]:
         return []
     if col.generated:
         return []
-    return [
-        Check(
-            "rows",
-            c.table,
-            (),
-            (),
-            f"{table_name(c.table)} has rows, and down.sql puts back {_col(c.table, col.name)} "
-            "NOT NULL without a default while its values are lost: empty the table, or give "
-            "the column a DEFAULT in down.sql first",
-            absent=col.name,
-        )
+    was = before.tables.get(c.table)
+    keys = [
+        k.name for k in (was.constraints if was else ()) if k.kind == "f" and col.name in k.columns
     ]
+    what = (
+        f"{table_name(c.table)} has rows, and down.sql puts back {_col(c.table, col.name)} NOT NULL"
+    )
+    if keys:
+        why = (f'{what} while its values are lost, and its foreign key "{keys[0]}" would '
+               "point each row at an arbitrary parent if down.sql made a value up: empty the "
+               "table, or fill the column in down.sql first")  # fmt: skip
+    else:
+        why = (f"{what} without a default while its values are lost: empty the table, or give "
+               "the column a DEFAULT in down.sql first")  # fmt: skip
+    return [Check("rows", c.table, (), (), why, absent=col.name)]
 
 
 def _constraint(table: QName, k: Constraint, after: Catalog, created: set[QName]) -> list[Check]:
