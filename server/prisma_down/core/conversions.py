@@ -123,10 +123,29 @@ def _precision(type_text: str) -> int:
     return int(m.group(1)) if m else 6
 
 
+def _length(type_text: str) -> int | None:
+    """The length limit of a varchar or char type (char alone is char(1)), else None."""
+    if family(type_text) not in ("varchar", "char"):
+        return None
+    m = _PRECISION.search(type_text)
+    return int(m.group(1)) if m else (1 if family(type_text) == "char" else None)
+
+
 def _keeps(previous: str, to: str) -> bool:
     """Whether ``previous`` values cast to ``to`` and back come out unchanged."""
     a, b = family(previous), family(to)
-    return b in _TEXT or a == b or b in _WIDER.get(a, ())
+    limit = _length(to)
+    if limit is not None:  # a cast to varchar(n) cuts longer values
+        was = _length(previous)
+        return was is not None and was <= limit
+    if a == b:  # timestamp(6) into timestamp(3) rounds
+        return _digits(previous) <= _digits(to)
+    return b in _TEXT or b in _WIDER.get(a, ())
+
+
+def _digits(type_text: str) -> float:
+    m = _PRECISION.search(type_text)
+    return int(m.group(1)) if m else float("inf")
 
 
 def round_trips(old: str, new: str, using: str | None, column: str, cat: Catalog) -> bool:
