@@ -73,12 +73,14 @@ _DAY_US = "86400000000"
 @dataclass(frozen=True)
 class Conversion:
     """``source``: the column the expression reads (unquoted); ``rule``: which row of the
-    table; ``casts``: the types written after it; ``factor``: EXTRACT's multiplier."""
+    table (``none``: an expression of one column that no rule inverts); ``casts``: the
+    types written after it; ``factor``: EXTRACT's multiplier; ``text``: as written."""
 
     source: str
     rule: str
     casts: tuple[str, ...] = ()
     factor: int = 1
+    text: str = ""
 
 
 def _unquote(name: str) -> str:
@@ -89,9 +91,19 @@ def _casts(text: str) -> tuple[str, ...]:
     return tuple(m.group(1) for m in _ONE_CAST.finditer(text or ""))
 
 
-def read(expression: str) -> Conversion | None:
-    """The conversion ``expression`` is, when it is one of the table's rules."""
+def read(expression: str, columns: tuple[str, ...] = ()) -> Conversion | None:
+    """The conversion ``expression`` is, when it is one of the table's rules; else, when
+    it names exactly one of ``columns``, a ``none`` conversion of that column."""
     e = " ".join(expression.split())
+    found = _rule(e)
+    if found is not None or not columns:
+        return found
+    named = {_unquote(m.group(0)) for m in re.finditer(_IDENT, re.sub(r"'(?:[^']|'')*'", "", e))}
+    named &= set(columns)
+    return Conversion(named.pop(), "none", text=e) if len(named) == 1 else None
+
+
+def _rule(e: str) -> Conversion | None:
     m = _COPY.match(e)
     if m is not None:
         return Conversion(_unquote(m.group(1)), "cast", _casts(m.group(2)))

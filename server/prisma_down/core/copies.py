@@ -112,9 +112,10 @@ def follow(analysis: ScriptAnalysis, at: States) -> Fills:
             for c in copies:
                 if c.table == table and (column is None or column in (c.target, c.source)):
                     c.alive = False  # its values overwritten
-            conv = read(expression) if expression is not None else None
             cat = at[si][0][0] if at[si] else _after(analysis, at, si)
             t = cat.tables.get(table)
+            names = tuple(c.name for c in t.columns) if t is not None else ()
+            conv = read(expression, names) if expression is not None else None
             if (
                 conv is not None
                 and column is not None

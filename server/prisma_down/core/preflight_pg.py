@@ -28,7 +28,7 @@ from prisma_down.core import escape
 from prisma_down.core.analysis import ScriptAnalysis, Step
 from prisma_down.core.catalog import Catalog, type_base
 from prisma_down.core.conversions import undo
-from prisma_down.core.copies import Fill, follow, states
+from prisma_down.core.copies import Fill, States, follow, states
 from prisma_down.core.inverse import Inverse, Risk
 from prisma_down.core.names import quote
 from prisma_down.core.placeholders import refill
@@ -94,12 +94,34 @@ def survive(analysis: ScriptAnalysis) -> ScriptAnalysis:
                 new = _unmap(analysis, step) or inv
             elif (si, ii) in fills and at is not None:
                 new = _fill(at[si][ii][1], inv, fills[(si, ii)])
-            if at is not None:  # values lost: a placeholder
+            if at is not None and not _renamed_into(new, at, (si, ii)):  # values lost
                 new = refill(new, at[si][ii][1], analysis.before)
             changed = changed or new is not inv
             inverses.append(new)
         steps.append(replace(step, inverses=tuple(inverses)))
     return replace(analysis, steps=tuple(steps)) if changed else analysis
+
+
+def _renamed_into(inv: Inverse, at: States, where: tuple[int, int]) -> bool:
+    """Whether a column ``inv`` puts back gets its name later in the migration from a
+    RENAME: down.sql renames that one back first, and where the migration never ran,
+    that is the column itself, holding its values; a placeholder would replace them."""
+    added: set[tuple[QName, str]] = set()
+
+    def collect(changes: Sequence[ch.Change]) -> None:
+        for c in changes:
+            if isinstance(c, ch.Guarded):
+                collect(c.changes)
+            elif isinstance(c, ch.AddColumn):
+                added.add((c.table, c.column.name))
+
+    collect(inv.changes)
+    return any(
+        isinstance(c, ch.RenameColumn) and (c.table, c.new) in added
+        for si, row in enumerate(at)
+        for ii, (_, _, c) in enumerate(row)
+        if (si, ii) > where
+    )
 
 
 def _adds_not_null(inverses: Sequence[Inverse]) -> bool:
@@ -163,6 +185,7 @@ def _fill(cat: Catalog, inv: Inverse, fills: dict[tuple[QName, str], Fill]) -> I
     the catalog as down.sql finds it at this step."""
     checks: list[Check] = []
     notes: list[str] = []
+    lost: list[str] = []
 
     def rewrite(changes: tuple[ch.Change, ...]) -> tuple[ch.Change, ...]:
         out: list[ch.Change] = []
@@ -173,6 +196,12 @@ def _fill(cat: Catalog, inv: Inverse, fills: dict[tuple[QName, str], Fill]) -> I
             fill = fills.get((c.table, c.column.name)) if isinstance(c, ch.AddColumn) else None
             value = _value(cat, c, fill) if isinstance(c, ch.AddColumn) else None
             if not isinstance(c, ch.AddColumn) or fill is None or value is None:
+                if fill is not None and isinstance(c, ch.AddColumn) and c.column.not_null:
+                    lost.append(
+                        f'the migration made "{fill.target}" from {table_name(c.table)}.'
+                        f'"{c.column.name}" by {_short(fill.conversion.text)}, which has no '
+                        "exact inverse"
+                    )
                 out.append(c)
                 continue
             col, t = c.column, c.table
@@ -189,7 +218,8 @@ def _fill(cat: Catalog, inv: Inverse, fills: dict[tuple[QName, str], Fill]) -> I
                 f'{table_name(t)}."{col.name}" filled from "{fill.target}", where the migration '
                 f"{how} its values"
             )
-            renamed = (fill.table, fill.column) != (t, col.name)
+            if (fill.table, fill.column) == (t, col.name):
+                continue  # renamed back: preflight_needs checks it as NOT NULL coming back
             checks.append(
                 Check(
                     "nulls",
@@ -199,15 +229,19 @@ def _fill(cat: Catalog, inv: Inverse, fills: dict[tuple[QName, str], Fill]) -> I
                     f'rows of {table_name(fill.table)} hold NULL in "{fill.column}", from which '
                     f'down.sql fills "{col.name}" NOT NULL: set a value in those rows or delete '
                     "them first",
-                    absent=col.name if renamed else None,
+                    absent=col.name,
                 )
             )
         return tuple(out)
 
     changes = rewrite(inv.changes)
     if not notes:
-        return inv
+        return replace(inv, note="; ".join([inv.note, *lost])) if lost else inv
     return Inverse(changes, Risk.EXACT, "; ".join(notes), (*inv.checks, *checks))
+
+
+def _short(sql: str) -> str:
+    return sql if len(sql) <= 60 else sql[:59] + "…"
 
 
 def _value(cat: Catalog, c: ch.AddColumn, fill: Fill | None) -> str | None:
