@@ -11,10 +11,12 @@ PostgreSQL in ``tests/verify/test_conversions_pg.py``):
   other's inverse, "Type casts", sql-expressions.html#SQL-SYNTAX-TYPE-CASTS; an enum's
   label is its text, datatype-enum.html), the same type, or a wider one (int2 → int4 →
   int8 → numeric, varchar → text: "Numeric types", datatype-numeric.html).
-- ``ARRAY[col]``: a one-element array, undone by ``tmp[1]`` ("By default PostgreSQL uses
-  a one-based numbering convention for arrays", arrays.html#ARRAYS-ACCESSING).
+- ``ARRAY[col]``: a one-element array, undone by its first element, ``to_jsonb(tmp) ->> 0``
+  (arrays.html#ARRAYS-ACCESSING; "Extracts n'th element of JSON array, as text",
+  functions-json.html, Table 9.45; ``tmp[1]`` would not even plan where ``tmp`` is still
+  text).
 - ``to_json(col)``, ``to_jsonb(col)``, ``to_json(col::text)::json`` of a text: a JSON
-  string, undone by ``tmp #>> '{}'`` ("Extracts JSON sub-object at the specified path as
+  string, undone by ``to_jsonb(tmp) #>> '{}'`` ("Extracts JSON sub-object at the specified path as
   text"; the empty path is the value itself, and a JSON string comes out de-escaped,
   functions-json.html, Table 9.45/9.46).
 - ``EXTRACT(EPOCH FROM col) * k`` of a timestamp: "for timestamp values, the nominal
@@ -27,6 +29,10 @@ PostgreSQL in ``tests/verify/test_conversions_pg.py``):
   Exact where nothing was rounded: a numeric target, or an integer one with ``k`` at least
   10^precision (timestamps keep microseconds: precision 6 unless written, datatype-datetime.html).
 
+Where a migration stopped before its copy, down.sql meets the column with its old type:
+each inverse is valid SQL on either type (a ``pg_typeof`` CASE, or ``to_jsonb``, which
+takes any type and turns a text into the JSON string ``#>> '{}'`` gives back).
+
 Anything else (``lower(col)``, ``col * 2``, a narrowing cast) is no rule here: the caller
 keeps its placeholder or preflight stop and says the values are lost.
 """
@@ -36,6 +42,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from prisma_down.core import escape
 from prisma_down.core.catalog import Catalog, type_base
 from prisma_down.core.inverse import cast_back
 from prisma_down.core.names import quote
@@ -195,7 +202,7 @@ def undo(
             return None
         if any(family(t) != element for t in conv.casts):
             return None
-        return f"{col}[1]"
+        return _either(col, previous, f"(to_jsonb({col}) ->> 0)::{previous}")
     if conv.rule == "json":
         if prev not in _TEXT and prev != "char":
             return None
@@ -203,7 +210,7 @@ def undo(
             return None
         if any(family(t) not in ("json", "jsonb", *_TEXT) for t in conv.casts):
             return None
-        back = f"({col} #>> '{{}}')"
+        back = f"(to_jsonb({col}) #>> '{{}}')"  # on the text itself too: its JSON string
         return back if prev == "text" else f"{back}::{previous}"
     if conv.rule == "epoch":
         return _from_epoch(conv, col, target_type, previous)
@@ -225,9 +232,19 @@ def _from_epoch(conv: Conversion, col: str, target_type: str, previous: str) -> 
         return None  # rounded to whole units of 1/k second
     scale = 10**6 / k
     per = str(int(scale)) if scale >= 1 else "0." + "0" * (len(str(k)) - 8) + "1"
-    us = f"({col}::numeric * {per})"
+    us = f"((to_jsonb({col}) #>> '{{}}')::numeric * {per})"
     stamp = (
         f"('epoch'::timestamp + div({us}, {_DAY_US})::float8 * interval '1 day'"
         f" + mod({us}, {_DAY_US})::float8 * interval '1 microsecond')"
     )
-    return f"({stamp} AT TIME ZONE 'UTC')" if prev == "timestamptz" else stamp
+    if prev == "timestamptz":
+        stamp = f"({stamp} AT TIME ZONE 'UTC')"
+    return _either(col, previous, stamp)
+
+
+def _either(col: str, previous: str, back: str) -> str:
+    """``back``, or the value itself where the column still has its ``previous`` type (a
+    migration that stopped before its copy): each branch valid on either type, as
+    PostgreSQL plans both (``to_jsonb`` takes any type)."""
+    same = f"pg_typeof({col}) = {escape.literal(previous, 'postgres')}::regtype"
+    return f"CASE WHEN {same} THEN {col}::text::{previous} ELSE {back} END"
