@@ -2,10 +2,12 @@
 
 ``survive`` rewrites inverses so rows come through: an ``UPDATE t SET c = CASE c …`` of
 the migration is undone by its inverse mapping when that is one-to-one, and a NOT NULL
-column the migration copied elsewhere before dropping it (``UPDATE t SET new = old``, then
-``DROP COLUMN old``) comes back nullable, filled from the copy, then NOT NULL; one whose
-values are lost comes back filled with a placeholder where its type has one
-(``core.placeholders``).
+column the migration copied elsewhere before dropping it (``UPDATE t SET new = f(old)``,
+``DROP COLUMN old``, often ``RENAME COLUMN new TO old``) comes back nullable, filled from
+the copy by the inverse of ``f`` (``core.conversions``), then NOT NULL; one whose values
+are lost comes back filled with a placeholder where its type has one
+(``core.placeholders``). Both are judged by the catalog as down.sql finds it at the step
+it undoes (``core.copies``), not as the whole migration left it.
 
 ``frame`` puts the checks (``core.preflight_needs``) in one PL/pgSQL ``DO`` block at the
 top, raising with what to fix, and the whole file between ``BEGIN`` and ``COMMIT``, so
@@ -116,6 +118,8 @@ def _renamed_into(inv: Inverse, at: States, where: tuple[int, int]) -> bool:
                 added.add((c.table, c.column.name))
 
     collect(inv.changes)
+    if not added:
+        return False
     return any(
         isinstance(c, ch.RenameColumn) and (c.table, c.new) in added
         for si, row in enumerate(at)
