@@ -147,7 +147,8 @@ def _named(before: Catalog, table: QName, column: str) -> tuple[str, ...] | None
 
 
 def _wanted(c: ch.AddColumn, after: Catalog, before: Catalog) -> str | None:
-    """The placeholder for ``c`` when it puts back a NOT NULL column whose values are lost."""
+    """The placeholder for ``c`` when it puts back a NOT NULL column whose values are lost;
+    ``after``: the catalog as down.sql finds it when it undoes that change."""
     col: Column = c.column
     if not col.not_null or col.default is not None or col.identity or col.serial:
         return None

@@ -2,10 +2,12 @@
 
 ``survive`` rewrites inverses so rows come through: an ``UPDATE t SET c = CASE c …`` of
 the migration is undone by its inverse mapping when that is one-to-one, and a NOT NULL
-column the migration copied elsewhere before dropping it (``UPDATE t SET new = old``, then
-``DROP COLUMN old``) comes back nullable, filled from the copy, then NOT NULL; one whose
-values are lost comes back filled with a placeholder where its type has one
-(``core.placeholders``).
+column the migration copied elsewhere before dropping it (``UPDATE t SET new = f(old)``,
+``DROP COLUMN old``, often ``RENAME COLUMN new TO old``) comes back nullable, filled from
+the copy by the inverse of ``f`` (``core.conversions``), then NOT NULL; one whose values
+are lost comes back filled with a placeholder where its type has one
+(``core.placeholders``). Both are judged by the catalog as down.sql finds it at the step
+it undoes (``core.copies``), not as the whole migration left it.
 
 ``frame`` puts the checks (``core.preflight_needs``) in one PL/pgSQL ``DO`` block at the
 top, raising with what to fix, and the whole file between ``BEGIN`` and ``COMMIT``, so
@@ -27,7 +29,9 @@ from prisma_down.core import changes as ch
 from prisma_down.core import escape
 from prisma_down.core.analysis import ScriptAnalysis, Step
 from prisma_down.core.catalog import Catalog, type_base
-from prisma_down.core.inverse import Inverse, Risk, cast_back
+from prisma_down.core.conversions import undo
+from prisma_down.core.copies import Fill, States, follow, states
+from prisma_down.core.inverse import Inverse, Risk
 from prisma_down.core.names import quote
 from prisma_down.core.placeholders import refill
 from prisma_down.core.preflight import Check, quoted_list, table_name
@@ -42,7 +46,6 @@ _IDENT = r'(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*)'
 _UPDATE = re.compile(
     rf"^\s*UPDATE\s+(?:ONLY\s+)?({_QNAME})\s+SET\s+({_IDENT})\s*=\s*(.+?)\s*;?\s*$", re.I | re.S
 )
-_COPY = re.compile(rf"^\(?\s*({_IDENT})\s*\)?(?:\s*::\s*[\w\" .\[\]()]+)?$", re.S)
 _NO_TRANSACTION = re.compile(
     r"^\s*(?:CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY|DROP\s+INDEX\s+CONCURRENTLY|"
     r"REINDEX\b.*\bCONCURRENTLY|VACUUM|CREATE\s+DATABASE|DROP\s+DATABASE|ALTER\s+SYSTEM|"
@@ -77,23 +80,63 @@ def _enum_labels(cat: Catalog, table: QName, column: str) -> tuple[str, ...] | N
 
 def survive(analysis: ScriptAnalysis) -> ScriptAnalysis:
     """``analysis`` with value mappings undone and dropped NOT NULL columns filled back
-    (its steps' inverses rewritten: what ``generate``, ``check`` and the editor report)."""
-    copies = _copies(analysis)
+    (its steps' inverses rewritten: what ``generate``, ``check`` and the editor report).
+
+    A column put back is judged by the catalog as down.sql finds it at that step
+    (``core.copies``), not as the whole migration left it."""
+    at = states(analysis) if any(_adds_not_null(s.inverses) for s in analysis.steps) else None
+    fills = follow(analysis, at) if at is not None else {}
     steps: list[Step] = []
     changed = False
-    for step in analysis.steps:
+    for si, step in enumerate(analysis.steps):
         inverses = []
-        for inv in step.inverses:
+        for ii, inv in enumerate(step.inverses):
             new = inv
             if inv.risk is Risk.IRREVERSIBLE and not inv.changes:
                 new = _unmap(analysis, step) or inv
-            elif copies:
-                new = _fill(analysis, inv, copies)
-            new = refill(new, analysis.after, analysis.before)  # values lost: a placeholder
+            elif (si, ii) in fills and at is not None:
+                new = _fill(at[si][ii][1], inv, fills[(si, ii)])
+            if at is not None and not _renamed_into(new, at, (si, ii)):  # values lost
+                new = refill(new, at[si][ii][1], analysis.before)
             changed = changed or new is not inv
             inverses.append(new)
         steps.append(replace(step, inverses=tuple(inverses)))
     return replace(analysis, steps=tuple(steps)) if changed else analysis
+
+
+def _renamed_into(inv: Inverse, at: States, where: tuple[int, int]) -> bool:
+    """Whether a column ``inv`` puts back gets its name later in the migration from a
+    RENAME: down.sql renames that one back first, and where the migration never ran,
+    that is the column itself, holding its values; a placeholder would replace them."""
+    added: set[tuple[QName, str]] = set()
+
+    def collect(changes: Sequence[ch.Change]) -> None:
+        for c in changes:
+            if isinstance(c, ch.Guarded):
+                collect(c.changes)
+            elif isinstance(c, ch.AddColumn):
+                added.add((c.table, c.column.name))
+
+    collect(inv.changes)
+    if not added:
+        return False
+    return any(
+        isinstance(c, ch.RenameColumn) and (c.table, c.new) in added
+        for si, row in enumerate(at)
+        for ii, (_, _, c) in enumerate(row)
+        if (si, ii) > where
+    )
+
+
+def _adds_not_null(inverses: Sequence[Inverse]) -> bool:
+    def adds(changes: Sequence[ch.Change]) -> bool:
+        return any(
+            adds(c.changes) if isinstance(c, ch.Guarded)
+            else isinstance(c, ch.AddColumn) and c.column.not_null
+            for c in changes
+        )  # fmt: skip
+
+    return any(adds(inv.changes) for inv in inverses)
 
 
 def _unmap(analysis: ScriptAnalysis, step: Step) -> Inverse | None:
@@ -140,28 +183,13 @@ def _unmap(analysis: ScriptAnalysis, step: Step) -> Inverse | None:
     )
 
 
-def _copies(analysis: ScriptAnalysis) -> dict[tuple[QName, str], str]:
-    """``(table, dropped column) → column its values were copied to`` by the migration, for
-    copies that are still there when down.sql starts."""
-    out: dict[tuple[QName, str], str] = {}
-    for step in analysis.steps:
-        found = _update(step.statement.text)
-        if found is None:
-            continue
-        table, target, expression = found
-        m = _COPY.match(expression.strip())
-        if m is None:
-            continue
-        source = unquote(m.group(1))
-        t = analysis.after.tables.get(table)
-        if t is not None and t.column(target) is not None and t.column(source) is None:
-            out[(table, source)] = target
-    return out
-
-
-def _fill(analysis: ScriptAnalysis, inv: Inverse, copies: dict[tuple[QName, str], str]) -> Inverse:
+def _fill(cat: Catalog, inv: Inverse, fills: dict[tuple[QName, str], Fill]) -> Inverse:
+    """``inv`` with each NOT NULL column it puts back that a copy still holds added
+    nullable, filled by the inverse of the copy's conversion, then made NOT NULL; ``cat``:
+    the catalog as down.sql finds it at this step."""
     checks: list[Check] = []
     notes: list[str] = []
+    lost: list[str] = []
 
     def rewrite(changes: tuple[ch.Change, ...]) -> tuple[ch.Change, ...]:
         out: list[ch.Change] = []
@@ -169,34 +197,42 @@ def _fill(analysis: ScriptAnalysis, inv: Inverse, copies: dict[tuple[QName, str]
             if isinstance(c, ch.Guarded):
                 out.append(ch.Guarded(c.guard, rewrite(c.changes)))
                 continue
-            copy = copies.get((c.table, c.column.name)) if isinstance(c, ch.AddColumn) else None
-            if not isinstance(c, ch.AddColumn) or copy is None or not c.column.not_null:
+            fill = fills.get((c.table, c.column.name)) if isinstance(c, ch.AddColumn) else None
+            value = _value(cat, c, fill) if isinstance(c, ch.AddColumn) else None
+            if not isinstance(c, ch.AddColumn) or fill is None or value is None:
+                if fill is not None and isinstance(c, ch.AddColumn) and c.column.not_null:
+                    lost.append(
+                        f'the migration made "{fill.target}" from {table_name(c.table)}.'
+                        f'"{c.column.name}" by {_short(fill.conversion.text)}, which has no '
+                        "exact inverse"
+                    )
                 out.append(c)
                 continue
             col, t = c.column, c.table
-            now = analysis.after.tables[t].column(copy)
-            assert now is not None
-            value = cast_back(analysis.after, copy, now.type, col.type) or quote(copy)
-            fill = f"UPDATE {escape.qualified(t, 'postgres')} SET {quote(col.name)} = {value}"
+            sql = f"UPDATE {escape.qualified(t, 'postgres')} SET {quote(col.name)} = {value}"
             together = (  # one guard: the UPDATE needs the column just added
                 replace(c, column=replace(col, not_null=False)),
-                ch.Verbatim(fill),
+                ch.Verbatim(sql),
                 ch.SetColumnNotNull(t, col.name, True),
             )
             absent = ch.Guarded(ch.Guard("column", (t.name, col.name), True, t.schema), together)
             out.append(ch.Guarded(ch.Guard("table", (t.name,), False, t.schema), (absent,)))
+            how = "copied" if fill.conversion.rule == "cast" else "converted"
             notes.append(
-                f'{table_name(t)}."{col.name}" filled from "{copy}", where the migration '
-                "copied its values"
+                f'{table_name(t)}."{col.name}" filled from "{fill.target}", where the migration '
+                f"{how} its values"
             )
+            if (fill.table, fill.column) == (t, col.name):
+                continue  # renamed back: preflight_needs checks it as NOT NULL coming back
             checks.append(
                 Check(
                     "nulls",
-                    t,
-                    (copy,),
+                    fill.table,
+                    (fill.column,),
                     (),
-                    f'rows of {table_name(t)} hold NULL in "{copy}", from which down.sql fills '
-                    f'"{col.name}" NOT NULL: set a value in those rows or delete them first',
+                    f'rows of {table_name(fill.table)} hold NULL in "{fill.column}", from which '
+                    f'down.sql fills "{col.name}" NOT NULL: set a value in those rows or delete '
+                    "them first",
                     absent=col.name,
                 )
             )
@@ -204,8 +240,23 @@ def _fill(analysis: ScriptAnalysis, inv: Inverse, copies: dict[tuple[QName, str]
 
     changes = rewrite(inv.changes)
     if not notes:
-        return inv
+        return replace(inv, note="; ".join([inv.note, *lost])) if lost else inv
     return Inverse(changes, Risk.EXACT, "; ".join(notes), (*inv.checks, *checks))
+
+
+def _short(sql: str) -> str:
+    return sql if len(sql) <= 60 else sql[:59] + "…"
+
+
+def _value(cat: Catalog, c: ch.AddColumn, fill: Fill | None) -> str | None:
+    """SQL giving ``c``'s values back from the copy, or None (no exact inverse known)."""
+    if fill is None or not c.column.not_null:
+        return None
+    t = cat.tables.get(c.table)
+    now = t.column(fill.target) if t is not None else None
+    if now is None:
+        return None
+    return undo(fill.conversion, fill.target, now.type, c.column.type, cat)
 
 
 # -- the file: preflight at the top, one transaction --------------------------------------
