@@ -72,9 +72,9 @@ def generate_all(
             if only is None:
                 # a comment line, so the output read as SQL runs nothing but the files
                 print(f"-- ==> {comment(show(entry.down_path))} <==")
-            sys.stdout.write(vouch(text, entry, analyzer, chain))
+            sys.stdout.write(vouch(text, entry, chain, analyzer))
             continue
-        vouched = partial(vouch, text, entry, analyzer, chain)  # replayed only if written
+        vouched = partial(vouch, text, entry, chain, analyzer)  # replayed only if written
         outcome = _write_one(args, writer, entry, vouched, only)
         tally[outcome] = tally.get(outcome, 0) + 1
     if writer is not None:

@@ -23,7 +23,7 @@ from prisma_down.core.down import generate, read_header, vouches
 from prisma_down.core.escape import UnsafeSQL
 from prisma_down.core.findings import Finding
 from prisma_down.core.history import History, load_history
-from prisma_down.core.lint import analyse_history, run_rules, vouch
+from prisma_down.core.lint import analyse_history, chained, run_rules, vouch
 from prisma_down.core.rules.context import MigrationContext
 from tests.core.fixture_cases import FIXTURES, names
 from tests.core.test_rules import write_history
@@ -50,7 +50,7 @@ def stamped_downs(history: History) -> dict[Path, str]:
             text = generate(entry.migration.name, entry.up_text, entry.up, history.dialect)
         except UnsafeSQL:
             continue
-        out[entry.down_path] = vouch(text, entry, analyzer, chain)
+        out[entry.down_path] = vouch(text, entry, chain, analyzer)
     return out
 
 
@@ -150,12 +150,12 @@ def test_only_a_file_whose_replay_restores_is_stamped(tmp_path: Path) -> None:
     ups = analyse_ups(history, analyzer)
     chain = analyzer.chain([u.up_text for u in ups])[-1]
     text = generate("2_drop", DROP, ups[-1].up, "postgres")
-    assert verdict(vouch(text, ups[-1], analyzer, chain)) is not None
+    assert verdict(vouch(text, ups[-1], chain, analyzer)) is not None
     wrong = text.replace('"bio" TEXT', '"bio" INTEGER')
     assert wrong != text
-    assert vouch(wrong, ups[-1], analyzer, chain) == wrong  # replayed: does not restore
+    assert vouch(wrong, ups[-1], chain, analyzer) == wrong  # replayed: does not restore
     unreadable = text.replace("COMMIT;", "COMMIT; SELECT 'never closed;")
-    assert vouch(unreadable, ups[-1], analyzer, chain) == unreadable
+    assert vouch(unreadable, ups[-1], chain, analyzer) == unreadable
 
 
 # -- tampering brings the full replay back ---------------------------------------------------
@@ -281,3 +281,13 @@ def test_an_ignore_comment_in_a_migration_is_honoured(tmp_path: Path) -> None:
     root = write(tmp_path, {"1_init": INIT, "2_drop": f"-- prisma-down-ignore\n{DROP}"})
     assert vouched(root)["2_drop"] is True
     assert [f for f in lint(root) if f.migration == "2_drop"] == []
+
+
+def test_a_context_knows_its_chain_and_the_one_before(tmp_path: Path) -> None:
+    """What a quick fix needs to stamp the down.sql of a migration.sql it rewrites."""
+    root = write(tmp_path, {"1_init": INIT, "2_narrow": NARROW, "3_drop": DROP})
+    found = contexts(load_history(root))
+    chains = Analyzer("postgres").chain([INIT, NARROW, DROP])
+    assert [c.chain for c in found] == chains
+    assert [c.chain_before for c in found] == ["postgres", *chains[:-1]]
+    assert all(chained(c.chain_before, c.up_text) == c.chain for c in found)

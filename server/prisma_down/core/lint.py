@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from prisma_down.core import changes as ch
-from prisma_down.core.analysis import Analyzer, ScriptAnalysis, UpAnalysis
+from prisma_down.core.analysis import Analyzer, ScriptAnalysis, UpAnalysis, sha256
 from prisma_down.core.down import stamped, vouches
 from prisma_down.core.findings import Finding
 from prisma_down.core.history import History, Migration
@@ -49,12 +49,13 @@ def analyse_history(
         for m, (up_path, _) in zip(history.migrations, paths, strict=True)
     ]
     analyses = analyzer.analyse(ups)
-    chains = analyzer.chain(ups) if trust else [""] * len(ups)  # cached digests: cheap
+    chains = analyzer.chain(ups)  # the digests are cached: cheap
+    befores = [analyzer.dialect, *chains[:-1]]
     origins: PMap[OriginKey, Origin] = PMap()
     out: list[MigrationContext] = []
     fresh: ContextMemo = {}
-    for m, up_text, up, chain, (up_path, down_path) in zip(
-        history.migrations, ups, analyses, chains, paths, strict=True
+    for m, up_text, up, chain, before, (up_path, down_path) in zip(
+        history.migrations, ups, analyses, chains, befores, paths, strict=True
     ):
         down_text = overrides.get(down_path)
         if down_text is None and m.down is not None:
@@ -84,6 +85,8 @@ def analyse_history(
                 up_path,
                 down_path,
                 vouched,
+                chain,
+                before,
             )
         fresh[key] = (up, m, ctx)
         fresh[("paths", id(m))] = (m, (up_path, down_path))
@@ -186,7 +189,12 @@ def _check(ctx: MigrationContext, severities: Mapping[str, str]) -> list[Finding
     return found
 
 
-def vouch(text: str, entry: UpAnalysis, analyzer: Analyzer, chain: str) -> str:
+def vouch(
+    text: str,
+    entry: UpAnalysis | MigrationContext,
+    chain: str,
+    analyzer: Analyzer | None = None,
+) -> str:
     """``text``, the down.sql ``generate`` rendered for ``entry``, stamped with the verdict
     that lets ``check`` trust it (``core.down.stamped``) when its replay adds no finding: the
     stamped text replayed over the migration's analysis, the way ``analyse_history`` does,
@@ -194,8 +202,12 @@ def vouch(text: str, entry: UpAnalysis, analyzer: Analyzer, chain: str) -> str:
     no problem, no difference, nothing unreadable, nothing a comment in it could silence).
     Else ``text`` as it is, replayed in full by every check.
 
-    ``chain``: the history's chain hash up to and with this migration (``Analyzer.chain``).
+    ``chain``: the history's chain hash up to and with this migration (``Analyzer.chain``;
+    a context carries its own). ``analyzer``: the one that analysed the history, if at hand.
     """
+    if not chain:
+        return text
+    analyzer = analyzer if analyzer is not None else Analyzer(entry.up.before.dialect.name)
     out = stamped(text, chain, analyzer.dialect)
     replayed = analyzer.replay_down(entry.up, out)
     m, paths = entry.migration, (entry.up_path, entry.down_path)
@@ -204,6 +216,13 @@ def vouch(text: str, entry: UpAnalysis, analyzer: Analyzer, chain: str) -> str:
     if found != _raw(full.unreplayed()) or any(f.path == entry.down_path for f in found):
         return text
     return out
+
+
+def chained(before: str, up_text: str) -> str:
+    """The chain hash of a migration whose text is ``up_text``, after ``before`` (a context's
+    ``chain_before``): as ``Analyzer.chain`` makes it, for a text not analysed in a history
+    yet (a quick fix's rewritten migration.sql)."""
+    return sha256(before + "\0" + sha256(up_text))
 
 
 def _raw(ctx: MigrationContext) -> list[Finding]:

@@ -49,6 +49,8 @@ class MigrationContext:
     up_path: Path = field(default=Path())
     down_path: Path = field(default=Path())
     vouched: bool = False
+    chain: str = ""  # the history's chain hash up to and with this migration (Analyzer.chain)
+    chain_before: str = ""  # ... up to the migration before it (the dialect's name: none)
 
     def __post_init__(self) -> None:
         if self.up_path == Path():  # built by hand (tests): derive the file paths
