@@ -82,23 +82,27 @@ def _project_rows(args: argparse.Namespace, project: Project) -> tuple[list[Row]
     only = project.only
     settings = project.settings
     cache = content_key = None
+    recheck = getattr(args, "recheck", False)  # replay every down.sql: no cached answer either
     if not args.no_cache:
         cache = check_cache.location(project.migrations_dir)
         content_key = check_cache.key(
             project.migrations_dir, f"{__version__}\0{args.dialect}\0{settings!r}"
         )
     variant = json.dumps(["rows", os.getcwd(), only, sorted(since) if since is not None else None])
-    if cache is not None and content_key is not None:
+    if cache is not None and content_key is not None and not recheck:
         hit = check_cache.answer(cache, content_key, variant)
         stored = json.loads(hit[0]) if hit is not None else None
         if isinstance(stored, dict) and {"rows", "n", "under"} <= stored.keys():
             return stored["rows"], stored["n"], stored["under"]  # else: another build's
     loaded = history(project, args.dialect)
-    rows = check_cache.findings(cache, content_key) if cache and content_key else None
+    rows = None
+    if cache and content_key and not recheck:
+        rows = check_cache.findings(cache, content_key)
     if rows is None:
         from prisma_down.core.lint import run_rules
 
-        findings = run_rules(_contexts(loaded, project), settings.rules, ignore=settings.ignore)
+        contexts = _contexts(loaded, project, not recheck)
+        findings = run_rules(contexts, settings.rules, ignore=settings.ignore)
         rows = [_row(f) for f in findings]
     quiet = baselined(loaded, settings) if only is None else frozenset()
     shown = [
@@ -129,12 +133,14 @@ def _since(args: argparse.Namespace, project: Project) -> frozenset[str] | None:
         raise UsageError(str(e)) from None
 
 
-def _contexts(loaded: History, project: Project) -> list[Any]:
+def _contexts(loaded: History, project: Project, trust: bool = True) -> list[Any]:
+    """Every migration's context; ``trust``: a down.sql generate vouched for is not replayed."""
     from prisma_down.core.analysis import Analyzer
     from prisma_down.core.lint import analyse_history
 
     require_supported(loaded)
-    return analyse_history(loaded, Analyzer(loaded.dialect), None, project.settings.archive_suffix)
+    suffix = project.settings.archive_suffix
+    return analyse_history(loaded, Analyzer(loaded.dialect), None, suffix, trust=trust)
 
 
 def _text(rows: list[Row], n: int, under: int, project: Project | None) -> str:

@@ -80,6 +80,13 @@ def _parser() -> argparse.ArgumentParser:
         "or ~/.cache/prisma-down)",
     )
     c.add_argument(
+        "--recheck",
+        action="store_true",
+        help="replay every down.sql, also those generate vouched for (it replayed them when "
+        "it wrote them, and check trusts that verdict while nothing it depends on changed); "
+        "implies --no-cache for reading",
+    )
+    c.add_argument(
         "--fail-on",
         choices=("error", "warning", "never"),
         default="error",
@@ -307,8 +314,9 @@ def _generate(args: argparse.Namespace) -> int:
         history = projects.history(project, args.dialect)
         projects.require_supported(history)
         skip = projects.baselined(history, project.settings) if project.only is None else None
-        ups = analyse_ups(history, Analyzer(history.dialect))
-        return generate_all(args, history, project.only, ups, skip or frozenset())
+        analyzer = Analyzer(history.dialect)
+        ups = analyse_ups(history, analyzer)
+        return generate_all(args, history, project.only, ups, skip or frozenset(), analyzer)
 
     return projects.each(projects.find(projects.path_of(args), many=True), one)
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from prisma_down.core.escape import comment
@@ -15,7 +17,7 @@ from prisma_down.core.project import ProjectError
 from prisma_down.display import printable, show, show_outside
 
 if TYPE_CHECKING:
-    from prisma_down.core.analysis import UpAnalysis
+    from prisma_down.core.analysis import Analyzer, UpAnalysis
     from prisma_down.core.history import History
     from prisma_down.down_files import Writer
 
@@ -28,14 +30,19 @@ def generate_all(
     only: str | None,
     ups: list[UpAnalysis],
     skip: frozenset[str] = frozenset(),
+    analyzer: Analyzer | None = None,
 ) -> int:
     """Write (or with ``--stdout`` print) the down.sql of each migration; the exit code.
 
-    ``ups``: the history's migration.sql files replayed (``analysis.analyse_ups``); the
-    down.sql files already there are looked at only to decide whose they are. ``skip``:
-    the migrations the project's baseline covers (never written unless named)."""
+    ``ups``: the history's migration.sql files replayed (``analysis.analyse_ups``) by
+    ``analyzer``, which also replays each file rendered: one that restores carries the
+    verdict ``check`` trusts (``lint.vouch``). The down.sql files already there are looked
+    at only to decide whose they are. ``skip``: the migrations the project's baseline
+    covers (never written unless named)."""
     from prisma_down.config_file import project_root
+    from prisma_down.core.analysis import Analyzer
     from prisma_down.core.down import generate
+    from prisma_down.core.lint import vouch
     from prisma_down.down_files import Writer
     from prisma_down.prisma_cli import shown_runner
 
@@ -45,7 +52,9 @@ def generate_all(
         for path in writer.sweep(m.directory for m in history.migrations):
             print(f"removed {show(path)}: a temporary file an interrupted run left behind")
     tally: dict[str, int] = {}
-    for entry in ups:
+    analyzer = analyzer if analyzer is not None else Analyzer(history.dialect)
+    chains = analyzer.chain([entry.up_text for entry in ups])
+    for entry, chain in zip(ups, chains, strict=True):
         m = entry.migration
         if (only is not None and m.name != only) or m.name in skip:
             continue
@@ -63,9 +72,10 @@ def generate_all(
             if only is None:
                 # a comment line, so the output read as SQL runs nothing but the files
                 print(f"-- ==> {comment(show(entry.down_path))} <==")
-            sys.stdout.write(text)
+            sys.stdout.write(vouch(text, entry, chain, analyzer))
             continue
-        outcome = _write_one(args, writer, entry, text, only is not None)
+        vouched = partial(vouch, text, entry, chain, analyzer)  # replayed only if written
+        outcome = _write_one(args, writer, entry, vouched, only)
         tally[outcome] = tally.get(outcome, 0) + 1
     if writer is not None:
         print(_summary(args, tally))
@@ -73,9 +83,16 @@ def generate_all(
 
 
 def _write_one(
-    args: argparse.Namespace, writer: Writer, entry: UpAnalysis, text: str, one: bool
+    args: argparse.Namespace,
+    writer: Writer,
+    entry: UpAnalysis,
+    text: Callable[[], str],
+    only: str | None,
 ) -> str:
-    """Write one down.sql unless a file that must be kept is there; the outcome's name."""
+    """Write one down.sql unless a file that must be kept is there; the outcome's name.
+
+    ``text`` renders it, vouched for (replayed): only for a file that is written."""
+    one = only is not None
     from prisma_down.core.inverse import Risk
     from prisma_down.down_files import Owner, inspect
 
@@ -109,7 +126,7 @@ def _write_one(
             return "failed"
         print(f"saved the old {shown} as {show_outside(saved)}")
     try:
-        writer.write(target, text, existing)
+        writer.write(target, text(), existing)
     except (OSError, ValueError) as e:
         print(f"could not write {shown}: {_why(e)}", file=sys.stderr)
         return "failed"

@@ -1,9 +1,11 @@
-"""``generate`` replays the migration.sql files and nothing else.
+"""``generate`` replays the migration.sql files and the files it writes, nothing else.
 
 A down.sql already on disk decides only whose file it is (``down_files.inspect``); what
-``generate`` writes never depends on it, so none is analysed. Observed on real runs of the
-command: every script the engine replays passes through ``analysis.replay``, which the test
-watches (and calls through) without replacing anything.
+``generate`` writes never depends on it, so none is analysed. Each file it writes it replays
+once, to stamp the ones that restore (``lint.vouch``); ``check`` then replays none of those
+(``--recheck``: every one). Observed on real runs of the command: every script the engine
+replays passes through ``analysis.replay``, which the test watches (and calls through)
+without replacing anything.
 """
 
 from __future__ import annotations
@@ -55,18 +57,22 @@ def test_generate_replays_each_migration_once_and_no_down_sql(
     blog: Path, replayed: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["generate", str(blog)]) == 0
-    downs = {p.read_bytes().decode() for p in blog.glob("*/down.sql")}
-    assert len(downs) == 8
+    downs = [p.read_bytes().decode() for p in sorted(blog.glob("*/down.sql"))]
+    assert len(set(downs)) == 8
+    assert replayed == ups(blog) + downs  # each written file once, after the history
     replayed.clear()
-    # check does replay each down.sql: the watch sees what the engine is given
+    # check replays no down.sql generate vouched for; --recheck replays every one
     main(["check", "--no-cache", str(blog)])
-    assert downs <= set(replayed)
+    assert replayed == ups(blog)
+    replayed.clear()
+    main(["check", "--no-cache", "--recheck", str(blog)])
+    assert set(downs) <= set(replayed)
     replayed.clear()
     files = {p: p.read_bytes() for p in blog.glob("*/down.sql")}
     capsys.readouterr()
     assert main(["generate", "--force", str(blog)]) == 0
     assert "8 down.sql written" in capsys.readouterr().out
-    assert replayed == ups(blog)
+    assert replayed == ups(blog) + downs
     assert {p: p.read_bytes() for p in blog.glob("*/down.sql")} == files
 
 
@@ -89,7 +95,8 @@ def test_a_garbage_down_sql_changes_nothing_for_the_others(
         assert got.err == expected.err
         assert [line for line in got.out.splitlines() if DROP_BIO not in line][:-1] == others[:-1]
         assert got.out.splitlines()[-1].startswith("7 down.sql written, 1 kept")
-        assert replayed == ups(blog)  # the garbage was never analysed
+        written = [t.decode() for p, t in sorted(clean.items()) if p != target]
+        assert replayed == ups(blog) + written  # the garbage was never analysed
         assert target.read_bytes() == garbage  # a person's file (or no SQL at all): kept
         for path, text in clean.items():
             if path != target:

@@ -3,6 +3,7 @@
 Run as a script (``python recorder.py generate --stdout PATH``): it calls the CLI's own
 ``main`` after wrapping ``core.down.generate``, the ``render_all`` and ``preflight`` it calls
 (and PostgreSQL's ``preflight_pg.frame``, which adds BEGIN, the preflight and COMMIT), and
+``core.lint.vouch``, which stamps the text with generate's verdict (a comment), and
 writes ``[{"name", "rendered", "text" | "error"}]`` to the file ``PRISMA_DOWN_FUZZ_RECORD``
 names.
 The fuzz test then splits what the CLI printed and compares it with ``rendered``: a check
@@ -17,7 +18,7 @@ import sys
 from typing import Any
 
 from prisma_down import cli
-from prisma_down.core import down, preflight_pg
+from prisma_down.core import down, lint, preflight_pg
 
 RECORD_VARIABLE = "PRISMA_DOWN_FUZZ_RECORD"
 
@@ -59,6 +60,16 @@ def main() -> int:
         current[:] = [sql for _, statements in out for sql in statements]
         return out, how
 
+    vouch = lint.vouch
+
+    def vouching(text: str, *rest: Any) -> str:
+        """The text printed is the one stamped: the same statements, one comment longer."""
+        out = vouch(text, *rest)
+        if record and record[-1].get("text") == text:
+            record[-1]["text"] = out
+        return out
+
+    lint.vouch = vouching
     down.render_all = rendering  # type: ignore[attr-defined]
     preflight_pg.frame = framing
     down.preflight = checking  # type: ignore[attr-defined]

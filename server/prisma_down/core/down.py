@@ -6,12 +6,22 @@ partway: Prisma's recipe for a failed migration.
 
 The header records the sha256 of the migration.sql it was generated from (staleness) and of
 its own body (whether a person has edited it since: never regenerate over their edits).
+When ``generate`` has replayed the file it wrote and found that it restores, the same line
+also carries a ``restores`` hash over everything that verdict depends on (this engine, the
+dialect, the history up to this migration, the file's own text): ``check`` then trusts the
+verdict instead of replaying the file again (``vouches``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import os
 import re
+import sys
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 from prisma_down import __version__
 from prisma_down.core import changes as ch
@@ -28,7 +38,9 @@ from prisma_down.core.render import preflight, render_all
 from prisma_down.core.statements import split
 
 _MARK = re.compile(
-    r"^-- prisma-down: migration\.sql sha256=([0-9a-f]{64}) body sha256=([0-9a-f]{64})\s*$", re.M
+    r"^-- prisma-down: migration\.sql sha256=([0-9a-f]{64}) body sha256=([0-9a-f]{64})"
+    r"( restores sha256=([0-9a-f]{64}))?\s*$",
+    re.M,
 )
 
 
@@ -37,6 +49,7 @@ class Header:
     migration_sha256: str
     body_sha256: str
     body: str
+    restores: str | None = None  # generate's verdict, when it found the file restores
 
 
 def read_header(down_text: str) -> Header | None:
@@ -44,13 +57,69 @@ def read_header(down_text: str) -> Header | None:
     if m is None:
         return None
     body = down_text[m.end() :].lstrip("\r\n")
-    return Header(m.group(1), m.group(2), body)
+    return Header(m.group(1), m.group(2), body, m.group(4))
 
 
 def is_generated_unmodified(down_text: str) -> bool:
     """True when ``down_text`` is prisma-down's output, untouched since it was written."""
     h = read_header(down_text)
     return h is not None and sha256(h.body) == h.body_sha256
+
+
+def stamped(text: str, chain: str, dialect: str) -> str:
+    """``text`` (a down.sql just generated, with no verdict yet) with a ``restores`` field on
+    its stamp line: the hash ``vouches`` checks. Only for a file replayed and found restoring.
+
+    ``chain``: the history's chain hash up to and with this migration
+    (``Analyzer.chain``: each migration.sql's sha256, in order, from the dialect's name).
+    """
+    m = _MARK.search(text[:2000])
+    if m is None or m.group(3) is not None:
+        raise ValueError("stamped: the text has no stamp line, or is stamped already")
+    at = m.end(2)
+    return text[:at] + f" restores sha256={_verdict(text, chain, dialect)}" + text[at:]
+
+
+def vouches(text: str, chain: str, dialect: str) -> bool:
+    """Whether ``text`` carries generate's verdict for exactly this history: written by this
+    engine, for this dialect, after these migration.sql files in this order, and not one
+    character of it changed since (a header line a person added counts too)."""
+    m = _MARK.search(text[:2000])
+    if m is None or m.group(4) is None:
+        return False
+    unstamped = text[: m.start(3)] + text[m.end(3) :]
+    return m.group(4) == _verdict(unstamped, chain, dialect)
+
+
+def _verdict(unstamped: str, chain: str, dialect: str) -> str:
+    return sha256("\0".join((engine(), dialect, chain, sha256(unstamped))))
+
+
+@cache
+def engine() -> str:
+    """This engine's fingerprint: the version, and the sha256 of every source file of the
+    core (the reader, catalog, comparison and rules a verdict comes from), sqlglot's version
+    file and Python's version, so a verdict of any other build is not trusted."""
+    root = Path(__file__).parent
+    digest = hashlib.sha256(f"{__version__}\0{sys.version_info[:2]}".encode())
+    files = sorted(
+        os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
+        for folder, dirs, names in os.walk(root)
+        for name in names
+        if name.endswith(".py")
+    )
+    spec = importlib.util.find_spec("sqlglot")
+    where = spec.submodule_search_locations if spec is not None else None
+    sources = [(name, os.path.join(root, name)) for name in files]
+    if where:  # its reader and tokenizer are part of this engine
+        sources.append(("sqlglot/_version.py", os.path.join(where[0], "_version.py")))
+    for name, path in sources:
+        digest.update(b"\0" + name.encode("utf-8", "surrogateescape") + b"\0")
+        try:
+            digest.update(Path(path).read_bytes())
+        except OSError:
+            digest.update(b"unreadable")
+    return digest.hexdigest()
 
 
 def _excerpt(text: str, width: int = 90) -> str:

@@ -19,6 +19,7 @@ from prisma_down.core.analysis import down_changes, flatten, replay
 from prisma_down.core.catalog import Catalog, CatalogError, apply
 from prisma_down.core.compare import differences
 from prisma_down.core.down import generate, is_generated_unmodified
+from prisma_down.core.lint import chained, vouch
 from prisma_down.core.read import idioms, read_statement
 from prisma_down.core.read.postgres import cursor
 from prisma_down.core.read.tokens import ReadError
@@ -270,7 +271,10 @@ def regenerated_down(ctx: MigrationContext, new_up: str) -> str | None:
         return None
     dialect = _dialect(ctx)
     analysis = replay(new_up, dialect, ctx.up.before)
-    return generate(ctx.migration.name, new_up, analysis, dialect)
+    text = generate(ctx.migration.name, new_up, analysis, dialect)
+    chain = chained(ctx.chain_before, new_up) if ctx.chain_before else ""
+    new = replace(ctx, up_text=new_up, up=analysis, replayed=None, vouched=False, chain=chain)
+    return vouch(text, new, chain)  # as generate writes it once the rewrite is applied
 
 
 # -- add the statements a down.sql forgot

@@ -1,7 +1,9 @@
 """A whole history through the engine: contexts per migration, then the rules over them.
 
 Adapters (CLI, language server) call ``analyse_history`` then ``run_rules``; editor buffers
-that differ from the disk are passed as ``overrides``.
+that differ from the disk are passed as ``overrides``. A down.sql whose stamp vouches for
+it (``core.down.vouches``: ``generate`` replayed it and ``vouch`` found the replay adds no
+finding) is not replayed: the findings are the same, for a fraction of the time.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from prisma_down.core import changes as ch
-from prisma_down.core.analysis import Analyzer, ScriptAnalysis
+from prisma_down.core.analysis import Analyzer, ScriptAnalysis, UpAnalysis, sha256
+from prisma_down.core.down import stamped, vouches
 from prisma_down.core.findings import Finding
 from prisma_down.core.history import History, Migration
 from prisma_down.core.pmap import PMap
@@ -32,10 +35,12 @@ def analyse_history(
     overrides: Mapping[Path, str] | None = None,
     archive_suffix: str = "_archived",
     memo: ContextMemo | None = None,
+    trust: bool = True,
 ) -> list[MigrationContext]:
     """One context per migration. With ``memo`` (kept by the caller between runs), an
     unchanged migration reuses its context: an edit costs the edited migration and a
-    dictionary lookup for each of the others."""
+    dictionary lookup for each of the others. Without ``trust`` every down.sql is replayed,
+    vouched for or not (``check --recheck``)."""
     overrides = overrides or {}
     memo = memo if memo is not None else {}
     paths = [_paths(m, memo) for m in history.migrations]
@@ -44,16 +49,18 @@ def analyse_history(
         for m, (up_path, _) in zip(history.migrations, paths, strict=True)
     ]
     analyses = analyzer.analyse(ups)
+    chains = analyzer.chain(ups)  # the digests are cached: cheap
+    befores = [analyzer.dialect, *chains[:-1]]
     origins: PMap[OriginKey, Origin] = PMap()
     out: list[MigrationContext] = []
     fresh: ContextMemo = {}
-    for m, up_text, up, (up_path, down_path) in zip(
-        history.migrations, ups, analyses, paths, strict=True
+    for m, up_text, up, chain, before, (up_path, down_path) in zip(
+        history.migrations, ups, analyses, chains, befores, paths, strict=True
     ):
         down_text = overrides.get(down_path)
         if down_text is None and m.down is not None:
             down_text = m.down.text if m.down.error is None else None
-        key = ("ctx", id(up), down_text, archive_suffix, id(m))
+        key = ("ctx", id(up), down_text, archive_suffix, id(m), trust)
         hit = memo.get(key)
         if isinstance(hit, tuple) and hit[0] is up and hit[1] is m:
             ctx = hit[2]
@@ -63,7 +70,10 @@ def analyse_history(
             # where each table and column was last created, up to and with this migration:
             # a persistent map sharing all but this migration's entries with the one before
             origins = origins.update(_layer(m, up, up_path, memo, fresh).items())
-            down = analyzer.replay_down(up, down_text) if down_text is not None else None
+            # the same up analysis (``id(up)`` in the key) is the same chain: so is the verdict
+            have = down_text is not None
+            vouched = have and trust and vouches(down_text or "", chain, analyzer.dialect)
+            down = analyzer.replay_down(up, down_text or "") if have and not vouched else None
             ctx = MigrationContext(
                 m,
                 up_text,
@@ -74,6 +84,9 @@ def analyse_history(
                 archive_suffix,
                 up_path,
                 down_path,
+                vouched,
+                chain,
+                before,
             )
         fresh[key] = (up, m, ctx)
         fresh[("paths", id(m))] = (m, (up_path, down_path))
@@ -134,9 +147,16 @@ def run_rules(
     found: list[Finding] = []
     fresh: RuleMemo = {}
     for ctx in contexts:
-        key = (id(ctx.up), id(ctx.down), ctx.down_text, ctx.archive_suffix, ctx.up_text)
+        key = (
+            id(ctx.up),
+            id(ctx.replayed),
+            ctx.vouched,
+            ctx.down_text,
+            ctx.archive_suffix,
+            ctx.up_text,
+        )
         hit = memo.get(key) if memo is not None else None
-        if hit is not None and hit[0].up is ctx.up and hit[0].down is ctx.down:
+        if hit is not None and hit[0].up is ctx.up and hit[0].replayed is ctx.replayed:
             findings = hit[1]
         else:
             findings = _check(ctx, severities)
@@ -152,6 +172,8 @@ def run_rules(
 
 
 def _check(ctx: MigrationContext, severities: Mapping[str, str]) -> list[Finding]:
+    if ctx.vouched:
+        ctx = ctx.unreplayed()  # its replay adds no finding: ``vouch`` made sure when it wrote it
     found: list[Finding] = []
     ignored = _suppressions(ctx)
     for rule, (check, default, _) in RULES.items():
@@ -165,6 +187,47 @@ def _check(ctx: MigrationContext, severities: Mapping[str, str]) -> list[Finding
                 f = replace(f, severity=severity)
             found.append(f)
     return found
+
+
+def vouch(
+    text: str,
+    entry: UpAnalysis | MigrationContext,
+    chain: str,
+    analyzer: Analyzer | None = None,
+) -> str:
+    """``text``, the down.sql ``generate`` rendered for ``entry``, stamped with the verdict
+    that lets ``check`` trust it (``core.down.stamped``) when its replay adds no finding: the
+    stamped text replayed over the migration's analysis, the way ``analyse_history`` does,
+    must give every rule the same findings as the text alone, none of them in down.sql (so
+    no problem, no difference, nothing unreadable, nothing a comment in it could silence).
+    Else ``text`` as it is, replayed in full by every check.
+
+    ``chain``: the history's chain hash up to and with this migration (``Analyzer.chain``;
+    a context carries its own). ``analyzer``: the one that analysed the history, if at hand.
+    """
+    if not chain:
+        return text
+    analyzer = analyzer if analyzer is not None else Analyzer(entry.up.before.dialect.name)
+    out = stamped(text, chain, analyzer.dialect)
+    replayed = analyzer.replay_down(entry.up, out)
+    m, paths = entry.migration, (entry.up_path, entry.down_path)
+    full = MigrationContext(m, entry.up_text, entry.up, out, replayed, {}, "_archived", *paths)
+    found = _raw(full)
+    if found != _raw(full.unreplayed()) or any(f.path == entry.down_path for f in found):
+        return text
+    return out
+
+
+def chained(before: str, up_text: str) -> str:
+    """The chain hash of a migration whose text is ``up_text``, after ``before`` (a context's
+    ``chain_before``): as ``Analyzer.chain`` makes it, for a text not analysed in a history
+    yet (a quick fix's rewritten migration.sql)."""
+    return sha256(before + "\0" + sha256(up_text))
+
+
+def _raw(ctx: MigrationContext) -> list[Finding]:
+    """Every rule's findings at its default severity, nothing suppressed."""
+    return [f for check, _, _ in RULES.values() for f in check(ctx)]
 
 
 def baselined(history: History, baseline: str | None) -> frozenset[str] | None:

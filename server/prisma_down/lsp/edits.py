@@ -18,6 +18,7 @@ from pygls.uris import to_fs_path
 
 from prisma_down.config_file import project_root
 from prisma_down.core.down import generate
+from prisma_down.core.lint import vouch
 from prisma_down.core.rules.context import MigrationContext
 from prisma_down.core.statements import Statement
 from prisma_down.core.text import Span
@@ -157,8 +158,9 @@ def prisma_of(ctx: MigrationContext) -> str:
 
 
 def down_text(ctx: MigrationContext) -> str:
-    """Exactly what ``prisma-down generate`` writes for this migration."""
-    return generate(ctx.migration.name, ctx.up_text, ctx.up, dialect_of(ctx), prisma_of(ctx))
+    """Exactly what ``prisma-down generate`` writes for this migration (vouched for too)."""
+    text = generate(ctx.migration.name, ctx.up_text, ctx.up, dialect_of(ctx), prisma_of(ctx))
+    return vouch(text, ctx, ctx.chain)
 
 
 def step_at(ctx: MigrationContext, offset: int) -> Statement | None:
