@@ -43,6 +43,13 @@ CASES: dict[str, tuple[str, str, str]] = {
         "",
         "restored",
     ),
+    # a label renamed by UPDATE … SET x = 'new' WHERE x = 'old' between two enum rebuilds:
+    # 'new' did not exist before, so every row holding it held 'old'
+    "survive_update_where_label": (
+        """INSERT INTO "Link" VALUES (1, 'cites'), (2, 'embodies'), (3, 'refutes')""",
+        "",
+        "restored",
+    ),
     # a NOT NULL column filled back from the column the migration copied it into
     "survive_copy_then_drop": (
         """INSERT INTO "Poll" VALUES ('p1', 'code-1'), ('p2', 'code-2')""",

@@ -31,17 +31,26 @@ def every(changes: Sequence[ch.Change]) -> Iterator[ch.Change]:
 def needs(inverses: Sequence[Inverse], after: Catalog, before: Catalog) -> list[Check]:
     """The checks for ``inverses`` (in the order down.sql runs them)."""
     out: list[Check] = []
-    enums: dict[QName, tuple[str, ...]] = {}  # enums down.sql creates, by name
+    enums: dict[QName, tuple[str, ...]] = {}  # enums down.sql creates or renames, by name
     created: set[QName] = set()  # tables down.sql creates (empty)
+    mapped: dict[tuple[QName, str], set[str]] = {}  # values an earlier inverse maps away
     for inv in inverses:
         out += inv.checks
+        for table, column, values in inv.mapped:
+            mapped.setdefault((table, column), set()).update(values)
         for c in every(inv.changes):
             if isinstance(c, ch.CreateEnum):
                 enums[c.enum.name] = c.enum.values
+            elif isinstance(c, ch.RenameEnum):  # an enum rebuild undone: names move
+                labels = enums.pop(c.old, None)
+                if labels is None and (e := after.enums.get(c.old)) is not None:
+                    labels = e.values
+                if labels is not None:
+                    enums[c.new] = labels
             elif isinstance(c, ch.CreateTable):
                 created.add(c.table.name)
             elif c.__class__ is ch.AlterColumnType:
-                out += _type_back(c, after, before, enums)
+                out += _type_back(c, after, before, enums, mapped.get((c.table, c.column)))
             elif isinstance(c, ch.SetColumnNotNull) and c.not_null:
                 col = _column(after, c.table, c.column)
                 if col is not None and not col.not_null:
@@ -94,18 +103,20 @@ def _type_back(
     after: Catalog,
     before: Catalog,
     enums: dict[QName, tuple[str, ...]],
+    mapped: set[str] | None = None,
 ) -> list[Check]:
-    """Values the cast back to an enum cannot take: labels it lacks, or other text."""
+    """Values the cast back to an enum cannot take: labels it lacks, or other text (not
+    ``mapped``: values an inverse that runs before it turns into others)."""
     col = _column(after, c.table, c.column)
     if col is None:
         return []
     target, target_array = _enum_labels(c.type, before, enums)
     if target is None:
         return []
-    mapped = read_case(c.using, c.column) if c.using else None
-    accepted = list(target)
-    if mapped is not None:
-        accepted += [literal_value(a) for a, _ in mapped.pairs if literal_value(a) not in target]
+    accepted = list(target) + sorted((mapped or set()) - set(target))
+    using = read_case(c.using, c.column) if c.using else None
+    if using is not None:
+        accepted += [literal_value(a) for a, _ in using.pairs if literal_value(a) not in target]
     current, current_array = _enum_labels(col.type, after, {})
     if current_array != target_array:
         return []

@@ -28,24 +28,19 @@ from dataclasses import replace
 from prisma_down.core import changes as ch
 from prisma_down.core import escape
 from prisma_down.core.analysis import ScriptAnalysis, Step
-from prisma_down.core.catalog import Catalog, type_base
+from prisma_down.core.catalog import Catalog
 from prisma_down.core.conversions import undo
 from prisma_down.core.copies import Fill, States, follow, states
 from prisma_down.core.inverse import Inverse, Risk
 from prisma_down.core.names import quote
 from prisma_down.core.placeholders import refill
-from prisma_down.core.preflight import Check, quoted_list, table_name
+from prisma_down.core.preflight import Check, table_name
 from prisma_down.core.read.do_block import exists_query
 from prisma_down.core.schema import QName
-from prisma_down.core.value_map import case_sql, literal_value, read_case, unquote
+from prisma_down.core.update_map import unmap
 
 Pairs = list[tuple[Step, Inverse]]
 
-_QNAME = r'(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*)(?:\s*\.\s*(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*))?'
-_IDENT = r'(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*)'
-_UPDATE = re.compile(
-    rf"^\s*UPDATE\s+(?:ONLY\s+)?({_QNAME})\s+SET\s+({_IDENT})\s*=\s*(.+?)\s*;?\s*$", re.I | re.S
-)
 _NO_TRANSACTION = re.compile(
     r"^\s*(?:CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY|DROP\s+INDEX\s+CONCURRENTLY|"
     r"REINDEX\b.*\bCONCURRENTLY|VACUUM|CREATE\s+DATABASE|DROP\s+DATABASE|ALTER\s+SYSTEM|"
@@ -57,25 +52,6 @@ _ADD_VALUE = re.compile(
     r"((?:[Ee]'(?:[^'\\]|''|\\.)*'|'(?:[^']|'')*'))",
     re.I | re.S,
 )
-
-
-def _update(text: str) -> tuple[QName, str, str] | None:
-    """``(table, column, expression)`` of ``UPDATE t SET c = expr`` with nothing else."""
-    m = _UPDATE.match(text)
-    if m is None or re.search(r"\b(WHERE|FROM|RETURNING)\b", m.group(3), re.I):
-        return None
-    name, _ = type_base(m.group(1))
-    return name, unquote(m.group(2)), m.group(3)
-
-
-def _enum_labels(cat: Catalog, table: QName, column: str) -> tuple[str, ...] | None:
-    t = cat.tables.get(table)
-    col = t.column(column) if t is not None else None
-    if col is None:
-        return None
-    name, suffix = type_base(col.type)
-    e = cat.enums.get(name)
-    return e.values if e is not None and not suffix else None
 
 
 def survive(analysis: ScriptAnalysis) -> ScriptAnalysis:
@@ -93,7 +69,7 @@ def survive(analysis: ScriptAnalysis) -> ScriptAnalysis:
         for ii, inv in enumerate(step.inverses):
             new = inv
             if inv.risk is Risk.IRREVERSIBLE and not inv.changes:
-                new = _unmap(analysis, step) or inv
+                new = unmap(analysis, step) or inv
             elif (si, ii) in fills and at is not None:
                 new = _fill(at[si][ii][1], inv, fills[(si, ii)])
             if at is not None and not _renamed_into(new, at, (si, ii)):  # values lost
@@ -137,50 +113,6 @@ def _adds_not_null(inverses: Sequence[Inverse]) -> bool:
         )  # fmt: skip
 
     return any(adds(inv.changes) for inv in inverses)
-
-
-def _unmap(analysis: ScriptAnalysis, step: Step) -> Inverse | None:
-    """``UPDATE t SET c = CASE c WHEN … END`` undone by the inverse mapping."""
-    found = _update(step.statement.text)
-    if found is None:
-        return None
-    table, column, expression = found
-    m = read_case(expression, column)
-    if m is None:
-        return None
-    labels = _enum_labels(analysis.before, table, column) or _enum_labels(
-        analysis.after, table, column
-    )
-    where = f'{table_name(table)}."{column}"'
-    if m.identity_else and labels is None:
-        ambiguous = tuple(dict.fromkeys(literal_value(b) for _, b in m.pairs))
-    else:
-        ambiguous = m.collisions(labels or ())
-    keep = m.inverse()
-    keep = replace(keep, pairs=tuple(p for p in keep.pairs if literal_value(p[0]) not in ambiguous))
-    if not keep.pairs:
-        return None
-    col = quote(column)
-    sql = f"UPDATE {escape.qualified(table, 'postgres')} SET {col} = {case_sql(keep, col, col)}"
-    guarded = ch.Guarded(ch.Guard("column", (table.name, column), False, table.schema),
-                         (ch.Verbatim(sql),))  # fmt: skip
-    if not ambiguous:
-        return Inverse((guarded,), Risk.EXACT, f"values of {where} mapped back by the inverse CASE")
-    shown = quoted_list(ambiguous)
-    check = Check(
-        "labels",
-        table,
-        (column,),
-        ambiguous,
-        f'rows of {table_name(table)} hold {shown} in "{column}", which the migration made '
-        "from more than one value, so they cannot be mapped back: change or delete them first",
-    )
-    return Inverse(
-        (guarded,),
-        Risk.LOSES_DATA,
-        f"{shown} in {where} cannot be mapped back (more than one value became each)",
-        (check,),
-    )
 
 
 def _fill(cat: Catalog, inv: Inverse, fills: dict[tuple[QName, str], Fill]) -> Inverse:

@@ -3,8 +3,9 @@
 A migration that converts values (``ALTER COLUMN s TYPE t USING CASE s WHEN 'live' THEN
 'open' … END``, or ``UPDATE t SET s = CASE s WHEN … END``) is undone by the inverse
 mapping when it is one-to-one: a plain cast back would fail on every converted row. Only
-the simple forms are read (``CASE col WHEN lit THEN lit … [ELSE NULL | ELSE col] END`` and
-``CASE WHEN col = lit THEN lit … END``, casts allowed anywhere); anything else is reported
+the simple forms are read (``CASE col WHEN lit THEN lit … [ELSE NULL | ELSE col] END``,
+``CASE WHEN col = lit THEN lit … END`` and ``SET col = lit WHERE col = lit``, casts allowed
+anywhere); anything else is reported
 as not a simple CASE, and the caller keeps its plain cast and says so.
 """
 
@@ -34,6 +35,9 @@ _HEAD = re.compile(rf"^CASE\s+(?!WHEN\b){_COLREF}", re.I)
 _ELSE = re.compile(rf"\s*ELSE\s+(?:(NULL){_CAST}*|\(?\s*{_COLREF}\s*\)?{_CAST}*)", re.I)
 _END = re.compile(r"\s*END\s*$", re.I)
 _OUTER_CAST = re.compile(rf"{_CAST}\s*$")
+_SET_WHERE = re.compile(
+    rf"^\(?\s*{_VALUE}\s*\)?\s+WHERE\s+\(?\s*{_COLREF}\s*\)?\s*=\s*{_VALUE}\s*;?\s*$", re.I | re.S
+)
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,15 @@ def _balanced(s: str) -> bool:
             if depth < 0:
                 return False
     return depth == 0 and not quote
+
+
+def read_where(text: str, column: str) -> ValueMap | None:
+    """The mapping ``SET column = 'b' WHERE column = 'a'`` makes (``text``: what follows
+    ``SET column =``): 'a' becomes 'b', every other value stays."""
+    m = _SET_WHERE.match(text.strip())
+    if m is None or unquote(m.group(2)) != column:
+        return None
+    return ValueMap(column, ((m.group(3), m.group(1)),), identity_else=True)
 
 
 def read_case(expression: str, column: str) -> ValueMap | None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from prisma_down.core import changes as ch
 from prisma_down.core.preflight import Check
+from prisma_down.core.schema import QName
 
 
 class Risk(enum.Enum):
@@ -29,6 +30,9 @@ class Inverse:
     risk: Risk = Risk.EXACT
     note: str = ""  # why it loses data / cannot be undone, in a reviewer's words
     checks: tuple[Check, ...] = ()  # what rows must satisfy first (core.preflight)
+    # values it turns into others, as (table, column, values): a later check there must
+    # not stop on rows holding them (core.preflight_needs)
+    mapped: tuple[tuple[QName, str, tuple[str, ...]], ...] = ()
 
 
 NOTHING = Inverse(())
