@@ -232,3 +232,19 @@ def test_rows_pointing_at_seeded_rows_stop_down(db: _Db, name: str) -> None:
     assert error is not None, down
     assert db.changes(state, db.state()) == [], f"down.sql stopped halfway: {error}"
     assert reason in error, f"{error}\n{down}"
+
+
+def test_sqlite_without_foreign_keys_deletes_the_seeded_rows(tmp_path: Path) -> None:
+    """Where SQLite does not enforce foreign keys the DELETE cannot fail: no stop."""
+    conn = connect(tmp_path / "off.db")
+    try:
+        db = _Db("sqlite", conn, sqlite_apply, sqlite_snapshot, sqlite_diff, sqlite_run)
+        before, after, _ = STOPS[("sqlite", "seed_fk_restrict_halfway")]
+        up, down = _up_to_last(db, "seed_fk_restrict_halfway", before)
+        assert db.run(up) is None
+        assert db.run(after) is None
+        conn.execute("PRAGMA foreign_keys=OFF")
+        assert sqlite_run(conn, down) is None, down
+        assert conn.execute('SELECT count(*) FROM "Wallet"').fetchone() == (0,)
+    finally:
+        conn.close()
