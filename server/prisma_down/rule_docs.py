@@ -33,7 +33,12 @@ again (no `random()`, `gen_random_uuid()`, `nextval`, `now()` or unknown functio
 and the query does not read `t`: a plain INSERT that succeeded met no row with those keys, so
 down.sql deletes the rows whose key the query yields (`loses-data`: the query reads the data
 of that moment, and rows added since with such a key go too). `ON CONFLICT`, `INSERT
-IGNORE`, a volatile key or a query reading its target keep it irreversible.""",
+IGNORE`, a volatile key or a query reading its target keep it irreversible. When rows of another
+table point at those rows through a foreign key with `ON DELETE RESTRICT` or `NO ACTION`,
+down.sql's preflight stops it before any change, naming the column to fix (PostgreSQL,
+MariaDB/MySQL, and SQLite where foreign keys are enforced); on MySQL and SQLite only for a
+referencing table that existed before the migration (their preflight cannot skip a table a
+failed migration never created).""",
     "down-does-not-restore": """\
 replaying migration.sql and then the existing down.sql over the schema the history
 built does not give back the schema from before the migration; each difference is named

@@ -30,6 +30,7 @@ from prisma_down.verify.snapshot import snapshot as pg_snapshot
 from prisma_down.verify.sqlite import apply as sqlite_apply
 from prisma_down.verify.sqlite import connect
 from prisma_down.verify.sqlite import diff as sqlite_diff
+from prisma_down.verify.sqlite import run as sqlite_run
 from prisma_down.verify.sqlite import snapshot as sqlite_snapshot
 from tests.core.fixture_cases import load
 
@@ -64,6 +65,9 @@ RESTORED: dict[tuple[str, str], str] = {
         INSERT INTO `Topic` (`id`, `creatorName`) VALUES (1, 'ann'), (2, 'bob'), (3, 'zed');
         INSERT INTO `Watch` (`id`, `watcherUsername`, `topicId`, `type`, `createdAt`)
         VALUES ('w0', 'ann', 2, 'mentions', '2024-01-01')""",
+    ("mysql", "seed_fk_restrict_halfway"): "INSERT INTO `Account` VALUES (1), (2)",
+    ("postgres", "seed_fk_restrict_halfway"): 'INSERT INTO "Account" VALUES (1), (2)',
+    ("sqlite", "seed_fk_restrict_halfway"): 'INSERT INTO "Account" VALUES (1), (2)',
     ("sqlite", "seed_counter_group_by"): """
         INSERT INTO "JobRun" ("jobId", "number") VALUES ('j1', 1), ('j1', 2), ('j2', 5);
         INSERT INTO "JobCounter" VALUES ('j3', 7)""",
@@ -74,11 +78,29 @@ RESTORED: dict[tuple[str, str], str] = {
 }
 
 # (dialect, case): (rows before the migration, rows after it, the error down.sql stops with)
+# (down.sql has an earlier change before its DELETE: without a preflight, MariaDB and SQLite
+# stop halfway, with the column dropped and the rows still there)
+_POINTS = "Payment.walletId points at Wallet rows down.sql deletes: delete or re-point"
 STOPS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("postgres", "seed_fk_restrict"): (
         """INSERT INTO "Account" VALUES (1), (2)""",
         """INSERT INTO "Payment" ("walletId") VALUES (1)""",
-        "violates foreign key constraint",
+        _POINTS,
+    ),
+    ("postgres", "seed_fk_restrict_halfway"): (
+        """INSERT INTO "Account" VALUES (1), (2)""",
+        """INSERT INTO "Payment" ("walletId") VALUES (2)""",
+        _POINTS,
+    ),
+    ("mysql", "seed_fk_restrict_halfway"): (
+        "INSERT INTO `Account` VALUES (1), (2)",
+        "INSERT INTO `Payment` (`walletId`) VALUES (2)",
+        _POINTS,
+    ),
+    ("sqlite", "seed_fk_restrict_halfway"): (
+        """INSERT INTO "Account" VALUES (1), (2)""",
+        """INSERT INTO "Payment" ("walletId") VALUES (2)""",
+        _POINTS,
     ),
 }
 
@@ -93,12 +115,19 @@ class _Db:
         apply: Callable[[Any, str], str | None],
         schema: Callable[[Any], Any],
         diff: Callable[[Any, Any], list[str]],
+        as_is: Callable[[Any, str], str | None] | None = None,
     ) -> None:
         self.dialect, self.conn = dialect, conn
         self._apply, self._schema, self._diff = apply, schema, diff
+        self._as_is = as_is or apply
 
     def run(self, script: str) -> str | None:
         return self._apply(self.conn, script)
+
+    def run_as_is(self, script: str) -> str | None:
+        """Run ``script`` as a client does, leaving whatever ran before a failure (SQLite's
+        ``apply`` copies the database back after one)."""
+        return self._as_is(self.conn, script)
 
     def state(self) -> tuple[Any, dict[str, list[str]]]:
         return self._schema(self.conn), self.rows()
@@ -149,7 +178,7 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[_Db]:
     elif dialect == "sqlite":
         conn: sqlite3.Connection = connect(tmp_path / "seed.db")
         try:
-            yield _Db("sqlite", conn, sqlite_apply, sqlite_snapshot, sqlite_diff)
+            yield _Db("sqlite", conn, sqlite_apply, sqlite_snapshot, sqlite_diff, sqlite_run)
         finally:
             conn.close()
     else:
@@ -199,6 +228,23 @@ def test_rows_pointing_at_seeded_rows_stop_down(db: _Db, name: str) -> None:
     assert db.run(up) is None
     assert db.run(after_rows) is None
     state = db.state()
-    error = db.run(down)
-    assert error is not None and reason in error, f"{error}\n{down}"
-    assert db.changes(state, db.state()) == [], "down.sql left the database halfway"
+    error = db.run_as_is(down)
+    assert error is not None, down
+    assert db.changes(state, db.state()) == [], f"down.sql stopped halfway: {error}"
+    assert reason in error, f"{error}\n{down}"
+
+
+def test_sqlite_without_foreign_keys_deletes_the_seeded_rows(tmp_path: Path) -> None:
+    """Where SQLite does not enforce foreign keys the DELETE cannot fail: no stop."""
+    conn = connect(tmp_path / "off.db")
+    try:
+        db = _Db("sqlite", conn, sqlite_apply, sqlite_snapshot, sqlite_diff, sqlite_run)
+        before, after, _ = STOPS[("sqlite", "seed_fk_restrict_halfway")]
+        up, down = _up_to_last(db, "seed_fk_restrict_halfway", before)
+        assert db.run(up) is None
+        assert db.run(after) is None
+        conn.execute("PRAGMA foreign_keys=OFF")
+        assert sqlite_run(conn, down) is None, down
+        assert conn.execute('SELECT count(*) FROM "Wallet"').fetchone() == (0,)
+    finally:
+        conn.close()

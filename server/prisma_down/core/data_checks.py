@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from prisma_down.core import changes as ch
+from prisma_down.core import preflight as shared
+from prisma_down.core import seed_checks
 from prisma_down.core.catalog import Catalog
 from prisma_down.core.schema import Column, QName
 
@@ -81,7 +83,9 @@ class OneRow:
     kind: str = "one-row"
 
 
-Check = NoNulls | NoDuplicates | NoValues | FitsLength | OneRow
+# shared.Check: the checks PostgreSQL's preflight renders too (kind ``pointed``: rows
+# pointing at rows a DELETE of down.sql deletes, ``core.seed_checks``)
+Check = NoNulls | NoDuplicates | NoValues | FitsLength | OneRow | shared.Check
 
 
 def checks(changes: Sequence[ch.Change], after: Catalog, before: Catalog) -> list[Check]:
@@ -99,6 +103,8 @@ def checks(changes: Sequence[ch.Change], after: Catalog, before: Catalog) -> lis
             if not any((check.table, x) in moved for x in (None, *check.columns)):
                 out.setdefault(check)
         moved |= _moves(c)
+    for check in seed_checks.pointed(changes, after, before):
+        out.setdefault(check)
     return list(out)
 
 
@@ -360,10 +366,17 @@ def violation(
     literal: Callable[[str], str],
     length: str = "length",
     count: str = "count",
+    qualified: Callable[[QName], str] | None = None,
 ) -> str:
     """``EXISTS (…)``: some row of ``table`` (quoted) does not fit what ``check`` says comes
-    back, in the engine's spelling (its quoting, string literal, length and count names)."""
+    back, in the engine's spelling (its quoting, string literal, length and count names;
+    ``qualified`` quotes a table name, for a check naming a second table)."""
     cols = [quote(x) for x in check.columns]
+    if isinstance(check, shared.Check):
+        if check.kind != "pointed" or check.delete is None or qualified is None:
+            raise ValueError(f"no preflight here for a {check.kind} check")
+        parent = qualified(check.delete.table)
+        return f"EXISTS ({seed_checks.rows(check, table, parent, quote, 'cte')})"
     if isinstance(check, NoNulls):
         where = f"{cols[0]} IS NULL"
     elif isinstance(check, NoValues):

@@ -18,6 +18,7 @@ from importlib import import_module
 from types import ModuleType
 from typing import Any
 
+from prisma_down.core import changes as ch
 from prisma_down.core.dialects import Dialect, of
 from prisma_down.core.schema import QName
 
@@ -32,8 +33,10 @@ class Check:
     rows pointing at a table that comes back empty), ``duplicates`` (two rows with the same
     ``columns``, none NULL), ``held`` (``columns[0]`` holds a value while its type is
     ``values[0]``: PostgreSQL has no cast back), ``several`` (it holds an array of other
-    than one element, which cannot become one value). ``array``: ``columns[0]`` is an
-    array, compared element-wise.
+    than one element, which cannot become one value), ``pointed`` (``columns`` hold a
+    foreign key to ``values`` of ``delete.table``, on a row that ``delete`` deletes: the
+    DELETE undoing an INSERT … SELECT would fail, ``core.seed_checks``). ``array``:
+    ``columns[0]`` is an array, compared element-wise.
     ``absent``: applies only while this column of ``table`` is missing (down.sql puts it
     back); ``missing``: only while this table is missing. ``message`` says what to fix.
     """
@@ -46,6 +49,7 @@ class Check:
     array: bool = False
     absent: str | None = None
     missing: QName | None = None
+    delete: ch.DeleteRows | None = None
 
 
 def engine(dialect: str | Dialect) -> ModuleType | None:

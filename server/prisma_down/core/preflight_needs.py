@@ -4,7 +4,8 @@ Each inverse may name checks of its own (``Inverse.checks``: what only it knows,
 values a conversion cannot map back); the rest follow from the changes themselves and the
 catalog as down.sql finds it (``after``, what the whole migration left): a type cast back
 to an enum, NOT NULL put back, a NOT NULL column re-added with no default, a foreign key
-put back onto a table re-created empty, a unique key put back.
+put back onto a table re-created empty, a unique key put back, rows pointing at rows a
+DELETE deletes (``seed_checks``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from prisma_down.core.catalog import Catalog, type_base
 from prisma_down.core.inverse import Inverse
 from prisma_down.core.preflight import Check, quoted_list, table_name, unique
 from prisma_down.core.schema import Column, Constraint, QName
+from prisma_down.core.seed_checks import pointed
 from prisma_down.core.value_map import literal_value, read_case
 
 
@@ -64,6 +66,7 @@ def needs(inverses: Sequence[Inverse], after: Catalog, before: Catalog) -> list[
                 cols = tuple(e.column for e in ix.elements if e.column)
                 if ix.unique and ix.where is None and len(cols) == len(ix.elements):
                     out += _duplicates(ix.table, cols, after, f'unique index "{ix.name.name}"')
+    out += pointed([c for inv in inverses for c in inv.changes], after)
     return unique(out)
 
 

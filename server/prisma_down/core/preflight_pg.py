@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from prisma_down.core import changes as ch
-from prisma_down.core import escape
+from prisma_down.core import escape, seed_checks
 from prisma_down.core.analysis import ScriptAnalysis, Step
 from prisma_down.core.catalog import Catalog
 from prisma_down.core.conversions import undo
@@ -227,6 +227,9 @@ def _rows(c: Check) -> str:
         )
     if c.kind == "orphans":
         return f"SELECT 1 FROM {t} WHERE " + " AND ".join(f"{x} IS NOT NULL" for x in cols)
+    if c.kind == "pointed" and c.delete is not None:
+        parent = escape.qualified(c.delete.table, "postgres")
+        return seed_checks.rows(c, t, parent, quote, "derived")
     if c.kind == "duplicates":
         on = ", ".join(cols)
         nn = " AND ".join(f"{x} IS NOT NULL" for x in cols)
@@ -241,6 +244,13 @@ def _conditions(c: Check) -> list[str]:
     out += [_exists(ch.Guard("column", (name, n), False, s)) for n in c.columns]
     if c.absent is not None:
         out.append("NOT " + _exists(ch.Guard("column", (name, c.absent), False, s)))
+    if c.delete is not None:  # the table its rows point at, and that table's key
+        d = c.delete
+        out.append(_exists(ch.Guard("table", (d.table.name,), False, d.table.schema)))
+        out += [
+            _exists(ch.Guard("column", (d.table.name, n), False, d.table.schema))
+            for n in dict.fromkeys((*d.key, *c.values))
+        ]
     if c.missing is not None:
         m = c.missing
         out.append("NOT " + _exists(ch.Guard("table", (m.name,), False, m.schema)))

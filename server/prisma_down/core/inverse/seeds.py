@@ -16,7 +16,7 @@ from prisma_down.core import changes as ch
 from prisma_down.core.catalog import Catalog
 from prisma_down.core.inverse.model import Inverse, lossy, never
 from prisma_down.core.names import qualified as _t
-from prisma_down.core.schema import QName, Table
+from prisma_down.core.schema import Constraint, QName, Table
 
 UNKNOWN = "INSERT of rows computed by a query: which rows it added is not known"
 _ON_DELETE = re.compile(
@@ -79,8 +79,8 @@ def _note(table: QName, key: tuple[str, ...], cat: Catalog) -> str:
             note += f"; rows of {_t(other)} that point at them are changed ({action})"
         else:
             note += (
-                f"; down.sql stops at this DELETE while rows of {_t(other)} point at them "
-                f"({action})"
+                f"; down.sql's preflight stops it, before any change, while rows of "
+                f"{_t(other)} point at them ({action})"
             )
     return note
 
@@ -91,8 +91,13 @@ def _pointing(table: QName, cat: Catalog) -> list[tuple[QName, str]]:
     for t in cat.tables.values():
         for k in t.constraints:
             if k.kind == "f" and k.ref_table == table:
-                m = _ON_DELETE.search(k.tail)
-                action = " ".join(m.group(1).upper().split()) if m else "NO ACTION"
+                action = on_delete(k)
                 if (t.name, action) not in out:
                     out.append((t.name, action))
     return out
+
+
+def on_delete(k: Constraint) -> str:
+    """A foreign key's ON DELETE action, upper case, one space: NO ACTION when unsaid."""
+    m = _ON_DELETE.search(k.tail)
+    return " ".join(m.group(1).upper().split()) if m else "NO ACTION"

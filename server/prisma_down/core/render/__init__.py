@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from prisma_down.core import changes as ch
-from prisma_down.core.data_checks import Check
 from prisma_down.core.dialects import Dialect, of
+
+if TYPE_CHECKING:  # data_checks reads render.rows (a DELETE's condition): no cycle at run time
+    from prisma_down.core.data_checks import Check
 
 
 def render(change: ch.Change, dialect: Dialect | str) -> str:

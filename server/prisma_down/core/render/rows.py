@@ -51,19 +51,25 @@ def queried(c: ch.DeleteRows, table: str, quote: Callable[[str], str], shape: st
     INSERT irreversible), so MySQL's rule against that does not arise. ``exists`` (SQL
     Server, no row values): a correlated EXISTS.
     """
+    return f"DELETE FROM {table} WHERE {deleted(c, table, quote, shape)}"
+
+
+def deleted(c: ch.DeleteRows, table: str, quote: Callable[[str], str], shape: str) -> str:
+    """The WHERE condition of ``queried``'s DELETE: true on the rows of ``table`` (quoted)
+    it deletes; a preflight asks the same of them (``core.seed_checks``)."""
     names = ", ".join(quote(k) for k in c.columns)
     key = ", ".join(quote(k) for k in c.key)
     lhs = key if len(c.key) == 1 else f"({key})"
     if shape == "exists":
         on = " AND ".join(f"seeded.{quote(k)} = {table}.{quote(k)}" for k in c.key)
         source = f"(\n{c.query}\n) AS seeded ({names})"
-        return f"DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM {source} WHERE {on})"
+        return f"EXISTS (SELECT 1 FROM {source} WHERE {on})"
     cte = f"WITH seeded ({names}) AS (\n{c.query}\n)"
     if shape == "cte":
-        return f"DELETE FROM {table} WHERE {lhs} IN ({cte} SELECT {key} FROM seeded)"
+        return f"{lhs} IN ({cte} SELECT {key} FROM seeded)"
     typed = [
         f"CAST(seeded.{quote(k)} AS {t})" if t else f"seeded.{quote(k)}"
         for k, t in zip(c.key, c.types or ("",) * len(c.key), strict=True)
     ]
     source = f"(\n{c.query}\n) AS seeded ({names})"
-    return f"DELETE FROM {table} WHERE {lhs} IN (SELECT {', '.join(typed)} FROM {source})"
+    return f"{lhs} IN (SELECT {', '.join(typed)} FROM {source})"

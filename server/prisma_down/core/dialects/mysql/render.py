@@ -436,7 +436,13 @@ def _if_exists(sql: str, first: ch.Change) -> str:
 def violation(check: pf.Check) -> str:
     """``EXISTS (…)``: some row does not fit what ``check`` says comes back."""
     return pf.violation(
-        check, table_name(check.table), quote, mysql_guard.literal, "CHAR_LENGTH", "COUNT"
+        check,
+        table_name(check.table),
+        quote,
+        mysql_guard.literal,
+        "CHAR_LENGTH",
+        "COUNT",
+        table_name,
     )
 
 
