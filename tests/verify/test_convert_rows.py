@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from prisma_down.verify.postgres import apply
-from prisma_down.verify.snapshot import diff, snapshot
+from prisma_down.verify.snapshot import snapshot
+from prisma_down.verify.snapshot_diff import diff
 from tests.core.fixture_cases import load
 from tests.verify.test_refill_rows import _kept, _table
 from tests.verify.test_survive_rows import _same, _state

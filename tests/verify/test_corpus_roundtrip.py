@@ -21,7 +21,8 @@ from prisma_down.verify.partial import FAILING as PARTIAL_FAILING
 from prisma_down.verify.partial import verify_partial_history
 from prisma_down.verify.postgres import PostgresServer, apply
 from prisma_down.verify.postgres_target import reset_postgres
-from prisma_down.verify.snapshot import diff, snapshot
+from prisma_down.verify.snapshot import snapshot
+from prisma_down.verify.snapshot_diff import diff
 from tests.verify.conftest import require_corpus
 from tests.verify.histories import extra_histories
 

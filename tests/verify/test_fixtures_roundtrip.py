@@ -18,7 +18,8 @@ from prisma_down.core.statements import split
 from prisma_down.verify.partial import verify_partial_history
 from prisma_down.verify.postgres import apply
 from prisma_down.verify.postgres_target import reset_postgres
-from prisma_down.verify.snapshot import Snapshot, diff, snapshot
+from prisma_down.verify.snapshot import Snapshot, snapshot
+from prisma_down.verify.snapshot_diff import diff
 from tests.core.fixture_cases import load, names
 
 CASES = names("postgres")

@@ -18,7 +18,8 @@ from prisma_down.core.down import generate
 from prisma_down.verify.partial import partial_prefixes, verify_partial_history
 from prisma_down.verify.postgres import PostgresServer, apply
 from prisma_down.verify.postgres_target import reset_postgres
-from prisma_down.verify.snapshot import diff, snapshot
+from prisma_down.verify.snapshot import snapshot
+from prisma_down.verify.snapshot_diff import diff
 from tests.verify.test_verify_command import project, run, verdicts
 
 INIT = (

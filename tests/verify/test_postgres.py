@@ -13,7 +13,8 @@ import pytest
 
 from prisma_down.verify import postgres
 from prisma_down.verify.postgres import PostgresServer, PostgresUnavailable, apply
-from prisma_down.verify.snapshot import Column, Constraint, Sequence, View, diff, snapshot
+from prisma_down.verify.snapshot import Column, Constraint, Sequence, View, snapshot
+from prisma_down.verify.snapshot_diff import diff
 
 BASE = """\
 CREATE EXTENSION pgcrypto;

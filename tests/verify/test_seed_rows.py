@@ -25,8 +25,8 @@ from prisma_down.verify.mariadb import apply as mysql_apply
 from prisma_down.verify.mysql_snapshot import diff as mysql_diff
 from prisma_down.verify.mysql_snapshot import snapshot as mysql_snapshot
 from prisma_down.verify.postgres import apply as pg_apply
-from prisma_down.verify.snapshot import diff as pg_diff
 from prisma_down.verify.snapshot import snapshot as pg_snapshot
+from prisma_down.verify.snapshot_diff import diff as pg_diff
 from prisma_down.verify.sqlite import apply as sqlite_apply
 from prisma_down.verify.sqlite import connect
 from prisma_down.verify.sqlite import diff as sqlite_diff

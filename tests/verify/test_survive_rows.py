@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 
 from prisma_down.verify.postgres import PostgresServer, apply, find_bin_dir
-from prisma_down.verify.snapshot import Snapshot, diff, snapshot
+from prisma_down.verify.snapshot import Snapshot, snapshot
+from prisma_down.verify.snapshot_diff import diff
 from tests.core.fixture_cases import load
 
 _TABLES = """

@@ -25,7 +25,7 @@ _LABEL = "PostgreSQL"
 def private() -> Iterator[Target]:
     """A database on a PostgreSQL server started for this run, in a temporary folder."""
     need_driver("psycopg")
-    from prisma_down.verify import postgres_rows, snapshot
+    from prisma_down.verify import postgres_rows, snapshot, snapshot_diff
     from prisma_down.verify.postgres import PostgresServer, PostgresUnavailable, apply
 
     server = PostgresServer()
@@ -40,7 +40,7 @@ def private() -> Iterator[Target]:
                 conn,
                 apply,
                 snapshot.snapshot,
-                snapshot.diff,
+                snapshot_diff.diff,
                 _LABEL,
                 reset_postgres,
                 postgres_rows.ENGINE,
@@ -83,7 +83,7 @@ def given(url: urls.DatabaseUrl, shown: str, reuse: bool) -> Iterator[Target]:
     import psycopg
     from psycopg import sql
 
-    from prisma_down.verify import postgres_rows, snapshot
+    from prisma_down.verify import postgres_rows, snapshot, snapshot_diff
     from prisma_down.verify.postgres import apply
 
     conninfo, schema = _conninfo(url)
@@ -106,7 +106,7 @@ def given(url: urls.DatabaseUrl, shown: str, reuse: bool) -> Iterator[Target]:
         conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
         try:
             rows = postgres_rows.ENGINE
-            yield Target(conn, apply, snapshot.snapshot, snapshot.diff, shown, empty, rows)
+            yield Target(conn, apply, snapshot.snapshot, snapshot_diff.diff, shown, empty, rows)
         finally:
             if not conn.closed and not conn.broken:
                 with contextlib.suppress(psycopg.Error):

@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from prisma_down.verify.snapshot import diff, snapshot
+from prisma_down.verify.snapshot import snapshot
+from prisma_down.verify.snapshot_diff import diff
 
 Apply = Callable[[Any, str], "str | None"]
 NO_DOWN = "no-down"
