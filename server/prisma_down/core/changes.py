@@ -6,6 +6,7 @@ with the changes that undo it; renderers print changes as SQL.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from prisma_down.core.schema import Column, Constraint, Enum, Index, Opaque, QName, Table
@@ -407,3 +408,12 @@ Change = (
     | Verbatim
     | Guarded
 )
+
+
+def flat(changes: Iterable[Change]) -> Iterator[Change]:
+    """Every change, those under a guard included whether or not the guard holds."""
+    for c in changes:
+        if isinstance(c, Guarded):
+            yield from flat(c.changes)
+        else:
+            yield c

@@ -16,7 +16,7 @@ drops or rebuilds is left alone (its rows are not the ones the check would see).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from prisma_down.core import changes as ch
@@ -97,7 +97,7 @@ def checks(changes: Sequence[ch.Change], after: Catalog, before: Catalog) -> lis
     out: dict[Check, None] = {}
     moved: set[tuple[QName, str | None]] = set()  # (table, column); column None: all of it
     same: set[tuple[QName, str]] = set()  # columns that come back with one value on every row
-    for c in _flat(changes):
+    for c in ch.flat(changes):
         same = {x for x in same if x not in _moves(c)} | _one_value(c, after)
         for check in [*_of(c, after, before), *_lost_keys(c, after, before, same)]:
             if not any((check.table, x) in moved for x in (None, *check.columns)):
@@ -106,14 +106,6 @@ def checks(changes: Sequence[ch.Change], after: Catalog, before: Catalog) -> lis
     for check in seed_checks.pointed(changes, after, before):
         out.setdefault(check)
     return list(out)
-
-
-def _flat(changes: Iterable[ch.Change]) -> Iterator[ch.Change]:
-    for c in changes:
-        if isinstance(c, ch.Guarded):
-            yield from _flat(c.changes)
-        else:
-            yield c
 
 
 def _moves(c: ch.Change) -> set[tuple[QName, str | None]]:

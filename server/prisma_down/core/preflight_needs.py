@@ -10,7 +10,7 @@ DELETE deletes (``seed_checks``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from prisma_down.core import changes as ch
 from prisma_down.core.catalog import Catalog, type_base
@@ -19,15 +19,6 @@ from prisma_down.core.preflight import Check, quoted_list, table_name, unique
 from prisma_down.core.schema import Column, Constraint, QName
 from prisma_down.core.seed_checks import pointed
 from prisma_down.core.value_map import literal_value, read_case
-
-
-def every(changes: Sequence[ch.Change]) -> Iterator[ch.Change]:
-    """Every change, those under a guard too (a check skips what is not there itself)."""
-    for c in changes:
-        if isinstance(c, ch.Guarded):
-            yield from every(c.changes)
-        else:
-            yield c
 
 
 def needs(inverses: Sequence[Inverse], after: Catalog, before: Catalog) -> list[Check]:
@@ -40,7 +31,7 @@ def needs(inverses: Sequence[Inverse], after: Catalog, before: Catalog) -> list[
         out += inv.checks
         for table, column, values in inv.mapped:
             mapped.setdefault((table, column), set()).update(values)
-        for c in every(inv.changes):
+        for c in ch.flat(inv.changes):
             if isinstance(c, ch.CreateEnum):
                 enums[c.enum.name] = c.enum.values
             elif isinstance(c, ch.RenameEnum):  # an enum rebuild undone: names move

@@ -16,7 +16,7 @@ drops, renames or rebuilds it, or drops that foreign key, before the DELETE runs
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 from prisma_down.core import changes as ch
 from prisma_down.core.catalog import Catalog
@@ -27,14 +27,6 @@ from prisma_down.core.schema import QName
 
 _FAILS = ("RESTRICT", "NO ACTION")
 CHILD = "prisma_down_child"  # the referencing table's alias: it may be the table itself
-
-
-def _flat(changes: Iterable[ch.Change]) -> Iterator[ch.Change]:
-    for c in changes:
-        if isinstance(c, ch.Guarded):
-            yield from _flat(c.changes)
-        else:
-            yield c
 
 
 def pointed(
@@ -48,7 +40,7 @@ def pointed(
     out: list[Check] = []
     gone: set[QName] = set()  # tables dropped, renamed or rebuilt before the DELETE
     unlinked: set[tuple[QName, str]] = set()  # foreign keys dropped before it
-    for c in _flat(changes):
+    for c in ch.flat(changes):
         if isinstance(c, ch.DeleteRows) and c.query:
             out += _of(c, after, before, gone, unlinked)
         elif isinstance(c, ch.DropTable):

@@ -9,7 +9,7 @@ makes its tables report what was lost instead. A step whose tables cannot be nam
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from prisma_down.core import changes as ch
@@ -58,7 +58,7 @@ def table_risks(analysis: ScriptAnalysis, dialect: str) -> TableRisks:
         changes = [*step.reading.changes, *(c for i in step.inverses for c in i.changes)]
         names: set[QName] = set()
         known = True
-        for change in _flat(changes):
+        for change in ch.flat(changes):
             found = tables_of(change, cats, step.statement.text, dialect)
             if found is None:
                 known = False
@@ -72,15 +72,6 @@ def table_risks(analysis: ScriptAnalysis, dialect: str) -> TableRisks:
             else:
                 risks.setdefault(name, risk)
     return TableRisks(risks, unknown)
-
-
-def _flat(changes: Iterable[ch.Change]) -> Iterator[ch.Change]:
-    """Every change, those under a guard included whether or not the guard held."""
-    for change in changes:
-        if isinstance(change, ch.Guarded):
-            yield from _flat(change.changes)
-        else:
-            yield change
 
 
 def tables_of(
