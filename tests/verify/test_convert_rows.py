@@ -19,7 +19,7 @@ from prisma_down.verify.postgres import apply
 from prisma_down.verify.snapshot import snapshot
 from prisma_down.verify.snapshot_diff import diff
 from tests.core.fixture_cases import load
-from tests.verify.test_refill_rows import _kept, _table
+from tests.verify.test_refill_rows import _kept, trial
 from tests.verify.test_survive_rows import _same, _state
 
 # name: (rows before the migration, {column: the value every row holds after down.sql} for
@@ -67,18 +67,9 @@ CASES: dict[str, tuple[str, dict[str, str] | str | None]] = {
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_values_come_back_or_the_placeholder_says_they_are_lost(pg_conn: Any, name: str) -> None:
     rows, lost = CASES[name]
-    migrations = load(name).migrations()
-    for _, up, _ in migrations[:-1]:
-        assert apply(pg_conn, up) is None
-    pg_conn.execute(rows.encode())
-    before = _state(pg_conn)
     columns = sorted(lost) if isinstance(lost, dict) else []
-    table = _table(pg_conn, columns[0]) if columns else ""
-    kept = _kept(pg_conn, table, columns) if columns else []
-    _, up, down = migrations[-1]
-    assert apply(pg_conn, up) is None, "the migration itself must run on these rows"
-    after = _state(pg_conn)
-    error = apply(pg_conn, down)
+    t = trial(pg_conn, name, rows, columns)
+    before, after, error, down, table, kept = t.before, t.after, t.error, t.down, t.table, t.kept
     if isinstance(lost, str):
         assert error is not None and lost in error, f"{error}\n{down}"
         assert _same(after, _state(pg_conn)) == [], "down.sql left the database halfway"

@@ -10,6 +10,7 @@ message and change nothing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -117,21 +118,39 @@ def _kept(conn: Any, table: str, columns: list[str]) -> list[str]:
     return [r[0] for r in out]
 
 
+@dataclass(frozen=True)
+class Trial:
+    """One migration applied on rows, then its down.sql: what each step saw."""
+
+    before: Any  # _state before the migration
+    after: Any  # _state after it
+    error: str | None  # down.sql's failure, None when it ran
+    down: str
+    table: str  # the table holding the lost columns ("" when none is named)
+    kept: list[str]  # its rows without those columns, before the migration
+
+
+def trial(conn: Any, name: str, rows: str, columns: list[str]) -> Trial:
+    """Fixture ``name``'s earlier migrations, ``rows``, its last migration, its down.sql."""
+    migrations = load(name).migrations()
+    for _, up, _ in migrations[:-1]:
+        assert apply(conn, up) is None
+    conn.execute(rows.encode())
+    before = _state(conn)
+    table = _table(conn, columns[0]) if columns else ""
+    kept = _kept(conn, table, columns) if columns else []
+    _, up, down = migrations[-1]
+    assert apply(conn, up) is None, "the migration itself must run on these rows"
+    after = _state(conn)
+    return Trial(before, after, apply(conn, down), down, table, kept)
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_lost_not_null_column_comes_back_with_its_placeholder(pg_conn: Any, name: str) -> None:
     rows, expect = CASES[name]
-    migrations = load(name).migrations()
-    for _, up, _ in migrations[:-1]:
-        assert apply(pg_conn, up) is None
-    pg_conn.execute(rows.encode())
-    before = _state(pg_conn)
     columns = [] if isinstance(expect, str) else sorted(expect)
-    table = _table(pg_conn, columns[0]) if columns else ""
-    kept = _kept(pg_conn, table, columns) if columns else []
-    _, up, down = migrations[-1]
-    assert apply(pg_conn, up) is None, "the migration itself must run on these rows"
-    after = _state(pg_conn)
-    error = apply(pg_conn, down)
+    t = trial(pg_conn, name, rows, columns)
+    before, after, error, down, table, kept = t.before, t.after, t.error, t.down, t.table, t.kept
     if isinstance(expect, str):
         assert error is not None and expect in error, f"{error}\n{down}"
         assert _same(after, _state(pg_conn)) == [], "down.sql left the database halfway"
@@ -151,17 +170,9 @@ def test_lost_not_null_column_comes_back_with_its_placeholder(pg_conn: Any, name
 @pytest.mark.parametrize("name", sorted(DISTINCT))
 def test_lost_unique_column_comes_back_with_a_value_per_row(pg_conn: Any, name: str) -> None:
     rows, expect = DISTINCT[name]
-    migrations = load(name).migrations()
-    for _, up, _ in migrations[:-1]:
-        assert apply(pg_conn, up) is None
-    pg_conn.execute(rows.encode())
-    before = _state(pg_conn)
     columns = sorted(expect)
-    table = _table(pg_conn, columns[0])
-    kept = _kept(pg_conn, table, columns)
-    _, up, down = migrations[-1]
-    assert apply(pg_conn, up) is None, "the migration itself must run on these rows"
-    error = apply(pg_conn, down)
+    t = trial(pg_conn, name, rows, columns)
+    before, error, down, table, kept = t.before, t.error, t.down, t.table, t.kept
     assert error is None, f"down.sql failed on rows: {error}\n{down}"
     assert diff(before[0], snapshot(pg_conn)) == [], "the schema is not restored"
     assert _kept(pg_conn, table, columns) == kept, "rows were lost or changed"
